@@ -1,0 +1,137 @@
+//! The one error type of duplex-ws, with the stable codes of the public API.
+
+use thiserror::Error as ThisError;
+
+/// Everything that can go wrong with a [`DuplexSocket`](crate::DuplexSocket).
+///
+/// Each variant has a stable [`code`](Error::code) (the same string the JavaScript API puts on
+/// `error.code`) and a message that names the offending value and the rule it broke.
+///
+/// ```
+/// use duplex_ws::Error;
+/// let err = duplex_ws::validate_url("ftp://example.com").unwrap_err();
+/// assert_eq!(err.code(), "INVALID_URL");
+/// assert!(err.to_string().contains("ftp://example.com"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL is not one a WebSocket can connect to.
+    #[error("invalid WebSocket URL {url:?}: {problem}")]
+    InvalidUrl {
+        /// The URL as the caller gave it.
+        url: String,
+        /// Which rule it broke.
+        problem: UrlProblem,
+    },
+    /// A close code other than 1000 or 3000-4999 (the only ones a client may send).
+    #[error("invalid close code {code}: a client may only close with 1000 or a code in 3000-4999")]
+    InvalidCloseCode {
+        /// The code the caller gave.
+        code: u32,
+    },
+    /// A close reason the protocol cannot carry.
+    #[error("invalid close reason {reason:?}: {problem}")]
+    InvalidCloseReason {
+        /// The reason the caller gave.
+        reason: String,
+        /// Which rule it broke.
+        problem: CloseReasonProblem,
+    },
+    /// An option of the wrong type or out of range.
+    #[error("invalid option {name}: {problem}")]
+    InvalidOption {
+        /// The option's name, as in the API (`binaryType`, `protocols`, ...).
+        name: String,
+        /// What is wrong with its value, naming the value.
+        problem: String,
+    },
+    /// `send` was given something that is not a string, ArrayBuffer, ArrayBufferView or Blob.
+    #[error(
+        "invalid data for send: {found}; send takes a string, ArrayBuffer, ArrayBufferView or Blob"
+    )]
+    InvalidData {
+        /// A description of what was given (its type, and its value where short).
+        found: String,
+    },
+    /// `send` after the socket closed for good (a browser WebSocket would drop it silently).
+    #[error("cannot send to {url}: the socket is closed for good")]
+    Closed {
+        /// The socket's URL.
+        url: String,
+    },
+    /// The opening handshake failed: refused, not a WebSocket endpoint, unreachable, ...
+    #[error("could not connect to {url}: the handshake failed (close code {code}){}", lost_note(*.unsent))]
+    ConnectionFailed {
+        /// The socket's URL.
+        url: String,
+        /// The close code the browser reported (1006 when it gives none).
+        code: u16,
+        /// How many messages queued before open were never sent.
+        unsent: usize,
+    },
+    /// An open connection ended without a close frame.
+    #[error("the connection to {url} was lost without a close frame (close code {code}){}", lost_note(*.unsent))]
+    ConnectionLost {
+        /// The socket's URL.
+        url: String,
+        /// The close code the browser reported (1006 when it gives none).
+        code: u16,
+        /// How many queued messages were never sent.
+        unsent: usize,
+    },
+}
+
+fn lost_note(unsent: usize) -> String {
+    match unsent {
+        0 => String::new(),
+        1 => "; 1 queued message was not sent".to_owned(),
+        n => format!("; {n} queued messages were not sent"),
+    }
+}
+
+impl Error {
+    /// The stable code of this error, as listed in the API contract (`INVALID_URL`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidUrl { .. } => "INVALID_URL",
+            Error::InvalidCloseCode { .. } => "INVALID_CLOSE_CODE",
+            Error::InvalidCloseReason { .. } => "INVALID_CLOSE_REASON",
+            Error::InvalidOption { .. } => "INVALID_OPTION",
+            Error::InvalidData { .. } => "INVALID_DATA",
+            Error::Closed { .. } => "CLOSED",
+            Error::ConnectionFailed { .. } => "CONNECTION_FAILED",
+            Error::ConnectionLost { .. } => "CONNECTION_LOST",
+        }
+    }
+}
+
+/// The rule a URL broke.
+#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum UrlProblem {
+    /// It could not be read as an absolute URL.
+    #[error("it does not parse as an absolute URL ({0})")]
+    DoesNotParse(&'static str),
+    /// Its scheme is not one a WebSocket uses.
+    #[error("the scheme must be ws:, wss:, http: or https:, not {0}:")]
+    Scheme(String),
+    /// It has a `#fragment`, which WebSocket URLs cannot have.
+    #[error("WebSocket URLs cannot have a fragment (#{0})")]
+    Fragment(String),
+    /// The browser's own URL parser rejected it.
+    #[error("the browser rejected it: {0}")]
+    Browser(String),
+}
+
+/// The rule a close reason broke.
+#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum CloseReasonProblem {
+    /// Longer than the 123 bytes a close frame can carry.
+    #[error("it is {0} UTF-8 bytes long; a close reason may be at most 123")]
+    TooLong(usize),
+    /// A reason was given without a close code.
+    #[error("a reason needs a close code")]
+    WithoutCode,
+}

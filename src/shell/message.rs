@@ -1,0 +1,138 @@
+//! Messages as the Rust API sees them, and what the shell needs to know of JS send data.
+
+use js_sys::{ArrayBuffer, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Blob;
+
+use crate::error::Error;
+
+/// A WebSocket message as the Rust API sends and receives it.
+///
+/// ```
+/// use duplex_ws::Message;
+/// assert_eq!(Message::from("hi"), Message::Text("hi".to_owned()));
+/// assert_eq!(Message::from(vec![1, 2]), Message::Binary(vec![1, 2]));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message::Text(text)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Message::Text(text.to_owned())
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(bytes: Vec<u8>) -> Self {
+        Message::Binary(bytes)
+    }
+}
+
+impl From<&[u8]> for Message {
+    fn from(bytes: &[u8]) -> Self {
+        Message::Binary(bytes.to_vec())
+    }
+}
+
+impl Message {
+    /// Reads a received `MessageEvent.data` (a string or, as the Rust face asks for, an
+    /// `ArrayBuffer`). A `Blob`, which only a JS caller can ask for, reads as empty bytes.
+    pub(crate) fn from_event_data(data: JsValue) -> Message {
+        match data.as_string() {
+            Some(text) => Message::Text(text),
+            None => Message::Binary(
+                data.dyn_into::<ArrayBuffer>()
+                    .map(|buffer| Uint8Array::new(&buffer).to_vec())
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+}
+
+/// How the browser was closed, as the `close` callback of the Rust API reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseInfo {
+    /// The close code (1005 when the peer sent none, 1006 when the connection was lost).
+    pub code: u16,
+    /// The close reason the peer sent (may be empty).
+    pub reason: String,
+    /// Whether the close handshake completed.
+    pub was_clean: bool,
+}
+
+/// What kind of value the caller handed to `send`, checked before anything is queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SendData {
+    Text,
+    Buffer,
+    View,
+    Blob,
+}
+
+impl SendData {
+    /// Classifies `data`, or names it in an [`Error::InvalidData`].
+    pub(crate) fn classify(data: &JsValue) -> Result<SendData, Error> {
+        if data.is_string() {
+            Ok(SendData::Text)
+        } else if data.is_instance_of::<ArrayBuffer>() {
+            Ok(SendData::Buffer)
+        } else if ArrayBuffer::is_view(data) {
+            Ok(SendData::View)
+        } else if data.is_instance_of::<Blob>() {
+            Ok(SendData::Blob)
+        } else {
+            Err(Error::InvalidData {
+                found: describe(data),
+            })
+        }
+    }
+
+    /// The bytes `data` takes on the wire (UTF-8 for text). Only called for queued messages,
+    /// so the open path never copies a string to count it.
+    pub(crate) fn wire_bytes(self, data: &JsValue) -> usize {
+        match self {
+            SendData::Text => data.as_string().map_or(0, |text| text.len()),
+            SendData::Buffer => data.unchecked_ref::<ArrayBuffer>().byte_length() as usize,
+            SendData::View => js_sys::Reflect::get(data, &JsValue::from_str("byteLength"))
+                .ok()
+                .and_then(|n| n.as_f64())
+                .unwrap_or(0.0) as usize,
+            SendData::Blob => data.unchecked_ref::<Blob>().size() as usize,
+        }
+    }
+}
+
+/// A short description of a JS value for an error message: its type, and its value if short.
+fn describe(data: &JsValue) -> String {
+    if data.is_null() {
+        return "null".to_owned();
+    }
+    if let Some(number) = data.as_f64() {
+        return format!("number {number}");
+    }
+    if let Some(boolean) = data.as_bool() {
+        return format!("boolean {boolean}");
+    }
+    let kind = data.js_typeof().as_string().unwrap_or_default();
+    if !data.is_object() {
+        return kind;
+    }
+    // Reflect.get (not a direct getter) so an exotic object cannot throw through the wasm.
+    let class = js_sys::Reflect::get(data, &JsValue::from_str("constructor"))
+        .and_then(|ctor| js_sys::Reflect::get(&ctor, &JsValue::from_str("name")))
+        .ok()
+        .and_then(|name| name.as_string())
+        .unwrap_or_default();
+    format!("{kind} {class}").trim_end().to_owned()
+}
