@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `npm start`: set up, build, and run duplex-server with the demo on http://localhost:9900/
+# (PORT=... picks another port).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+bash "$ROOT/scripts/setup.sh"
+bash "$ROOT/scripts/build.sh"
+port="${PORT:-9900}"
+say "starting duplex-server: open http://localhost:$port/ (Ctrl-C stops it)"
+cd "$ROOT"
+exec "$ROOT/target/release/duplex-server" --port "$port" --www www --pkg pkg

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `npm test`: set up, build each artifact once, then every test suite:
+#   native    cargo test --workspace (the engine, with proptest; duplex-server over loopback)
+#   browsers  wasm-pack test in headless Chromium and Firefox against a real duplex-server
+#   node      node --test tests/node (a standard `ws` client; the demo page in Chromium)
+# It ends with one line that counts the tests that passed and failed in all suites.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+bash "$ROOT/scripts/setup.sh" --for-tests || die "set-up failed (see above)"
+
+logs="$ROOT/target/test-logs"
+mkdir -p "$logs"
+passed=0
+failed=0
+summary=()
+server_pid=""
+cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; }
+trap cleanup EXIT
+
+# Adds the counts found in a log: cargo's and wasm-bindgen-test's "test result:" lines, or
+# node's "# pass N" / "# fail N". A suite whose command failed without a failing test counted
+# (a build error, a crash) counts as one failure, so it can never pass unnoticed.
+record() {
+  local name=$1 status=$2 log=$3 p f
+  if [[ "$name" == node* ]]; then
+    p=$(awk '/^# pass /{s+=$3} END{print s+0}' "$log")
+    f=$(awk '/^# fail /{s+=$3} END{print s+0}' "$log")
+  else
+    p=$(grep '^test result:' "$log" | grep -o '[0-9]* passed' | awk '{s+=$1} END{print s+0}')
+    f=$(grep '^test result:' "$log" | grep -o '[0-9]* failed' | awk '{s+=$1} END{print s+0}')
+  fi
+  if (( status != 0 && f == 0 )); then
+    f=1
+    summary+=("$(printf '%-10s %4d passed %4d failed   (the command failed: see %s)' "$name" "$p" "$f" "${log#"$ROOT"/}")")
+  else
+    summary+=("$(printf '%-10s %4d passed %4d failed' "$name" "$p" "$f")")
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+
+# Runs a suite with its output shown and kept in target/test-logs/NAME.log.
+run_suite() {
+  local name=$1; shift
+  say "$name: $*"
+  timeout 1200 "$@" 2>&1 | tee "$logs/$name.log"
+  record "$name" "${PIPESTATUS[0]}" "$logs/$name.log"
+}
+
+if ! bash "$ROOT/scripts/build.sh" --debug; then
+  echo "summary: 0 passed, 1 failed"
+  die "the build failed (see above)"
+fi
+
+run_suite native cargo test --workspace --manifest-path "$ROOT/Cargo.toml"
+
+# One server for the browser suites, on a free port; the tests get its address at compile time.
+say "starting duplex-server on a free port for the browser tests"
+exec 3< <("$ROOT/target/debug/duplex-server" --port 0 --www "$ROOT/www" --pkg "$ROOT/pkg" 2>"$logs/server.log" & echo "pid $!"; wait)
+read -r _ server_pid <&3
+read -r banner <&3
+address="${banner#duplex-server listening on http://}"
+if [[ "$banner" != "duplex-server listening on http://"* ]]; then
+  record browsers 1 /dev/null
+else
+  note "listening on $address"
+  export DUPLEX_SERVER_URL="ws://$address"
+  run_suite browsers bash -c 'cd "$ROOT" && wasm-pack test --headless --chrome --firefox -- --test web'
+  # Both browsers must have run: a skipped one must not pass for a green one.
+  for browser in Chrome Firefox; do
+    if ! grep -q "Running headless tests in $browser" "$logs/browsers.log"; then
+      summary+=("browsers   the $browser run is missing from the log")
+      failed=$((failed + 1))
+    fi
+  done
+fi
+kill "$server_pid" 2>/dev/null; server_pid=""
+
+export DUPLEX_SERVER_BIN="$ROOT/target/debug/duplex-server"
+run_suite node node --test "$ROOT/tests/node/"
+
+echo
+say "results"
+printf '    %s\n' "${summary[@]}"
+echo "summary: $passed passed, $failed failed"
+(( failed == 0 ))
