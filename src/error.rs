@@ -54,11 +54,61 @@ pub enum Error {
         /// A description of what was given (its type, and its value where short).
         found: String,
     },
-    /// `send` after the socket closed for good (a browser WebSocket would drop it silently).
-    #[error("cannot send to {url}: the socket is closed for good")]
+    /// The send queue is at its `maxBytes` or `maxMessages` bound (overflow `"error"`): the
+    /// message was refused and nothing already queued was touched.
+    #[error("the send queue is full: a {bytes}-byte message does not fit next to {queued_messages} queued messages of {queued_bytes} bytes (queue.maxMessages {max_messages}, queue.maxBytes {max_bytes})")]
+    QueueFull {
+        /// The refused message's size in bytes.
+        bytes: usize,
+        /// Messages already queued.
+        queued_messages: usize,
+        /// Bytes already queued.
+        queued_bytes: usize,
+        /// The `queue.maxMessages` bound.
+        max_messages: usize,
+        /// The `queue.maxBytes` bound.
+        max_bytes: usize,
+    },
+    /// With overflow `"drop-oldest"`, the oldest queued messages were dropped to make room
+    /// for a new one. Reported as an event; the new message was queued.
+    #[error("the send queue was full: dropped the {dropped_messages} oldest queued message(s), {dropped_bytes} bytes, to make room (queue.maxMessages {max_messages}, queue.maxBytes {max_bytes})")]
+    QueueOverflow {
+        /// How many messages were dropped.
+        dropped_messages: usize,
+        /// Their bytes together.
+        dropped_bytes: usize,
+        /// The `queue.maxMessages` bound.
+        max_messages: usize,
+        /// The `queue.maxBytes` bound.
+        max_bytes: usize,
+    },
+    /// `send` after the socket closed for good, or after `close()` (a browser WebSocket would
+    /// drop the data silently).
+    #[error("cannot send to {url}: the socket is closing or closed for good")]
     Closed {
         /// The socket's URL.
         url: String,
+    },
+    /// The user closed the socket while messages were still queued for a connection that
+    /// was not open; they were not sent.
+    #[error(
+        "closed {url} while {unsent} queued message(s) waited for a connection: they were not sent"
+    )]
+    ClosedWithUnsent {
+        /// The socket's URL.
+        url: String,
+        /// How many queued messages were not sent.
+        unsent: usize,
+    },
+    /// No open within `connectTimeoutMs`.
+    #[error("could not connect to {url} within connectTimeoutMs {timeout_ms}{}", lost_note(*.unsent))]
+    ConnectTimeout {
+        /// The socket's URL.
+        url: String,
+        /// The `connectTimeoutMs` option.
+        timeout_ms: u32,
+        /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
+        unsent: usize,
     },
     /// The opening handshake failed: refused, not a WebSocket endpoint, unreachable, ...
     #[error("could not connect to {url}: the handshake failed (close code {code}){}", lost_note(*.unsent))]
@@ -67,7 +117,7 @@ pub enum Error {
         url: String,
         /// The close code the browser reported (1006 when it gives none).
         code: u16,
-        /// How many messages queued before open were never sent.
+        /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
         unsent: usize,
     },
     /// An open connection ended without a close frame.
@@ -77,7 +127,17 @@ pub enum Error {
         url: String,
         /// The close code the browser reported (1006 when it gives none).
         code: u16,
-        /// How many queued messages were never sent.
+        /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
+        unsent: usize,
+    },
+    /// Nothing arrived within `heartbeat.timeoutMs`: the connection is taken for dead.
+    #[error("nothing arrived from {url} within heartbeat.timeoutMs {timeout_ms}: the connection is taken for dead{}", lost_note(*.unsent))]
+    HeartbeatTimeout {
+        /// The socket's URL.
+        url: String,
+        /// The `heartbeat.timeoutMs` option.
+        timeout_ms: u32,
+        /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
         unsent: usize,
     },
 }
@@ -91,6 +151,19 @@ fn lost_note(unsent: usize) -> String {
 }
 
 impl Error {
+    /// Sets the count of queued messages this failure left unsent (when it ended the socket
+    /// for good).
+    pub(crate) fn with_unsent(mut self, count: usize) -> Error {
+        if let Error::ConnectTimeout { unsent, .. }
+        | Error::ConnectionFailed { unsent, .. }
+        | Error::ConnectionLost { unsent, .. }
+        | Error::HeartbeatTimeout { unsent, .. } = &mut self
+        {
+            *unsent = count;
+        }
+        self
+    }
+
     /// The stable code of this error, as listed in the API contract (`INVALID_URL`, ...).
     pub fn code(&self) -> &'static str {
         match self {
@@ -99,9 +172,12 @@ impl Error {
             Error::InvalidCloseReason { .. } => "INVALID_CLOSE_REASON",
             Error::InvalidOption { .. } => "INVALID_OPTION",
             Error::InvalidData { .. } => "INVALID_DATA",
-            Error::Closed { .. } => "CLOSED",
+            Error::QueueFull { .. } | Error::QueueOverflow { .. } => "QUEUE_FULL",
+            Error::Closed { .. } | Error::ClosedWithUnsent { .. } => "CLOSED",
+            Error::ConnectTimeout { .. } => "CONNECT_TIMEOUT",
             Error::ConnectionFailed { .. } => "CONNECTION_FAILED",
             Error::ConnectionLost { .. } => "CONNECTION_LOST",
+            Error::HeartbeatTimeout { .. } => "HEARTBEAT_TIMEOUT",
         }
     }
 }

@@ -37,12 +37,18 @@ pub mod engine;
 mod error;
 mod shell;
 
+pub use engine::backoff::Backoff;
 pub use engine::close::{validate_close, CloseRequest, MAX_CLOSE_REASON_BYTES};
-pub use engine::connection::{Connection, ReadyState, SendAction};
-pub use engine::options::{validate_protocols, BinaryType};
-pub use engine::queue::SendQueue;
+pub use engine::commands::{CloseInfo, Command, Event, ReadyState, SendAction, Timer};
+pub use engine::connection::Connection;
+pub use engine::options::{
+    validate_protocols, BinaryType, HeartbeatPolicy, Options, Overflow, QueueLimits,
+    ReconnectPolicy, DEFAULT_HIGH_WATER_MARK,
+};
+pub use engine::queue::{Dropped, SendQueue};
 pub use engine::url::validate_url;
 pub use error::{CloseReasonProblem, Error, UrlProblem};
 pub use shell::js_api::JsDuplexSocket;
-pub use shell::message::{CloseInfo, Message};
-pub use shell::socket::DuplexSocket;
+pub use shell::live::{live_counts, LiveCounts};
+pub use shell::message::Message;
+pub use shell::rust_api::{Builder, DuplexSocket, SocketSink, SocketStream};

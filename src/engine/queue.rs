@@ -1,46 +1,92 @@
-//! The send queue: messages accepted while the socket is not open yet, kept in order.
+//! The send queue: messages accepted while the socket is not open, kept in order, bounded.
 
 use std::collections::VecDeque;
 
-/// A first-in, first-out queue of outgoing messages that counts their bytes.
+use crate::engine::options::{Overflow, QueueLimits};
+use crate::error::Error;
+
+/// A first-in, first-out queue of outgoing messages that counts their bytes and holds to
+/// its [`QueueLimits`].
 ///
 /// It is generic over the message type so the browser shell can queue the caller's own
-/// JavaScript values (no copy) while native tests queue plain strings.
+/// JavaScript values (no copy) while native tests queue plain values.
 ///
 /// ```
-/// use duplex_ws::SendQueue;
-/// let mut queue = SendQueue::new();
-/// queue.push("héllo", 6);
-/// queue.push("you", 3);
+/// use duplex_ws::{QueueLimits, SendQueue};
+/// let mut queue = SendQueue::new(QueueLimits { max_messages: 2, ..Default::default() });
+/// queue.push("héllo", 6).unwrap();
+/// queue.push("you", 3).unwrap();
+/// assert_eq!(queue.push("more", 4).unwrap_err().code(), "QUEUE_FULL");
 /// assert_eq!((queue.len(), queue.bytes()), (2, 9));
 /// assert_eq!(queue.drain().collect::<Vec<_>>(), ["héllo", "you"]);
-/// assert!(queue.is_empty());
 /// ```
 #[derive(Debug)]
 pub struct SendQueue<M> {
     items: VecDeque<(M, usize)>,
     bytes: usize,
+    limits: QueueLimits,
 }
 
-impl<M> Default for SendQueue<M> {
-    fn default() -> Self {
-        Self::new()
-    }
+/// What a push had to drop to make room (overflow `drop-oldest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dropped {
+    /// Messages dropped, oldest first.
+    pub messages: usize,
+    /// Their bytes together.
+    pub bytes: usize,
 }
 
 impl<M> SendQueue<M> {
-    /// An empty queue.
-    pub fn new() -> Self {
+    /// An empty queue with these bounds.
+    pub fn new(limits: QueueLimits) -> Self {
         Self {
             items: VecDeque::new(),
             bytes: 0,
+            limits,
         }
     }
 
-    /// Appends `message`, which is `bytes` long on the wire (UTF-8 bytes for text).
-    pub fn push(&mut self, message: M, bytes: usize) {
+    /// Appends `message`, `bytes` long on the wire (UTF-8 bytes for text).
+    ///
+    /// At a bound: with [`Overflow::Error`] the message is refused with `QUEUE_FULL` and the
+    /// queue is unchanged; with [`Overflow::DropOldest`] the oldest messages go until it fits,
+    /// unless it can never fit (larger than `max_bytes`, or `max_messages` is 0).
+    pub fn push(&mut self, message: M, bytes: usize) -> Result<Dropped, Error> {
+        let mut dropped = Dropped::default();
+        if !self.fits(bytes) {
+            let can_ever_fit = bytes <= self.limits.max_bytes && self.limits.max_messages > 0;
+            if self.limits.overflow == Overflow::Error || !can_ever_fit {
+                return Err(Error::QueueFull {
+                    bytes,
+                    queued_messages: self.items.len(),
+                    queued_bytes: self.bytes,
+                    max_messages: self.limits.max_messages,
+                    max_bytes: self.limits.max_bytes,
+                });
+            }
+            while !self.fits(bytes) {
+                let (_, size) = self
+                    .items
+                    .pop_front()
+                    .expect("a non-empty queue when over a bound");
+                self.bytes -= size;
+                dropped.messages += 1;
+                dropped.bytes += size;
+            }
+        }
         self.bytes += bytes;
         self.items.push_back((message, bytes));
+        Ok(dropped)
+    }
+
+    fn fits(&self, bytes: usize) -> bool {
+        self.items.len() < self.limits.max_messages
+            && self.bytes.saturating_add(bytes) <= self.limits.max_bytes
+    }
+
+    /// The bounds.
+    pub fn limits(&self) -> &QueueLimits {
+        &self.limits
     }
 
     /// How many messages wait.
@@ -71,19 +117,75 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    proptest! {
-        /// Whatever goes in comes out once, in order, and the byte count is the sum.
-        #[test]
-        fn keeps_order_and_counts_bytes(sizes in proptest::collection::vec(0usize..10_000, 0..200)) {
-            let mut queue = SendQueue::new();
-            for (i, &size) in sizes.iter().enumerate() {
-                queue.push(i, size);
-                prop_assert_eq!(queue.len(), i + 1);
+    fn limits() -> impl Strategy<Value = QueueLimits> {
+        (0usize..5_000, 0usize..20, any::<bool>()).prop_map(|(max_bytes, max_messages, drop)| {
+            QueueLimits {
+                max_bytes,
+                max_messages,
+                overflow: if drop {
+                    Overflow::DropOldest
+                } else {
+                    Overflow::Error
+                },
             }
-            prop_assert_eq!(queue.bytes(), sizes.iter().sum::<usize>());
+        })
+    }
+
+    proptest! {
+        /// Whatever the pushes, the queue never exceeds its bounds, never reorders, and
+        /// accounts for every message: queued, refused, or dropped (and then reported).
+        #[test]
+        fn never_exceeds_bounds_nor_reorders(limits in limits(), sizes in proptest::collection::vec(0usize..1_000, 0..100)) {
+            let mut queue = SendQueue::new(limits.clone());
+            let mut refused = 0;
+            let mut dropped = 0;
+            for (i, &size) in sizes.iter().enumerate() {
+                let before = (queue.len(), queue.bytes());
+                match queue.push(i, size) {
+                    Ok(d) => dropped += d.messages,
+                    Err(err) => {
+                        prop_assert_eq!(err.code(), "QUEUE_FULL");
+                        prop_assert_eq!((queue.len(), queue.bytes()), before, "a refusal changes nothing");
+                        refused += 1;
+                    }
+                }
+                prop_assert!(queue.len() <= limits.max_messages);
+                prop_assert!(queue.bytes() <= limits.max_bytes);
+            }
+            if limits.overflow == Overflow::Error {
+                prop_assert_eq!(dropped, 0);
+            }
+            prop_assert_eq!(queue.len() + refused + dropped, sizes.len());
+            let bytes = queue.bytes();
             let out: Vec<usize> = queue.drain().collect();
-            prop_assert_eq!(out, (0..sizes.len()).collect::<Vec<_>>());
+            prop_assert!(out.windows(2).all(|w| w[0] < w[1]), "FIFO order: {:?}", out);
+            prop_assert_eq!(out.iter().map(|&i| sizes[i]).sum::<usize>(), bytes);
             prop_assert_eq!((queue.len(), queue.bytes()), (0, 0));
         }
+    }
+
+    #[test]
+    fn drop_oldest_makes_room_and_says_how_much() {
+        let limits = QueueLimits {
+            max_bytes: 10,
+            max_messages: 100,
+            overflow: Overflow::DropOldest,
+        };
+        let mut queue = SendQueue::new(limits);
+        queue.push("a", 4).unwrap();
+        queue.push("b", 4).unwrap();
+        assert_eq!(
+            queue.push("c", 6).unwrap(),
+            Dropped {
+                messages: 1,
+                bytes: 4
+            }
+        );
+        assert_eq!(queue.drain().collect::<Vec<_>>(), ["b", "c"]);
+        // Larger than the whole queue may ever hold: refused, nothing dropped.
+        queue.push("d", 3).unwrap();
+        let err = queue.push("huge", 11).unwrap_err();
+        assert!(err.to_string().contains("11-byte"), "{err}");
+        assert_eq!(queue.len(), 1);
     }
 }

@@ -1,12 +1,14 @@
-//! The user's event handlers: JavaScript functions for the JS face, boxed closures for Rust.
+//! The user's event handlers: JS handler properties and listeners for the JS face, boxed
+//! closures for the Rust face.
 
 use std::cell::RefCell;
 
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 
+use crate::engine::commands::CloseInfo;
 use crate::error::Error;
-use crate::shell::message::{CloseInfo, Message};
+use crate::shell::message::Message;
 
 /// One Rust callback, callable while it may replace itself or call back into the socket.
 pub(crate) struct RustSlot<F: ?Sized>(RefCell<Option<Box<F>>>);
@@ -27,7 +29,7 @@ impl<F: ?Sized> RustSlot<F> {
     }
 
     /// Calls the callback with the slot released, so the callback may set a new one
-    /// (which then stays) or send on the socket without a double borrow.
+    /// (which then stays) or use the socket without a double borrow.
     pub(crate) fn call(&self, invoke: impl FnOnce(&mut F)) {
         let taken = self.0.borrow_mut().take();
         if let Some(mut callback) = taken {
@@ -40,24 +42,89 @@ impl<F: ?Sized> RustSlot<F> {
     }
 }
 
-/// One JS handler property (`onmessage`, ...).
+/// The kinds of event a `DuplexSocket` dispatches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    Open,
+    Message,
+    Error,
+    Close,
+    Reconnecting,
+}
+
+impl EventKind {
+    pub(crate) const ALL: [EventKind; 5] = [
+        EventKind::Open,
+        EventKind::Message,
+        EventKind::Error,
+        EventKind::Close,
+        EventKind::Reconnecting,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            EventKind::Open => "open",
+            EventKind::Message => "message",
+            EventKind::Error => "error",
+            EventKind::Close => "close",
+            EventKind::Reconnecting => "reconnecting",
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<EventKind> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// The JS face's handlers: an `on<type>` property per kind, then listeners in the order
+/// they were added (a function added twice for one type is kept once, as with the DOM).
 #[derive(Default)]
-pub(crate) struct JsSlot(RefCell<Option<Function>>);
+pub(crate) struct JsHandlers {
+    properties: RefCell<[Option<Function>; 5]>,
+    listeners: RefCell<Vec<(EventKind, Function)>>,
+}
 
-impl JsSlot {
-    pub(crate) fn get(&self) -> Option<Function> {
-        self.0.borrow().clone()
+impl JsHandlers {
+    pub(crate) fn property(&self, kind: EventKind) -> Option<Function> {
+        self.properties.borrow()[kind as usize].clone()
     }
 
-    pub(crate) fn set(&self, handler: Option<Function>) {
-        *self.0.borrow_mut() = handler;
+    pub(crate) fn set_property(&self, kind: EventKind, handler: Option<Function>) {
+        self.properties.borrow_mut()[kind as usize] = handler;
     }
 
-    /// Calls the handler with `event`. An exception it throws is reported to the console, as
-    /// the browser does for its own event handlers, and does not disturb the socket.
-    pub(crate) fn call(&self, this: &JsValue, event: &JsValue) {
-        if let Some(handler) = self.get() {
-            if let Err(thrown) = handler.call1(this, event) {
+    pub(crate) fn add(&self, kind: EventKind, listener: Function) {
+        let mut listeners = self.listeners.borrow_mut();
+        if !listeners.iter().any(|(k, f)| *k == kind && *f == listener) {
+            listeners.push((kind, listener));
+        }
+    }
+
+    pub(crate) fn remove(&self, kind: EventKind, listener: &Function) {
+        self.listeners
+            .borrow_mut()
+            .retain(|(k, f)| !(*k == kind && f == listener));
+    }
+
+    /// Whether anything listens for `kind`.
+    pub(crate) fn listens(&self, kind: EventKind) -> bool {
+        self.properties.borrow()[kind as usize].is_some()
+            || self.listeners.borrow().iter().any(|(k, _)| *k == kind)
+    }
+
+    /// Calls the property handler, then the listeners, with `event`. An exception one throws
+    /// goes to the console, as the browser does for its own handlers, and the rest still run.
+    pub(crate) fn dispatch(&self, kind: EventKind, event: &JsValue) {
+        let property = self.property(kind);
+        let listeners: Vec<Function> = self
+            .listeners
+            .borrow()
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, f)| f.clone())
+            .collect();
+        for handler in property.iter().chain(&listeners) {
+            if let Err(thrown) = handler.call1(&JsValue::UNDEFINED, event) {
                 web_sys::console::error_2(
                     &JsValue::from_str("duplex-ws: a handler threw"),
                     &thrown,
@@ -67,15 +134,12 @@ impl JsSlot {
     }
 }
 
-/// Every handler a socket may have, from both faces.
+/// The Rust face's callbacks.
 #[derive(Default)]
-pub(crate) struct Handlers {
-    pub(crate) js_open: JsSlot,
-    pub(crate) js_message: JsSlot,
-    pub(crate) js_close: JsSlot,
-    pub(crate) js_error: JsSlot,
+pub(crate) struct RustHandlers {
     pub(crate) open: RustSlot<dyn FnMut()>,
     pub(crate) message: RustSlot<dyn FnMut(Message)>,
     pub(crate) close: RustSlot<dyn FnMut(CloseInfo)>,
     pub(crate) error: RustSlot<dyn FnMut(Error)>,
+    pub(crate) reconnecting: RustSlot<dyn FnMut(u32, u32)>,
 }

@@ -1,25 +1,27 @@
 //! The JavaScript face: the class `DuplexSocket` of the npm package.
 //!
-//! A thin wrapper over the Rust [`DuplexSocket`](crate::DuplexSocket): it reads JS arguments,
-//! turns [`Error`]s into JS `Error`s with a `.code`, and hands the browser's own events to
-//! JS handlers untouched.
+//! A thin wrapper over [`Shared`]: it reads JS arguments, turns [`Error`]s into JS `Error`s
+//! with a `.code`, and hands the browser's own `MessageEvent` to JS handlers untouched.
 
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
-use crate::engine::options::BinaryType;
-use crate::error::Error;
-use crate::shell::handlers::JsSlot;
+use crate::engine::options::invalid;
+use crate::error::{Error, UrlProblem};
+use crate::shell::events::{close_info_object, to_js_error};
+use crate::shell::handlers::EventKind;
+use crate::shell::js_options::read_options;
 use crate::shell::message::SendData;
-use crate::shell::socket::{to_js_error, Shared};
+use crate::shell::socket::{handler_from, Shared};
+use crate::shell::waiters::{Drain, Waiter};
 
 /// `new DuplexSocket(url, options?)`: a dependable WebSocket for JavaScript.
 ///
-/// Like the browser's `WebSocket`, it stays alive until it has closed, even when no variable
-/// refers to it any more; `close()` ends it, `free()` only releases this handle.
+/// Like the browser's `WebSocket`, it stays alive until it has closed for good, even when no
+/// variable refers to it any more; `close()` ends it.
 #[wasm_bindgen(js_name = DuplexSocket)]
 pub struct JsDuplexSocket {
     shared: Rc<Shared>,
@@ -29,100 +31,27 @@ fn js_result<T>(result: Result<T, Error>) -> Result<T, JsValue> {
     result.map_err(|error| to_js_error(&error))
 }
 
-fn invalid_option(name: &str, problem: String) -> Error {
-    Error::InvalidOption {
-        name: name.to_owned(),
-        problem,
-    }
-}
-
-/// The options this version understands, read from a JS object.
-fn read_options(options: &JsValue) -> Result<(Vec<String>, BinaryType), Error> {
-    let mut protocols = Vec::new();
-    let mut binary_type = BinaryType::ArrayBuffer;
-    if options.is_undefined() || options.is_null() {
-        return Ok((protocols, binary_type));
-    }
-    if !options.is_object() {
-        return Err(invalid_option(
-            "options",
-            format!("must be an object, not {}", type_name(options)),
-        ));
-    }
-    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
-        let key = key.as_string().unwrap_or_default();
-        let value = js_sys::Reflect::get(options, &JsValue::from_str(&key)).unwrap_or_default();
-        if value.is_undefined() {
-            continue;
-        }
-        match key.as_str() {
-            "protocols" => protocols = read_protocols(&value)?,
-            "binaryType" => {
-                let name = value.as_string().ok_or_else(|| {
-                    invalid_option(
-                        "binaryType",
-                        format!("must be a string, not {}", type_name(&value)),
-                    )
-                })?;
-                binary_type = BinaryType::parse(&name)?;
-            }
-            other => {
-                return Err(invalid_option(
-                    other,
-                    "is not an option of this version (it knows protocols and binaryType)".into(),
-                ))
-            }
-        }
-    }
-    Ok((protocols, binary_type))
-}
-
-fn read_protocols(value: &JsValue) -> Result<Vec<String>, Error> {
-    if let Some(one) = value.as_string() {
-        return Ok(vec![one]);
-    }
-    if !Array::is_array(value) {
-        return Err(invalid_option(
-            "protocols",
+fn event_kind(name: &str) -> Result<EventKind, JsValue> {
+    EventKind::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+        to_js_error(&invalid(
+            "type",
             format!(
-                "must be a string or an array of strings, not {}",
-                type_name(value)
+                "{name:?} is not an event of DuplexSocket (it has {})",
+                known.join(", ")
             ),
-        ));
-    }
-    value
-        .unchecked_ref::<Array>()
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            item.as_string().ok_or_else(|| {
-                invalid_option(
-                    "protocols",
-                    format!("item {i} must be a string, not {}", type_name(&item)),
-                )
-            })
-        })
-        .collect()
+        ))
+    })
 }
 
-fn type_name(value: &JsValue) -> String {
-    value.js_typeof().as_string().unwrap_or_default()
-}
-
-/// Reads a handler property's new value: a function, or null/undefined to clear it.
-fn set_handler(slot: &JsSlot, name: &str, value: JsValue) -> Result<(), JsValue> {
-    if value.is_null() || value.is_undefined() {
-        slot.set(None);
-        Ok(())
-    } else if let Some(handler) = value.dyn_ref::<Function>() {
-        slot.set(Some(handler.clone()));
-        Ok(())
-    } else {
-        js_result(Err(invalid_option(
-            name,
-            format!("must be a function or null, not {}", type_name(&value)),
-        )))
-    }
+/// A promise settled by a [`Waiter`] that `register` stores.
+fn waiting_promise(register: impl FnOnce(Waiter)) -> Promise {
+    let mut register = Some(register);
+    Promise::new(&mut |resolve, reject| {
+        if let Some(register) = register.take() {
+            register(Waiter::Js { resolve, reject });
+        }
+    })
 }
 
 #[wasm_bindgen(js_class = DuplexSocket)]
@@ -134,29 +63,66 @@ impl JsDuplexSocket {
         let url = url.as_string().ok_or_else(|| {
             to_js_error(&Error::InvalidUrl {
                 url: format!("{url:?}"),
-                problem: crate::error::UrlProblem::DoesNotParse("the URL must be a string"),
+                problem: UrlProblem::DoesNotParse("the URL must be a string"),
             })
         })?;
-        let (protocols, binary_type) = js_result(read_options(&options))?;
-        let shared = js_result(Shared::open(&url, &protocols, binary_type))?;
+        let options = js_result(read_options(&options))?;
+        let (shared, _) = js_result(Shared::open(&url, options, false))?;
         shared.keep_alive_until_closed();
         Ok(JsDuplexSocket { shared })
     }
 
-    /// Sends a string, ArrayBuffer, ArrayBufferView or Blob: queued before open (and flushed
-    /// in order on open), sent at once while open; throws `CLOSED` once closing or closed.
+    /// Sends a string, ArrayBuffer, ArrayBufferView or Blob: queued while connecting or
+    /// reconnecting (flushed in order on open), sent at once while open; throws `CLOSED` once
+    /// closing or closed, `QUEUE_FULL` at a queue bound.
     pub fn send(&self, data: JsValue) -> Result<(), JsValue> {
         let kind = js_result(SendData::classify(&data))?;
         js_result(self.shared.send(data, kind))
     }
 
+    /// Sends, and resolves once `bufferedAmount` is at most the high-water mark (rejects
+    /// with the error instead of throwing).
+    #[wasm_bindgen(js_name = sendAsync)]
+    pub fn send_async(&self, data: JsValue) -> Promise {
+        if let Err(error) = self.send(data) {
+            return Promise::reject(&error);
+        }
+        let threshold = self.shared.high_water_mark;
+        match self.shared.drain_state() {
+            Drain::Open { buffered } if buffered <= threshold => {
+                Promise::resolve(&JsValue::UNDEFINED)
+            }
+            _ => waiting_promise(|waiter| self.shared.wait_for_drain(waiter, threshold)),
+        }
+    }
+
     /// Closes with `code` (1000 or 3000-4999, default 1000) and `reason` (at most 123 UTF-8
-    /// bytes; needs a code). Messages queued before open are sent first.
+    /// bytes; needs a code). Never reconnects afterwards.
     pub fn close(&self, code: Option<u32>, reason: Option<String>) -> Result<(), JsValue> {
         js_result(self.shared.close(code, reason.as_deref()))
     }
 
-    /// 0 connecting, 1 open, 2 closing, 3 closed.
+    /// Resolves at the first open; rejects with the error if it never opens.
+    #[wasm_bindgen(getter)]
+    pub fn opened(&self) -> Promise {
+        self.promise(0, |shared| match shared.open_state() {
+            Ok(true) => Some(Promise::resolve(&JsValue::UNDEFINED)),
+            Err(error) => Some(Promise::reject(&to_js_error(&error))),
+            Ok(false) => None,
+        })
+    }
+
+    /// Resolves with `{ code, reason, wasClean }` once closed for good.
+    #[wasm_bindgen(getter)]
+    pub fn closed(&self) -> Promise {
+        self.promise(1, |shared| {
+            shared
+                .final_close()
+                .map(|info| Promise::resolve(&close_info_object(&info)))
+        })
+    }
+
+    /// `CONNECTING` 0 (also while waiting to reconnect), `OPEN` 1, `CLOSING` 2, `CLOSED` 3.
     #[wasm_bindgen(getter = readyState)]
     pub fn ready_state(&self) -> u16 {
         self.shared.ready_state() as u16
@@ -165,79 +131,113 @@ impl JsDuplexSocket {
     /// The URL as the browser resolved it.
     #[wasm_bindgen(getter)]
     pub fn url(&self) -> String {
-        self.shared.ws().url()
+        self.shared.url().to_owned()
     }
 
-    /// The subprotocol the server chose (empty if none).
+    /// The subprotocol the server chose (empty if none, or between connections).
     #[wasm_bindgen(getter)]
     pub fn protocol(&self) -> String {
-        self.shared.ws().protocol()
+        self.shared
+            .current(web_sys::WebSocket::protocol, String::new())
     }
 
-    /// The extensions the server chose (empty if none).
+    /// The extensions the server chose (empty if none, or between connections).
     #[wasm_bindgen(getter)]
     pub fn extensions(&self) -> String {
-        self.shared.ws().extensions()
+        self.shared
+            .current(web_sys::WebSocket::extensions, String::new())
     }
 
     /// The browser's count of bytes not yet sent.
     #[wasm_bindgen(getter = bufferedAmount)]
     pub fn buffered_amount(&self) -> u32 {
-        self.shared.ws().buffered_amount()
+        self.shared.buffered_amount()
     }
 
-    /// Bytes waiting in duplex-ws's own queue for the socket to open.
+    /// Bytes waiting in duplex-ws's own queue for a connection.
     #[wasm_bindgen(getter = queuedAmount)]
     pub fn queued_amount(&self) -> f64 {
         self.shared.queued_bytes() as f64
     }
 
-    /// Called with the browser's `open` event.
+    /// Adds `listener` for `type` (`open`, `message`, `error`, `close`, `reconnecting`).
+    #[wasm_bindgen(js_name = addEventListener)]
+    pub fn add_event_listener(&self, kind: String, listener: JsValue) -> Result<(), JsValue> {
+        let kind = event_kind(&kind)?;
+        if let Some(listener) = js_result(handler_from(&listener, "listener"))? {
+            self.shared.js.add(kind, listener);
+        }
+        Ok(())
+    }
+
+    /// Removes `listener` for `type`.
+    #[wasm_bindgen(js_name = removeEventListener)]
+    pub fn remove_event_listener(&self, kind: String, listener: JsValue) -> Result<(), JsValue> {
+        let kind = event_kind(&kind)?;
+        if let Some(listener) = js_result(handler_from(&listener, "listener"))? {
+            self.shared.js.remove(kind, &listener);
+        }
+        Ok(())
+    }
+
+    /// Called with an `Event` when a connection opens.
     #[wasm_bindgen(getter)]
     pub fn onopen(&self) -> Option<Function> {
-        self.shared.handlers.js_open.get()
+        self.shared.js.property(EventKind::Open)
     }
 
     /// Sets the `open` handler (a function, or null).
     #[wasm_bindgen(setter)]
     pub fn set_onopen(&self, handler: JsValue) -> Result<(), JsValue> {
-        set_handler(&self.shared.handlers.js_open, "onopen", handler)
+        self.set_property(EventKind::Open, "onopen", handler)
     }
 
     /// Called with the browser's own `MessageEvent`: `event.data` is untouched.
     #[wasm_bindgen(getter)]
     pub fn onmessage(&self) -> Option<Function> {
-        self.shared.handlers.js_message.get()
+        self.shared.js.property(EventKind::Message)
     }
 
     /// Sets the `message` handler (a function, or null).
     #[wasm_bindgen(setter)]
     pub fn set_onmessage(&self, handler: JsValue) -> Result<(), JsValue> {
-        set_handler(&self.shared.handlers.js_message, "onmessage", handler)
+        self.set_property(EventKind::Message, "onmessage", handler)
     }
 
-    /// Called with the browser's `CloseEvent` (`code`, `reason`, `wasClean`).
+    /// Called once with a `CloseEvent` (`code`, `reason`, `wasClean`) when closed for good.
     #[wasm_bindgen(getter)]
     pub fn onclose(&self) -> Option<Function> {
-        self.shared.handlers.js_close.get()
+        self.shared.js.property(EventKind::Close)
     }
 
     /// Sets the `close` handler (a function, or null).
     #[wasm_bindgen(setter)]
     pub fn set_onclose(&self, handler: JsValue) -> Result<(), JsValue> {
-        set_handler(&self.shared.handlers.js_close, "onclose", handler)
+        self.set_property(EventKind::Close, "onclose", handler)
     }
 
     /// Called with an `ErrorEvent` whose `.error` is an `Error` with a stable `.code`.
     #[wasm_bindgen(getter)]
     pub fn onerror(&self) -> Option<Function> {
-        self.shared.handlers.js_error.get()
+        self.shared.js.property(EventKind::Error)
     }
 
     /// Sets the `error` handler (a function, or null).
     #[wasm_bindgen(setter)]
     pub fn set_onerror(&self, handler: JsValue) -> Result<(), JsValue> {
-        set_handler(&self.shared.handlers.js_error, "onerror", handler)
+        self.set_property(EventKind::Error, "onerror", handler)
+    }
+
+    /// Called with an `Event` with `attempt` and `delayMs` before each reconnect attempt.
+    #[wasm_bindgen(getter)]
+    pub fn onreconnecting(&self) -> Option<Function> {
+        self.shared.js.property(EventKind::Reconnecting)
+    }
+
+    /// Sets the `reconnecting` handler (a function, or null).
+    #[wasm_bindgen(setter)]
+    pub fn set_onreconnecting(&self, handler: JsValue) -> Result<(), JsValue> {
+        self.set_property(EventKind::Reconnecting, "onreconnecting", handler)
     }
 
     /// `DuplexSocket.CONNECTING`: 0.
@@ -260,7 +260,36 @@ impl JsDuplexSocket {
 
     /// `DuplexSocket.CLOSED`: 3.
     #[wasm_bindgen(getter = CLOSED)]
-    pub fn closed() -> u16 {
+    pub fn closed_state() -> u16 {
         3
+    }
+}
+
+impl JsDuplexSocket {
+    fn set_property(&self, kind: EventKind, name: &str, handler: JsValue) -> Result<(), JsValue> {
+        let handler = js_result(handler_from(&handler, name))?;
+        self.shared.js.set_property(kind, handler);
+        Ok(())
+    }
+
+    /// The cached promise `index`, made on first use: settled now by `settled`, or later by
+    /// the waiters.
+    fn promise(&self, index: usize, settled: impl FnOnce(&Shared) -> Option<Promise>) -> Promise {
+        if let Some(promise) = &self.shared.promises.borrow()[index] {
+            return promise.clone();
+        }
+        let promise = settled(&self.shared).unwrap_or_else(|| {
+            waiting_promise(|waiter| {
+                let waiters = &self.shared.waiters;
+                let list = if index == 0 {
+                    &waiters.opened
+                } else {
+                    &waiters.closed
+                };
+                list.borrow_mut().push(waiter);
+            })
+        });
+        self.shared.promises.borrow_mut()[index] = Some(promise.clone());
+        promise
     }
 }

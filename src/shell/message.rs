@@ -60,17 +60,6 @@ impl Message {
     }
 }
 
-/// How the browser was closed, as the `close` callback of the Rust API reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CloseInfo {
-    /// The close code (1005 when the peer sent none, 1006 when the connection was lost).
-    pub code: u16,
-    /// The close reason the peer sent (may be empty).
-    pub reason: String,
-    /// Whether the close handshake completed.
-    pub was_clean: bool,
-}
-
 /// What kind of value the caller handed to `send`, checked before anything is queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SendData {

@@ -1,7 +1,13 @@
 //! The browser shell: the only code that touches web-sys. It stays thin; decisions live in
 //! [`crate::engine`].
 
+pub mod events;
 pub mod handlers;
 pub mod js_api;
+pub mod js_options;
+pub mod live;
 pub mod message;
+pub mod rust_api;
 pub mod socket;
+pub mod timers;
+pub mod waiters;

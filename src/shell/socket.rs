@@ -1,22 +1,30 @@
-//! The browser shell: owns the `web_sys::WebSocket` and its listeners, feeds browser events
-//! into the engine's [`Connection`] and carries out what it answers.
+//! The browser shell's core: owns the current `web_sys::WebSocket`, its listeners and the
+//! timers, feeds what happens into the engine's [`Connection`] and carries out the
+//! [`Command`]s it answers. Both faces (Rust and JS) drive a [`Shared`].
 
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use js_sys::{Array, Function, Uint8Array};
+use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use js_sys::{Array, Function};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use crate::engine::close::CloseRequest;
-use crate::engine::connection::{CloseAction, Connection, ReadyState, SendAction};
-use crate::engine::options::{validate_protocols, BinaryType};
+use crate::engine::commands::{CloseInfo, Command, Event, ReadyState, SendAction};
+use crate::engine::connection::Connection;
+use crate::engine::options::{BinaryType, Options};
 use crate::engine::url::validate_url;
 use crate::error::{Error, UrlProblem};
-use crate::shell::handlers::Handlers;
-use crate::shell::message::{CloseInfo, Message, SendData};
+use crate::shell::events::{
+    close_event, close_info_object, error_event, plain_event, reconnecting_event, to_js_error,
+};
+use crate::shell::handlers::{EventKind, JsHandlers, RustHandlers};
+use crate::shell::live::{Counted, Kind};
+use crate::shell::message::{Message, SendData};
+use crate::shell::timers::{Slot, Timers};
+use crate::shell::waiters::{Drain, DrainWaiter, Waiter, Waiters};
 
 #[wasm_bindgen]
 extern "C" {
@@ -30,206 +38,466 @@ extern "C" {
     fn send_any(this: &AnySend, data: &JsValue) -> Result<(), JsValue>;
 }
 
-/// A browser event listener that forwards to the shared state.
-type Listener = Closure<dyn FnMut(JsValue)>;
-
 /// A queued message: the caller's value and its kind.
 pub(crate) type Outgoing = (JsValue, SendData);
 
-/// The state both faces share: the browser socket, the engine and the handlers.
+/// What the Rust Stream receives.
+pub(crate) type StreamItem = Result<Message, Error>;
+
+/// How often a waiting `sendAsync` / Sink looks at `bufferedAmount` again.
+const DRAIN_POLL_MS: u32 = 10;
+
+/// The browser listeners, made once per socket and installed on each browser socket in turn
+/// (so reconnects create no closures).
+struct Listeners {
+    open: Counted<Closure<dyn FnMut(JsValue)>>,
+    message: Counted<Closure<dyn FnMut(MessageEvent)>>,
+    close: Counted<Closure<dyn FnMut(CloseEvent)>>,
+}
+
+/// The state both faces share.
 pub(crate) struct Shared {
-    ws: WebSocket,
+    /// The URL as the browser resolved it on the first attempt.
+    url: String,
+    protocols: Vec<String>,
+    binary_type: web_sys::BinaryType,
+    pub(crate) high_water_mark: usize,
+    ws: RefCell<Option<WebSocket>>,
     conn: RefCell<Connection<Outgoing>>,
-    pub(crate) handlers: Handlers,
-    /// The browser listeners; they hold only a weak reference back, so no cycle.
-    listeners: RefCell<Vec<Listener>>,
-    /// A reference to itself while the socket must outlive its handles: for the JS face
-    /// always (as a browser `WebSocket` does), for the Rust face while queued messages still
-    /// wait for the open after the last handle is gone. Cleared on the `close` event.
+    pub(crate) js: JsHandlers,
+    pub(crate) rust: RustHandlers,
+    pub(crate) waiters: Waiters,
+    stream: RefCell<Option<UnboundedSender<StreamItem>>>,
+    listeners: RefCell<Option<Listeners>>,
+    timers: Timers,
+    /// A reference to itself while the socket must outlive its handles (until closed for
+    /// good): always for the JS face, as a browser `WebSocket` does; for the Rust face once
+    /// the last handle is gone, so what it queued is still sent and the close completes.
     linger: RefCell<Option<Rc<Shared>>>,
+    /// The `opened` / `closed` promises of the JS face, made on first use.
+    pub(crate) promises: RefCell<[Option<js_sys::Promise>; 2]>,
+    _live: Counted<()>,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
 }
 
 impl Shared {
+    /// Validates `url` and `options`, opens the first browser socket, and returns the shared
+    /// state (with the receiving end of the Rust Stream when `with_stream`).
     pub(crate) fn open(
         url: &str,
-        protocols: &[String],
-        binary_type: BinaryType,
-    ) -> Result<Rc<Shared>, Error> {
+        options: Options,
+        with_stream: bool,
+    ) -> Result<(Rc<Shared>, Option<UnboundedReceiver<StreamItem>>), Error> {
         let ws_url = validate_url(url)?;
-        validate_protocols(protocols)?;
-        let ws = if protocols.is_empty() {
-            WebSocket::new(&ws_url)
-        } else {
-            let list: Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
-            WebSocket::new_with_str_sequence(&ws_url, &list)
-        }
-        .map_err(|thrown| Error::InvalidUrl {
-            url: url.to_owned(),
-            problem: UrlProblem::Browser(js_error_message(&thrown)),
+        options.validate()?;
+        let first = new_browser_socket(&ws_url, &options.protocols).map_err(|thrown| {
+            Error::InvalidUrl {
+                url: url.to_owned(),
+                problem: UrlProblem::Browser(js_error_message(&thrown)),
+            }
         })?;
-        ws.set_binary_type(match binary_type {
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let resolved = first.url();
+        let protocols = options.protocols.clone();
+        let binary_type = match options.binary_type {
             BinaryType::ArrayBuffer => web_sys::BinaryType::Arraybuffer,
             BinaryType::Blob => web_sys::BinaryType::Blob,
-        });
+        };
+        let high_water_mark = options.high_water_mark;
+        let (conn, start) = Connection::new(ws_url, options, seed);
+        let (sender, receiver) = match with_stream {
+            true => {
+                let (tx, rx) = unbounded();
+                (Some(tx), Some(rx))
+            }
+            false => (None, None),
+        };
         let shared = Rc::new(Shared {
-            conn: RefCell::new(Connection::new(ws.url())),
-            ws,
-            handlers: Handlers::default(),
-            listeners: RefCell::new(Vec::new()),
+            url: resolved,
+            protocols,
+            binary_type,
+            high_water_mark,
+            ws: RefCell::new(None),
+            conn: RefCell::new(conn),
+            js: JsHandlers::default(),
+            rust: RustHandlers::default(),
+            waiters: Waiters::default(),
+            stream: RefCell::new(sender),
+            listeners: RefCell::new(None),
+            timers: Timers::default(),
             linger: RefCell::new(None),
+            promises: RefCell::new([None, None]),
+            _live: Counted::new(Kind::Socket, ()),
         });
-        shared.listen(&shared, WebSocket::set_onopen, Shared::opened);
-        shared.listen(&shared, WebSocket::set_onmessage, Shared::received);
-        shared.listen(&shared, WebSocket::set_onclose, Shared::closed);
+        *shared.listeners.borrow_mut() = Some(Listeners::new(&shared));
+        shared.install(first);
+        // The first Connect is done: the browser socket above is it.
+        shared.run(
+            start
+                .into_iter()
+                .filter(|c| !matches!(c, Command::Connect))
+                .collect(),
+        );
+        Ok((shared, receiver))
+    }
+
+    fn install(&self, ws: WebSocket) {
+        ws.set_binary_type(self.binary_type);
+        if let Some(listeners) = &*self.listeners.borrow() {
+            ws.set_onopen(Some(listeners.open.get().as_ref().unchecked_ref()));
+            ws.set_onmessage(Some(listeners.message.get().as_ref().unchecked_ref()));
+            ws.set_onclose(Some(listeners.close.get().as_ref().unchecked_ref()));
+        }
         // The browser's `error` event carries nothing; the `close` that always follows it
         // says what happened, so the engine reports one joined error from there.
-        Ok(shared)
+        *self.ws.borrow_mut() = Some(ws);
     }
 
-    /// Installs a browser listener that forwards its event to `handle` while `self` lives.
-    fn listen<E: JsCast + 'static>(
-        &self,
-        this: &Rc<Shared>,
-        install: fn(&WebSocket, Option<&Function>),
-        handle: fn(&Shared, E),
-    ) {
-        let weak: Weak<Shared> = Rc::downgrade(this);
-        let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-            if let Some(shared) = weak.upgrade() {
-                handle(&shared, event.unchecked_into());
+    /// Lets go of the current browser socket: no more events from it, and it is closed.
+    fn abandon(&self) {
+        if let Some(ws) = self.ws.borrow_mut().take() {
+            ws.set_onopen(None);
+            ws.set_onmessage(None);
+            ws.set_onclose(None);
+            let _ = ws.close();
+        }
+    }
+
+    /// Carries out the engine's commands; events go to the user after the rest, so a
+    /// handler that calls back into the socket finds it in a settled state.
+    fn run(self: &Rc<Self>, commands: Vec<Command<Outgoing>>) {
+        let mut events = Vec::new();
+        for command in commands {
+            match command {
+                Command::Connect => match new_browser_socket(&self.url, &self.protocols) {
+                    Ok(ws) => self.install(ws),
+                    Err(_) => {
+                        let failed = self.conn.borrow_mut().closed(CloseInfo::abnormal());
+                        self.run(failed);
+                    }
+                },
+                Command::Transmit((data, _)) => {
+                    if let Err(error) = self.transmit(&data) {
+                        events.push(Event::Error(error));
+                    }
+                }
+                Command::SendHeartbeat => {
+                    let message = self.conn.borrow().heartbeat_message().map(str::to_owned);
+                    if let (Some(ws), Some(message)) = (&*self.ws.borrow(), message) {
+                        let _ = ws.send_with_str(&message);
+                    }
+                }
+                Command::CloseSocket(request) => {
+                    if let Some(ws) = &*self.ws.borrow() {
+                        // The engine validated code and reason: the browser has no cause to throw.
+                        let _ = ws.close_with_code_and_reason(request.code, &request.reason);
+                    }
+                }
+                Command::AbandonSocket => self.abandon(),
+                Command::StartTimer(timer, ms) => self.timers.start(
+                    Slot::Engine(timer),
+                    ms,
+                    Rc::downgrade(self),
+                    Shared::timer_fired,
+                ),
+                Command::StopTimer(timer) => self.timers.stop(Slot::Engine(timer)),
+                Command::Emit(event) => events.push(event),
             }
-        });
-        install(&self.ws, Some(listener.as_ref().unchecked_ref()));
-        self.listeners.borrow_mut().push(listener);
+        }
+        for event in events {
+            self.dispatch(event);
+        }
+        if self.conn.borrow().ready_state() == ReadyState::Closed {
+            self.release_resources();
+        }
     }
 
-    fn opened(&self, event: Event) {
-        let action = self.conn.borrow_mut().opened();
-        // Queued messages go first, so anything the open handler sends comes after them.
-        for (data, _) in action.flush {
-            if let Err(err) = self.transmit(&data) {
-                self.report(err);
+    fn dispatch(self: &Rc<Self>, event: Event) {
+        match event {
+            Event::Open => {
+                if self.js.listens(EventKind::Open) {
+                    self.js.dispatch(EventKind::Open, &plain_event("open"));
+                }
+                self.rust.open.call(|on_open| on_open());
+                self.waiters.settle_opened(Ok(()));
+                self.poll_drain();
+            }
+            Event::Reconnecting { attempt, delay_ms } => {
+                if self.js.listens(EventKind::Reconnecting) {
+                    self.js.dispatch(
+                        EventKind::Reconnecting,
+                        &reconnecting_event(attempt, delay_ms),
+                    );
+                }
+                self.rust.reconnecting.call(|on| on(attempt, delay_ms));
+            }
+            Event::Error(error) => self.report(error),
+            Event::Closed(info) => {
+                if self.js.listens(EventKind::Close) {
+                    self.js.dispatch(EventKind::Close, &close_event(&info));
+                }
+                self.rust.close.call(|on_close| on_close(info.clone()));
+                self.waiters.settle_closed(&close_info_object(&info));
+                if let Err(error) = self.open_state() {
+                    self.waiters.settle_opened(Err(to_js_error(&error)));
+                }
+                // The Stream ends.
+                self.stream.borrow_mut().take();
+                self.poll_drain();
             }
         }
-        if let Some(request) = action.then_close {
-            self.close_browser(&request);
-        }
-        self.handlers.js_open.call(&JsValue::UNDEFINED, &event);
-        self.handlers.open.call(|open| open());
     }
 
-    fn received(&self, event: MessageEvent) {
-        self.handlers.js_message.call(&JsValue::UNDEFINED, &event);
-        if self.handlers.message.is_set() {
-            let message = Message::from_event_data(event.data());
-            self.handlers.message.call(|on_message| on_message(message));
-        }
-    }
-
-    fn closed(&self, event: CloseEvent) {
-        let error = self
-            .conn
-            .borrow_mut()
-            .closed(event.code(), event.was_clean());
-        if let Some(error) = error {
-            self.report(error);
-        }
-        self.handlers.js_close.call(&JsValue::UNDEFINED, &event);
-        let info = CloseInfo {
-            code: event.code(),
-            reason: event.reason(),
-            was_clean: event.was_clean(),
-        };
-        self.handlers.close.call(|on_close| on_close(info));
-        // Closed for good: nothing else will fire, so a lingering socket may go now.
-        let lingering = self.linger.borrow_mut().take();
-        drop(lingering);
-    }
-
-    /// Hands an error to the error handlers, or to the console when there are none, so that
-    /// no failure passes unseen.
+    /// Hands an error to every error handler and the Stream; to the console when none
+    /// listens, so that no failure passes unseen.
     fn report(&self, error: Error) {
-        let js_handled = self.handlers.js_error.get().is_some();
-        if js_handled {
-            self.handlers
-                .js_error
-                .call(&JsValue::UNDEFINED, &error_event(&error));
+        let mut seen = false;
+        if self.js.listens(EventKind::Error) {
+            self.js.dispatch(EventKind::Error, &error_event(&error));
+            seen = true;
         }
-        if self.handlers.error.is_set() {
-            self.handlers.error.call(|on_error| on_error(error));
-        } else if !js_handled {
+        if self.rust.error.is_set() {
+            self.rust.error.call(|on_error| on_error(error.clone()));
+            seen = true;
+        }
+        if let Some(stream) = &*self.stream.borrow() {
+            seen |= stream.unbounded_send(Err(error.clone())).is_ok();
+        }
+        if !seen {
             web_sys::console::warn_1(&to_js_error(&error));
         }
     }
 
-    /// Sends or queues `data` of kind `kind`, after the browser's own state is taken in
-    /// (the server may have started closing without an event yet).
-    pub(crate) fn send(&self, data: JsValue, kind: SendData) -> Result<(), Error> {
+    /// Closed for good: stop every timer, let go of the listeners, end the lingering.
+    fn release_resources(&self) {
+        self.timers.stop_all();
+        self.abandon();
+        let listeners = self.listeners.borrow_mut().take();
+        drop(listeners);
+        let lingering = self.linger.borrow_mut().take();
+        drop(lingering);
+    }
+
+    fn timer_fired(self: &Rc<Self>, slot: Slot) {
+        self.timers.stop(slot);
+        match slot {
+            Slot::Engine(timer) => {
+                let commands = self.conn.borrow_mut().timer_fired(timer, now_ms());
+                self.run(commands);
+            }
+            Slot::DrainPoll => self.poll_drain(),
+        }
+    }
+
+    fn opened(self: &Rc<Self>) {
+        let commands = self.conn.borrow_mut().opened(now_ms());
+        self.run(commands);
+    }
+
+    fn received(self: &Rc<Self>, event: MessageEvent) {
+        {
+            let mut conn = self.conn.borrow_mut();
+            if conn.wants_receive_times() {
+                conn.received(now_ms());
+            }
+        }
+        if self.js.listens(EventKind::Message) {
+            self.js.dispatch(EventKind::Message, &event);
+        }
+        if self.rust.message.is_set() {
+            let message = Message::from_event_data(event.data());
+            self.rust.message.call(|on_message| on_message(message));
+        } else if let Some(stream) = &*self.stream.borrow() {
+            let _ = stream.unbounded_send(Ok(Message::from_event_data(event.data())));
+        }
+    }
+
+    fn closed(self: &Rc<Self>, event: CloseEvent) {
+        // This browser socket is done; forget it before the engine may ask for another.
+        self.ws.borrow_mut().take();
+        let commands = self.conn.borrow_mut().closed(CloseInfo {
+            code: event.code(),
+            reason: event.reason(),
+            was_clean: event.was_clean(),
+        });
+        self.run(commands);
+    }
+
+    /// Tells the engine when the server has begun closing an open socket (the browser has
+    /// no event for it): sends then wait for the reconnect or are refused, never dropped.
+    fn observe_remote_closing(&self, conn: &mut Connection<Outgoing>) {
+        if conn.ready_state() == ReadyState::Open {
+            if let Some(ws) = &*self.ws.borrow() {
+                if ws.ready_state() >= WebSocket::CLOSING {
+                    conn.remote_closing();
+                }
+            }
+        }
+    }
+
+    /// Sends or queues `data` of kind `kind`.
+    pub(crate) fn send(self: &Rc<Self>, data: JsValue, kind: SendData) -> Result<(), Error> {
         let action = {
             let mut conn = self.conn.borrow_mut();
-            if self.ws.ready_state() >= WebSocket::CLOSING {
-                conn.remote_closing();
-            }
+            self.observe_remote_closing(&mut conn);
             conn.send((data, kind), |(data, kind)| kind.wire_bytes(data))?
         };
         match action {
             SendAction::Transmit((data, _)) => self.transmit(&data),
-            SendAction::Queued => Ok(()),
+            SendAction::Queued { overflow } => {
+                if let Some(error) = overflow {
+                    self.report(error);
+                }
+                Ok(())
+            }
         }
     }
 
     fn transmit(&self, data: &JsValue) -> Result<(), Error> {
-        self.ws
-            .unchecked_ref::<AnySend>()
+        let closed = || Error::Closed {
+            url: self.url.clone(),
+        };
+        let ws = self.ws.borrow();
+        let ws = ws.as_ref().ok_or_else(closed)?;
+        ws.unchecked_ref::<AnySend>()
             .send_any(data)
-            .map_err(|_| Error::Closed { url: self.ws.url() })
+            .map_err(|_| closed())
     }
 
-    pub(crate) fn close(&self, code: Option<u32>, reason: Option<&str>) -> Result<(), Error> {
-        let action = self.conn.borrow_mut().close(code, reason)?;
-        if let CloseAction::CloseNow(request) = action {
-            self.close_browser(&request);
-        }
+    pub(crate) fn close(
+        self: &Rc<Self>,
+        code: Option<u32>,
+        reason: Option<&str>,
+    ) -> Result<(), Error> {
+        let commands = self.conn.borrow_mut().close(code, reason)?;
+        self.run(commands);
         Ok(())
-    }
-
-    fn close_browser(&self, request: &CloseRequest) {
-        // The engine validated code and reason, so the browser has no reason to throw.
-        let _ = self
-            .ws
-            .close_with_code_and_reason(request.code, &request.reason);
     }
 
     pub(crate) fn ready_state(&self) -> ReadyState {
         let mut conn = self.conn.borrow_mut();
-        if self.ws.ready_state() >= WebSocket::CLOSING {
-            conn.remote_closing();
-        }
+        self.observe_remote_closing(&mut conn);
         conn.ready_state()
     }
 
-    pub(crate) fn ws(&self) -> &WebSocket {
-        &self.ws
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A property of the current browser socket, or `default` between sockets.
+    pub(crate) fn current<T>(&self, read: impl FnOnce(&WebSocket) -> T, default: T) -> T {
+        self.ws.borrow().as_ref().map_or(default, read)
+    }
+
+    pub(crate) fn buffered_amount(&self) -> u32 {
+        self.current(WebSocket::buffered_amount, 0)
     }
 
     pub(crate) fn queued_bytes(&self) -> usize {
         self.conn.borrow().queued_bytes()
     }
 
-    /// Keeps the socket alive until it has closed, whatever happens to its handles.
-    pub(crate) fn keep_alive_until_closed(self: &Rc<Self>) {
-        *self.linger.borrow_mut() = Some(Rc::clone(self));
+    /// `Ok(true)` once opened, `Ok(false)` while the first open is still to come, and the
+    /// error that ended the socket if it closed for good without ever opening.
+    pub(crate) fn open_state(&self) -> Result<bool, Error> {
+        let conn = self.conn.borrow();
+        if conn.has_opened() {
+            Ok(true)
+        } else if conn.final_close().is_some() {
+            Err(conn
+                .final_error()
+                .cloned()
+                .unwrap_or_else(|| Error::Closed {
+                    url: self.url.clone(),
+                }))
+        } else {
+            Ok(false)
+        }
     }
 
-    /// The last handle is gone: close with 1000, or linger until queued messages are sent.
-    fn release(self: &Rc<Self>) {
-        if self.conn.borrow().ready_state() == ReadyState::Closed {
-            return;
+    pub(crate) fn final_close(&self) -> Option<CloseInfo> {
+        self.conn.borrow().final_close().cloned()
+    }
+
+    pub(crate) fn drain_state(&self) -> Drain {
+        let conn = self.conn.borrow();
+        match conn.ready_state() {
+            ReadyState::Open if conn.queue_is_empty() => Drain::Open {
+                buffered: self.buffered_amount() as usize,
+            },
+            ReadyState::Closed | ReadyState::Closing => {
+                Drain::Closed(to_js_error(&Error::Closed {
+                    url: self.url.clone(),
+                }))
+            }
+            _ => Drain::NotOpen,
         }
-        match self.conn.borrow_mut().close(None, None) {
-            Ok(CloseAction::AfterFlush) => self.keep_alive_until_closed(),
-            Ok(CloseAction::CloseNow(request)) => self.close_browser(&request),
-            Ok(CloseAction::Nothing) | Err(_) => {}
+    }
+
+    /// Adds a drain waiter and makes sure the poll runs.
+    pub(crate) fn wait_for_drain(self: &Rc<Self>, waiter: Waiter, threshold: usize) {
+        self.waiters
+            .drain
+            .borrow_mut()
+            .push(DrainWaiter { waiter, threshold });
+        self.poll_drain();
+    }
+
+    fn poll_drain(self: &Rc<Self>) {
+        let waiting = self.waiters.settle_drain(&self.drain_state());
+        if waiting && !self.timers.is_running(Slot::DrainPoll) {
+            self.timers.start(
+                Slot::DrainPoll,
+                DRAIN_POLL_MS,
+                Rc::downgrade(self),
+                Shared::timer_fired,
+            );
+        }
+    }
+
+    /// Keeps the socket alive until it has closed for good, whatever happens to its handles.
+    pub(crate) fn keep_alive_until_closed(self: &Rc<Self>) {
+        if self.conn.borrow().ready_state() != ReadyState::Closed {
+            *self.linger.borrow_mut() = Some(Rc::clone(self));
+        }
+    }
+
+    /// The last Rust handle is gone: close with 1000 (after flushing what is queued for the
+    /// first open), and stay alive until the close completes.
+    pub(crate) fn release(self: &Rc<Self>) {
+        self.keep_alive_until_closed();
+        // close() without code or reason cannot be invalid.
+        let _ = self.close(None, None);
+    }
+}
+
+impl Listeners {
+    fn new(shared: &Rc<Shared>) -> Listeners {
+        let weak = Rc::downgrade(shared);
+        let open = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+            if let Some(shared) = weak.upgrade() {
+                shared.opened();
+            }
+        });
+        let weak = Rc::downgrade(shared);
+        let message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(shared) = weak.upgrade() {
+                shared.received(event);
+            }
+        });
+        let weak = Rc::downgrade(shared);
+        let close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+            if let Some(shared) = weak.upgrade() {
+                shared.closed(event);
+            }
+        });
+        Listeners {
+            open: Counted::new(Kind::Listener, open),
+            message: Counted::new(Kind::Listener, message),
+            close: Counted::new(Kind::Listener, close),
         }
     }
 }
@@ -237,139 +505,16 @@ impl Shared {
 impl Drop for Shared {
     fn drop(&mut self) {
         // The listeners are about to be freed: the browser must not call them any more.
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
+        self.abandon();
     }
 }
 
-/// A dependable browser WebSocket: `send` works before the socket is open, errors are typed.
-///
-/// ```no_run
-/// use duplex_ws::{DuplexSocket, Message};
-/// # fn main() -> Result<(), duplex_ws::Error> {
-/// let socket = DuplexSocket::new("ws://localhost:9900")?;
-/// socket.on_message(|message| {
-///     if let Message::Text(text) = message {
-///         web_sys::console::log_1(&format!("received: {text}").into());
-///     }
-/// });
-/// socket.send_text("I am listening")?; // queued now, sent as soon as the socket opens
-/// # Ok(()) }
-/// ```
-///
-/// Dropping the socket closes it with 1000; messages still queued for the open are sent
-/// first.
-pub struct DuplexSocket {
-    shared: Rc<Shared>,
-}
-
-impl DuplexSocket {
-    /// Opens a socket to `url` (`ws:`, `wss:`, `http:` or `https:`, no fragment).
-    ///
-    /// Fails with [`Error::InvalidUrl`] naming the URL and the rule it broke.
-    pub fn new(url: &str) -> Result<DuplexSocket, Error> {
-        Self::with_options(url, &[], BinaryType::ArrayBuffer)
-    }
-
-    /// Opens a socket asking for the given subprotocols, in order of preference.
-    pub fn with_protocols(url: &str, protocols: &[&str]) -> Result<DuplexSocket, Error> {
-        let protocols: Vec<String> = protocols.iter().map(|p| (*p).to_owned()).collect();
-        Self::with_options(url, &protocols, BinaryType::ArrayBuffer)
-    }
-
-    fn with_options(
-        url: &str,
-        protocols: &[String],
-        binary_type: BinaryType,
-    ) -> Result<DuplexSocket, Error> {
-        Ok(DuplexSocket {
-            shared: Shared::open(url, protocols, binary_type)?,
-        })
-    }
-
-    /// Sends a text message: queued while connecting, sent at once when open.
-    ///
-    /// Fails with [`Error::Closed`] once the socket is closing or closed.
-    pub fn send_text(&self, text: &str) -> Result<(), Error> {
-        self.shared.send(JsValue::from_str(text), SendData::Text)
-    }
-
-    /// Sends a binary message: queued while connecting, sent at once when open.
-    pub fn send_binary(&self, bytes: &[u8]) -> Result<(), Error> {
-        self.shared
-            .send(Uint8Array::from(bytes).into(), SendData::View)
-    }
-
-    /// Sends a [`Message`] of either kind.
-    pub fn send(&self, message: Message) -> Result<(), Error> {
-        match message {
-            Message::Text(text) => self.send_text(&text),
-            Message::Binary(bytes) => self.send_binary(&bytes),
-        }
-    }
-
-    /// Closes with 1000 (normal closure). Messages queued before the open are sent first.
-    pub fn close(&self) -> Result<(), Error> {
-        self.shared.close(None, None)
-    }
-
-    /// Closes with `code` (1000 or 3000-4999) and `reason` (at most 123 UTF-8 bytes).
-    pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
-        self.shared.close(Some(code.into()), Some(reason))
-    }
-
-    /// The state: connecting (sends are queued), open, closing or closed.
-    pub fn ready_state(&self) -> ReadyState {
-        self.shared.ready_state()
-    }
-
-    /// The URL as the browser resolved it.
-    pub fn url(&self) -> String {
-        self.shared.ws.url()
-    }
-
-    /// The subprotocol the server chose (empty if none).
-    pub fn protocol(&self) -> String {
-        self.shared.ws.protocol()
-    }
-
-    /// The browser's count of bytes handed to it but not yet sent.
-    pub fn buffered_amount(&self) -> u32 {
-        self.shared.ws.buffered_amount()
-    }
-
-    /// Bytes waiting in duplex-ws's own queue for the socket to open.
-    pub fn queued_amount(&self) -> usize {
-        self.shared.queued_bytes()
-    }
-
-    /// Calls `callback` each time the socket opens.
-    pub fn on_open(&self, callback: impl FnMut() + 'static) {
-        self.shared.handlers.open.set(Box::new(callback));
-    }
-
-    /// Calls `callback` with each message received.
-    pub fn on_message(&self, callback: impl FnMut(Message) + 'static) {
-        self.shared.handlers.message.set(Box::new(callback));
-    }
-
-    /// Calls `callback` when the socket has closed.
-    pub fn on_close(&self, callback: impl FnMut(CloseInfo) + 'static) {
-        self.shared.handlers.close.set(Box::new(callback));
-    }
-
-    /// Calls `callback` with each error: a failed handshake, a lost connection, a queued
-    /// message that could not be sent. Without it (and without a JS `onerror`), errors go to
-    /// the console.
-    pub fn on_error(&self, callback: impl FnMut(Error) + 'static) {
-        self.shared.handlers.error.set(Box::new(callback));
-    }
-}
-
-impl Drop for DuplexSocket {
-    fn drop(&mut self) {
-        self.shared.release();
+fn new_browser_socket(url: &str, protocols: &[String]) -> Result<WebSocket, JsValue> {
+    if protocols.is_empty() {
+        WebSocket::new(url)
+    } else {
+        let list: Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
+        WebSocket::new_with_str_sequence(url, &list)
     }
 }
 
@@ -382,19 +527,19 @@ fn js_error_message(thrown: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".to_owned())
 }
 
-/// The JS `Error` for an [`Error`]: its message, and its stable code as `.code`.
-pub(crate) fn to_js_error(error: &Error) -> JsValue {
-    let js_error = js_sys::Error::new(&error.to_string());
-    let _ = js_sys::Reflect::set(&js_error, &"code".into(), &error.code().into());
-    js_error.into()
-}
-
-/// An `ErrorEvent` whose `.error` is the JS `Error` for `error`.
-fn error_event(error: &Error) -> JsValue {
-    let init = web_sys::ErrorEventInit::new();
-    init.set_message(&error.to_string());
-    init.set_error(&to_js_error(error));
-    web_sys::ErrorEvent::new_with_event_init_dict("error", &init)
-        .map(JsValue::from)
-        .unwrap_or_else(|_| to_js_error(error))
+/// Reads a JS handler value: a function, or null/undefined for none.
+pub(crate) fn handler_from(value: &JsValue, name: &str) -> Result<Option<Function>, Error> {
+    if value.is_null() || value.is_undefined() {
+        Ok(None)
+    } else if let Some(handler) = value.dyn_ref::<Function>() {
+        Ok(Some(handler.clone()))
+    } else {
+        Err(crate::engine::options::invalid(
+            name,
+            format!(
+                "must be a function or null, not {}",
+                value.js_typeof().as_string().unwrap_or_default()
+            ),
+        ))
+    }
 }
