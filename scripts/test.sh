@@ -57,7 +57,7 @@ run_suite native cargo test --workspace --manifest-path "$ROOT/Cargo.toml"
 
 # One server for the browser suites, on a free port; the tests get its address at compile time.
 say "starting duplex-server on a free port for the browser tests"
-exec 3< <("$ROOT/target/debug/duplex-server" --port 0 --www "$ROOT/www" --pkg "$ROOT/pkg" 2>"$logs/server.log" & echo "pid $!"; wait)
+exec 3< <("$ROOT/target/debug/duplex-server" --port 0 --test-hooks --www "$ROOT/www" --pkg "$ROOT/pkg" 2>"$logs/server.log" & echo "pid $!"; wait)
 read -r _ server_pid <&3
 read -r banner <&3
 address="${banner#duplex-server listening on http://}"

@@ -1,0 +1,330 @@
+//! The JavaScript face, driven through the exported class as JS would: handler
+//! properties and listeners, the browser's own event data, coded errors, promises.
+
+use duplex_ws::JsDuplexSocket;
+use futures::channel::mpsc::{unbounded, UnboundedReceiver};
+use js_sys::{ArrayBuffer, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::support::{hooks, next, reply, server, within, GREETING};
+
+pub fn js_code(thrown: &JsValue) -> String {
+    Reflect::get(thrown, &"code".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default()
+}
+
+pub fn js_message(thrown: &JsValue) -> String {
+    thrown.unchecked_ref::<js_sys::Error>().message().into()
+}
+
+/// A JS socket whose `event.data` values arrive on a channel.
+fn js_watch(options: JsValue) -> (JsDuplexSocket, UnboundedReceiver<JsValue>) {
+    js_watch_url(&server("/"), options)
+}
+
+/// A JS socket to `url` whose `event.data` values arrive on a channel.
+fn js_watch_url(url: &str, options: JsValue) -> (JsDuplexSocket, UnboundedReceiver<JsValue>) {
+    let socket = JsDuplexSocket::new(url.into(), options).unwrap();
+    let (tx, rx) = unbounded();
+    let handler =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            tx.unbounded_send(event.data()).unwrap();
+        });
+    socket.set_onmessage(handler.into_js_value()).unwrap();
+    (socket, rx)
+}
+
+#[wasm_bindgen_test]
+async fn js_face_holds_the_conversation_with_the_browsers_own_data() {
+    let (socket, mut data) = js_watch(JsValue::UNDEFINED);
+    assert_eq!(socket.ready_state(), JsDuplexSocket::connecting());
+    socket.send("I am listening".into()).unwrap();
+    socket
+        .send(Uint8Array::from(&[7u8, 8, 9][..]).into())
+        .unwrap();
+    let greeting = next(&mut data, "the greeting").await;
+    assert_eq!(greeting.as_string().as_deref(), Some(GREETING));
+    let answer = next(&mut data, "the reply").await;
+    assert_eq!(answer.as_string(), Some(reply("I am listening")));
+    let bytes = next(&mut data, "the bytes").await;
+    assert!(
+        bytes.is_instance_of::<ArrayBuffer>(),
+        "binaryType defaults to arraybuffer"
+    );
+    assert_eq!(Uint8Array::new(&bytes).to_vec(), [7, 8, 9]);
+    assert_eq!(socket.ready_state(), JsDuplexSocket::open());
+    assert!(socket.url().starts_with("ws://127.0.0.1:"));
+}
+
+#[wasm_bindgen_test]
+async fn js_face_binary_type_blob_delivers_blobs() {
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"binaryType".into(), &"blob".into()).unwrap();
+    let (socket, mut data) = js_watch(options.into());
+    socket.send(ArrayBuffer::new(3).into()).unwrap();
+    next(&mut data, "the greeting").await;
+    let blob = next(&mut data, "the blob").await;
+    let blob: web_sys::Blob = blob.dyn_into().expect("a Blob");
+    assert_eq!(blob.size(), 3.0);
+}
+
+#[wasm_bindgen_test]
+fn js_face_throws_coded_errors_naming_the_value() {
+    for url in ["ftp://x", "ws://x/#frag"] {
+        let thrown = JsDuplexSocket::new(url.into(), JsValue::UNDEFINED)
+            .err()
+            .unwrap();
+        assert!(thrown.is_instance_of::<js_sys::Error>());
+        assert_eq!(js_code(&thrown), "INVALID_URL");
+        assert!(js_message(&thrown).contains(url), "{}", js_message(&thrown));
+    }
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"reconect".into(), &true.into()).unwrap();
+    let thrown = JsDuplexSocket::new(server("/").into(), options.into())
+        .err()
+        .unwrap();
+    assert_eq!(js_code(&thrown), "INVALID_OPTION");
+    assert!(js_message(&thrown).contains("reconect"));
+
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"protocols".into(), &"two words".into()).unwrap();
+    let thrown = JsDuplexSocket::new(server("/").into(), options.into())
+        .err()
+        .unwrap();
+    assert_eq!(js_code(&thrown), "INVALID_OPTION");
+    assert!(js_message(&thrown).contains("\"two words\""));
+
+    let (socket, _data) = js_watch(JsValue::UNDEFINED);
+    let thrown = socket.send(42.into()).unwrap_err();
+    assert_eq!(js_code(&thrown), "INVALID_DATA");
+    assert!(
+        js_message(&thrown).contains("number 42"),
+        "{}",
+        js_message(&thrown)
+    );
+    let thrown = socket.set_onmessage(5.into()).unwrap_err();
+    assert_eq!(js_code(&thrown), "INVALID_OPTION");
+    assert!(js_message(&thrown).contains("onmessage"));
+    let thrown = socket.close(Some(999), None).unwrap_err();
+    assert_eq!(js_code(&thrown), "INVALID_CLOSE_CODE");
+    assert!(js_message(&thrown).contains("999"));
+    let thrown = socket.close(None, Some("why".into())).unwrap_err();
+    assert_eq!(js_code(&thrown), "INVALID_CLOSE_REASON");
+    socket.close(None, None).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn js_face_reports_a_failed_handshake_through_onerror() {
+    let socket =
+        JsDuplexSocket::new(server("/no-such-endpoint").into(), JsValue::UNDEFINED).unwrap();
+    let (tx, mut errors) = unbounded();
+    let handler =
+        Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+            tx.unbounded_send(event.error()).unwrap();
+        });
+    socket.set_onerror(handler.into_js_value()).unwrap();
+    let error = next(&mut errors, "the error").await;
+    assert_eq!(js_code(&error), "CONNECTION_FAILED");
+    assert!(js_message(&error).contains("/no-such-endpoint"));
+}
+
+/// A JS function that sends whatever it is called with into a channel.
+fn recorder() -> (JsValue, UnboundedReceiver<JsValue>) {
+    let (tx, rx) = unbounded();
+    let f =
+        Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| drop(tx.unbounded_send(event)));
+    (f.into_js_value(), rx)
+}
+
+/// `{ key: value, ... }` from JSON text.
+fn object(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn js_face_listeners_are_added_and_removed_and_unknown_types_refused() {
+    let socket = JsDuplexSocket::new(server("/").into(), JsValue::UNDEFINED).unwrap();
+    let (first, mut first_rx) = recorder();
+    let (second, mut second_rx) = recorder();
+    let (opens, mut opens_rx) = recorder();
+    socket
+        .add_event_listener("message".into(), first.clone())
+        .unwrap();
+    socket
+        .add_event_listener("message".into(), first.clone())
+        .unwrap(); // kept once
+    socket
+        .add_event_listener("message".into(), second.clone())
+        .unwrap();
+    socket.add_event_listener("open".into(), opens).unwrap();
+    let open = next(&mut opens_rx, "the open event").await;
+    assert_eq!(
+        Reflect::get(&open, &"type".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("open")
+    );
+    let greeting = next(&mut first_rx, "the greeting (first)").await;
+    assert_eq!(
+        Reflect::get(&greeting, &"data".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some(GREETING)
+    );
+    next(&mut second_rx, "the greeting (second)").await;
+    socket
+        .remove_event_listener("message".into(), second)
+        .unwrap();
+    socket.send("after removal".into()).unwrap();
+    let heard = next(&mut first_rx, "the reply").await;
+    assert_eq!(
+        Reflect::get(&heard, &"data".into()).unwrap().as_string(),
+        Some(reply("after removal"))
+    );
+    assert!(
+        first_rx.try_recv().is_err(),
+        "the listener added twice is called once"
+    );
+    assert!(
+        second_rx.try_recv().is_err(),
+        "the removed listener is not called"
+    );
+    let thrown = socket
+        .add_event_listener("mesage".into(), first)
+        .unwrap_err();
+    assert_eq!(js_code(&thrown), "INVALID_OPTION");
+    assert!(
+        js_message(&thrown).contains("\"mesage\""),
+        "{}",
+        js_message(&thrown)
+    );
+    socket.close(None, None).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn js_face_sends_every_data_type_and_the_promises_settle() {
+    let (socket, mut data) = js_watch_url(&hooks(), JsValue::UNDEFINED);
+    within(JsFuture::from(socket.opened()), "opened")
+        .await
+        .unwrap();
+    assert_eq!(socket.ready_state(), JsDuplexSocket::open());
+    assert_eq!(socket.extensions(), "", "permessage-deflate stays off");
+    let bytes = Uint8Array::from(&[1u8, 2, 3, 4][..]);
+    socket.send("text".into()).unwrap();
+    socket.send(bytes.buffer().into()).unwrap();
+    socket
+        .send(js_sys::DataView::new(&bytes.buffer(), 1, 2).into())
+        .unwrap();
+    let parts = js_sys::Array::of1(&bytes);
+    socket
+        .send(
+            web_sys::Blob::new_with_u8_array_sequence(&parts)
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    assert_eq!(
+        next(&mut data, "text").await.as_string().as_deref(),
+        Some("text")
+    );
+    let seen: Vec<Vec<u8>> = [
+        next(&mut data, "buffer").await,
+        next(&mut data, "view").await,
+        next(&mut data, "blob").await,
+    ]
+    .iter()
+    .map(|d| Uint8Array::new(d).to_vec())
+    .collect();
+    assert_eq!(seen, [vec![1, 2, 3, 4], vec![2, 3], vec![1, 2, 3, 4]]);
+    // sendAsync: resolves once the browser buffers no more than the high-water mark.
+    within(
+        JsFuture::from(socket.send_async("async".into())),
+        "sendAsync",
+    )
+    .await
+    .unwrap();
+    assert!(socket.buffered_amount() as usize <= 1 << 20);
+    socket.close(Some(4321), Some("bye".into())).unwrap();
+    let closed = within(JsFuture::from(socket.closed()), "closed")
+        .await
+        .unwrap();
+    assert_eq!(
+        Reflect::get(&closed, &"code".into()).unwrap().as_f64(),
+        Some(4321.0)
+    );
+    assert_eq!(
+        Reflect::get(&closed, &"reason".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("bye")
+    );
+    assert_eq!(
+        Reflect::get(&closed, &"wasClean".into()).unwrap().as_bool(),
+        Some(true)
+    );
+    assert_eq!(socket.ready_state(), JsDuplexSocket::closed_state());
+    let rejected = JsFuture::from(socket.send_async("late".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(js_code(&rejected), "CLOSED");
+}
+
+#[wasm_bindgen_test]
+async fn js_face_options_are_read_and_bad_ones_named() {
+    let cases = [
+        (
+            r#"{"reconnect": {"minDelayMs": "soon"}}"#,
+            "reconnect.minDelayMs",
+        ),
+        (r#"{"reconnect": {"minDelay": 5}}"#, "reconnect.minDelay"),
+        (
+            r#"{"queue": {"overflow": "drop-newest"}}"#,
+            "queue.overflow",
+        ),
+        (r#"{"queue": {"maxBytes": -1}}"#, "queue.maxBytes"),
+        (
+            r#"{"heartbeat": {"intervalMs": 1000, "timeoutMs": 500}}"#,
+            "heartbeat.timeoutMs",
+        ),
+        (r#"{"connectTimeoutMs": 1.5}"#, "connectTimeoutMs"),
+        (r#"{"binaryType": "text"}"#, "binaryType"),
+        (r#"{"protocols": ["ok", 7]}"#, "protocols[1]"),
+        (
+            r#"{"reconnect": {"finalCodes": [4000, 70000]}}"#,
+            "reconnect.finalCodes[1]",
+        ),
+        (r#"{"highWaterMark": "big"}"#, "highWaterMark"),
+    ];
+    for (json, name) in cases {
+        let thrown = JsDuplexSocket::new(server("/").into(), object(json))
+            .err()
+            .unwrap();
+        assert_eq!(js_code(&thrown), "INVALID_OPTION", "{json}");
+        assert!(
+            js_message(&thrown).contains(name),
+            "{json}: {}",
+            js_message(&thrown)
+        );
+    }
+    // Every option of the API at once is accepted.
+    let all = object(
+        r#"{"protocols": [], "binaryType": "arraybuffer", "connectTimeoutMs": 5000,
+            "reconnect": {"minDelayMs": 10, "maxDelayMs": 100, "factor": 1.5, "maxRetries": 3, "finalCodes": [4000]},
+            "heartbeat": {"intervalMs": 1000, "timeoutMs": 3000, "message": "hb"},
+            "queue": {"maxBytes": 1000, "maxMessages": 10, "overflow": "drop-oldest"},
+            "highWaterMark": 65536}"#,
+    );
+    let socket = JsDuplexSocket::new(server("/").into(), all).unwrap();
+    within(JsFuture::from(socket.opened()), "opened")
+        .await
+        .unwrap();
+    socket.close(None, None).unwrap();
+}

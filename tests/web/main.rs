@@ -1,0 +1,15 @@
+//! Browser tests: the Rust and the JS face of `DuplexSocket` against a real `duplex-server`,
+//! in headless Chromium and Firefox. `scripts/test.sh` starts the server on a free port
+//! (with `--test-hooks`) and passes its address at compile time as `DUPLEX_SERVER_URL`.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+mod conversation;
+mod errors;
+mod js_face;
+mod reconnect;
+mod resources;
+mod streams;
+
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,0 +1,87 @@
+//! The Rust async face: opened/closed, send_async, Stream and Sink, split halves.
+
+use duplex_ws::{DuplexSocket, Message, ReconnectPolicy};
+use futures::{SinkExt, StreamExt};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::support::{hooks, reply, server, text, within, GREETING};
+
+#[wasm_bindgen_test]
+async fn stream_and_sink_hold_the_conversation() {
+    let (mut sink, mut stream) = DuplexSocket::new(&server("/")).unwrap().split();
+    // Resolves once the message has left (open, queue flushed, browser buffer empty).
+    within(Box::pin(sink.send(text("I am listening"))), "send")
+        .await
+        .unwrap();
+    let greeting = within(stream.next(), "greeting").await.unwrap().unwrap();
+    assert_eq!(greeting, text(GREETING));
+    let answer = within(stream.next(), "reply").await.unwrap().unwrap();
+    assert_eq!(answer, text(&reply("I am listening")));
+    // Closing from the Stream half ends the Stream and closes the Sink.
+    stream.close().unwrap();
+    assert!(within(stream.next(), "the end").await.is_none());
+    let err = within(Box::pin(sink.send(text("late"))), "late send")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "CLOSED");
+}
+
+#[wasm_bindgen_test]
+async fn closing_the_sink_closes_the_socket_and_ends_the_stream() {
+    let socket = DuplexSocket::new(&hooks()).unwrap();
+    within(Box::pin(socket.opened()), "opened").await.unwrap();
+    let (mut sink, mut stream) = socket.split();
+    sink.send(Message::Binary(vec![1, 2, 3])).await.unwrap();
+    assert_eq!(
+        within(stream.next(), "echo").await.unwrap().unwrap(),
+        Message::Binary(vec![1, 2, 3])
+    );
+    within(Box::pin(sink.close()), "close").await.unwrap();
+    assert!(within(stream.next(), "the end").await.is_none());
+}
+
+#[wasm_bindgen_test]
+async fn errors_arrive_in_the_stream_which_goes_on_after_a_reconnect() {
+    let policy = ReconnectPolicy {
+        min_delay_ms: 10,
+        max_delay_ms: 50,
+        ..Default::default()
+    };
+    let mut socket = DuplexSocket::builder(&hooks())
+        .reconnect(policy)
+        .connect()
+        .unwrap();
+    within(Box::pin(socket.opened()), "opened").await.unwrap();
+    socket.send_text("hook:drop").unwrap();
+    let item = within(socket.next(), "the loss").await.unwrap();
+    assert_eq!(item.unwrap_err().code(), "CONNECTION_LOST");
+    socket.send_text("after the reconnect").unwrap(); // queued until the reopen
+    let item = within(socket.next(), "the echo").await.unwrap();
+    assert_eq!(item.unwrap(), text("after the reconnect"));
+    let info = {
+        socket.close().unwrap();
+        within(Box::pin(socket.closed()), "closed").await
+    };
+    assert_eq!((info.code, info.was_clean), (1000, true));
+}
+
+#[wasm_bindgen_test]
+async fn send_async_waits_until_the_browser_buffer_is_under_the_high_water_mark() {
+    let socket = DuplexSocket::builder(&hooks())
+        .high_water_mark(4096)
+        .connect()
+        .unwrap();
+    within(Box::pin(socket.opened()), "opened").await.unwrap();
+    for _ in 0..8 {
+        let chunk = Message::Binary(vec![7; 32 * 1024]);
+        within(Box::pin(socket.send_async(chunk)), "send_async")
+            .await
+            .unwrap();
+        assert!(
+            socket.buffered_amount() <= 4096,
+            "{}",
+            socket.buffered_amount()
+        );
+    }
+    socket.close().unwrap();
+}
