@@ -27,8 +27,8 @@ pub enum Error {
     /// A close code other than 1000 or 3000-4999 (the only ones a client may send).
     #[error("invalid close code {code}: a client may only close with 1000 or a code in 3000-4999")]
     InvalidCloseCode {
-        /// The code the caller gave.
-        code: u32,
+        /// The code the caller gave, as text (it may not even be a number).
+        code: String,
     },
     /// A close reason the protocol cannot carry.
     #[error("invalid close reason {reason:?}: {problem}")]

@@ -40,7 +40,11 @@ pub fn validate_close(code: Option<u32>, reason: Option<&str>) -> Result<CloseRe
         }
         (None, None) => NORMAL_CLOSURE,
         (Some(code), _) if code == 1000 || (3000..=4999).contains(&code) => code as u16,
-        (Some(code), _) => return Err(Error::InvalidCloseCode { code }),
+        (Some(code), _) => {
+            return Err(Error::InvalidCloseCode {
+                code: code.to_string(),
+            })
+        }
     };
     let reason = reason.unwrap_or_default();
     if reason.len() > MAX_CLOSE_REASON_BYTES {

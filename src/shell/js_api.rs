@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
@@ -22,7 +22,7 @@ use crate::shell::waiters::{Drain, Waiter};
 ///
 /// Like the browser's `WebSocket`, it stays alive until it has closed for good, even when no
 /// variable refers to it any more; `close()` ends it.
-#[wasm_bindgen(js_name = DuplexSocket)]
+#[wasm_bindgen(js_name = DuplexSocket, skip_typescript)]
 pub struct JsDuplexSocket {
     shared: Rc<Shared>,
 }
@@ -41,6 +41,44 @@ fn event_kind(name: &str) -> Result<EventKind, JsValue> {
                 known.join(", ")
             ),
         ))
+    })
+}
+
+/// A close code as JS gives it: absent, or a whole number (the engine checks the range).
+fn read_close_code(code: &JsValue) -> Result<Option<u32>, Error> {
+    if code.is_undefined() || code.is_null() {
+        return Ok(None);
+    }
+    match code.as_f64() {
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
+            Ok(Some(n as u32))
+        }
+        Some(n) => Err(Error::InvalidCloseCode {
+            code: n.to_string(),
+        }),
+        None => Err(Error::InvalidCloseCode {
+            code: format!(
+                "{} {:?}",
+                code.js_typeof().as_string().unwrap_or_default(),
+                code.as_string().unwrap_or_default()
+            ),
+        }),
+    }
+}
+
+/// A close reason as JS gives it: absent, or a string.
+fn read_close_reason(reason: &JsValue) -> Result<Option<String>, Error> {
+    if reason.is_undefined() || reason.is_null() {
+        return Ok(None);
+    }
+    reason.as_string().map(Some).ok_or_else(|| {
+        invalid(
+            "reason",
+            format!(
+                "the close reason must be a string, not {}",
+                reason.js_typeof().as_string().unwrap_or_default()
+            ),
+        )
     })
 }
 
@@ -98,7 +136,9 @@ impl JsDuplexSocket {
 
     /// Closes with `code` (1000 or 3000-4999, default 1000) and `reason` (at most 123 UTF-8
     /// bytes; needs a code). Never reconnects afterwards.
-    pub fn close(&self, code: Option<u32>, reason: Option<String>) -> Result<(), JsValue> {
+    pub fn close(&self, code: JsValue, reason: JsValue) -> Result<(), JsValue> {
+        let code = js_result(read_close_code(&code))?;
+        let reason = js_result(read_close_reason(&reason))?;
         js_result(self.shared.close(code, reason.as_deref()))
     }
 
@@ -182,8 +222,8 @@ impl JsDuplexSocket {
 
     /// Called with an `Event` when a connection opens.
     #[wasm_bindgen(getter)]
-    pub fn onopen(&self) -> Option<Function> {
-        self.shared.js.property(EventKind::Open)
+    pub fn onopen(&self) -> JsValue {
+        self.handler(EventKind::Open)
     }
 
     /// Sets the `open` handler (a function, or null).
@@ -194,8 +234,8 @@ impl JsDuplexSocket {
 
     /// Called with the browser's own `MessageEvent`: `event.data` is untouched.
     #[wasm_bindgen(getter)]
-    pub fn onmessage(&self) -> Option<Function> {
-        self.shared.js.property(EventKind::Message)
+    pub fn onmessage(&self) -> JsValue {
+        self.handler(EventKind::Message)
     }
 
     /// Sets the `message` handler (a function, or null).
@@ -206,8 +246,8 @@ impl JsDuplexSocket {
 
     /// Called once with a `CloseEvent` (`code`, `reason`, `wasClean`) when closed for good.
     #[wasm_bindgen(getter)]
-    pub fn onclose(&self) -> Option<Function> {
-        self.shared.js.property(EventKind::Close)
+    pub fn onclose(&self) -> JsValue {
+        self.handler(EventKind::Close)
     }
 
     /// Sets the `close` handler (a function, or null).
@@ -218,8 +258,8 @@ impl JsDuplexSocket {
 
     /// Called with an `ErrorEvent` whose `.error` is an `Error` with a stable `.code`.
     #[wasm_bindgen(getter)]
-    pub fn onerror(&self) -> Option<Function> {
-        self.shared.js.property(EventKind::Error)
+    pub fn onerror(&self) -> JsValue {
+        self.handler(EventKind::Error)
     }
 
     /// Sets the `error` handler (a function, or null).
@@ -230,8 +270,8 @@ impl JsDuplexSocket {
 
     /// Called with an `Event` with `attempt` and `delayMs` before each reconnect attempt.
     #[wasm_bindgen(getter)]
-    pub fn onreconnecting(&self) -> Option<Function> {
-        self.shared.js.property(EventKind::Reconnecting)
+    pub fn onreconnecting(&self) -> JsValue {
+        self.handler(EventKind::Reconnecting)
     }
 
     /// Sets the `reconnecting` handler (a function, or null).
@@ -266,6 +306,14 @@ impl JsDuplexSocket {
 }
 
 impl JsDuplexSocket {
+    /// A handler property's value: the function, or null as with the browser's WebSocket.
+    fn handler(&self, kind: EventKind) -> JsValue {
+        self.shared
+            .js
+            .property(kind)
+            .map_or(JsValue::NULL, JsValue::from)
+    }
+
     fn set_property(&self, kind: EventKind, name: &str, handler: JsValue) -> Result<(), JsValue> {
         let handler = js_result(handler_from(&handler, name))?;
         self.shared.js.set_property(kind, handler);

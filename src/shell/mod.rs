@@ -5,6 +5,7 @@ pub mod events;
 pub mod handlers;
 pub mod js_api;
 pub mod js_options;
+pub mod js_types;
 pub mod live;
 pub mod message;
 pub mod rust_api;

@@ -10,12 +10,12 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const binary = process.env.DUPLEX_SERVER_BIN ?? path.join(root, 'target/debug/duplex-server');
 
 /**
- * Runs `duplex-server --port 0` with `args`; resolves to { origin, stop } once it printed its
- * address.
+ * Runs `duplex-server --port 0` serving `www` (default: the demo page) and the built package,
+ * with `args` besides; resolves to { origin, wsUrl, stop } once it printed its address.
  */
-export function startServer(args = []) {
-  const child = spawn(binary, ['--port', '0', '--www', path.join(root, 'www'),
-    '--pkg', path.join(root, 'pkg'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServer({ www = path.join(root, 'www'), args = [] } = {}) {
+  const child = spawn(binary, ['--port', '0', '--www', www, '--pkg', path.join(root, 'pkg'), ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
   return new Promise((resolve, reject) => {

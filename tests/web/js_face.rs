@@ -110,12 +110,28 @@ fn js_face_throws_coded_errors_naming_the_value() {
     let thrown = socket.set_onmessage(5.into()).unwrap_err();
     assert_eq!(js_code(&thrown), "INVALID_OPTION");
     assert!(js_message(&thrown).contains("onmessage"));
-    let thrown = socket.close(Some(999), None).unwrap_err();
+    let thrown = socket.close(999.into(), JsValue::UNDEFINED).unwrap_err();
     assert_eq!(js_code(&thrown), "INVALID_CLOSE_CODE");
     assert!(js_message(&thrown).contains("999"));
-    let thrown = socket.close(None, Some("why".into())).unwrap_err();
+    let thrown = socket.close(JsValue::UNDEFINED, "why".into()).unwrap_err();
     assert_eq!(js_code(&thrown), "INVALID_CLOSE_REASON");
-    socket.close(None, None).unwrap();
+    let thrown = socket.close(1000.5.into(), JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(js_code(&thrown), "INVALID_CLOSE_CODE");
+    assert!(
+        js_message(&thrown).contains("1000.5"),
+        "{}",
+        js_message(&thrown)
+    );
+    let thrown = socket.close("1000".into(), JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(js_code(&thrown), "INVALID_CLOSE_CODE");
+    assert!(
+        js_message(&thrown).contains("string \"1000\""),
+        "{}",
+        js_message(&thrown)
+    );
+    socket
+        .close(JsValue::UNDEFINED, JsValue::UNDEFINED)
+        .unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -205,7 +221,9 @@ async fn js_face_listeners_are_added_and_removed_and_unknown_types_refused() {
         "{}",
         js_message(&thrown)
     );
-    socket.close(None, None).unwrap();
+    socket
+        .close(JsValue::UNDEFINED, JsValue::UNDEFINED)
+        .unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -251,7 +269,7 @@ async fn js_face_sends_every_data_type_and_the_promises_settle() {
     .await
     .unwrap();
     assert!(socket.buffered_amount() as usize <= 1 << 20);
-    socket.close(Some(4321), Some("bye".into())).unwrap();
+    socket.close(4321.into(), "bye".into()).unwrap();
     let closed = within(JsFuture::from(socket.closed()), "closed")
         .await
         .unwrap();
@@ -326,5 +344,7 @@ async fn js_face_options_are_read_and_bad_ones_named() {
     within(JsFuture::from(socket.opened()), "opened")
         .await
         .unwrap();
-    socket.close(None, None).unwrap();
+    socket
+        .close(JsValue::UNDEFINED, JsValue::UNDEFINED)
+        .unwrap();
 }

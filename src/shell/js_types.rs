@@ -1,0 +1,161 @@
+//! The TypeScript declarations of the JS face, emitted into the package's `.d.ts` by
+//! wasm-bindgen. They are written here, next to the code they describe, because the
+//! generated ones can only say `any` for the options, handlers and events.
+//! `scripts/test-npm.mjs`'s typed example is checked against them with `tsc --noEmit`, and
+//! runs in a browser, so they cannot drift from what the class does.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** The stable codes on every `Error` that duplex-ws throws, rejects with or reports. */
+export type DuplexErrorCode =
+  | 'INVALID_URL'
+  | 'INVALID_CLOSE_CODE'
+  | 'INVALID_CLOSE_REASON'
+  | 'INVALID_OPTION'
+  | 'INVALID_DATA'
+  | 'QUEUE_FULL'
+  | 'CLOSED'
+  | 'CONNECT_TIMEOUT'
+  | 'CONNECTION_FAILED'
+  | 'CONNECTION_LOST'
+  | 'HEARTBEAT_TIMEOUT';
+
+/** An `Error` from duplex-ws: `message` names the value and the rule it broke. */
+export interface DuplexError extends Error {
+  readonly code: DuplexErrorCode;
+}
+
+/** Reconnect with exponential backoff and full jitter on every attempt. */
+export interface ReconnectOptions {
+  /** The first attempt's delay ceiling, in ms; each further attempt multiplies it by `factor`. Default 500. */
+  minDelayMs?: number;
+  /** No delay is longer. Default 30000. */
+  maxDelayMs?: number;
+  /** Growth of the delay ceiling per attempt, at least 1. Default 2. */
+  factor?: number;
+  /** Attempts in a row without an open before giving up. Default Infinity. */
+  maxRetries?: number;
+  /** Server close codes that end the socket for good. Default none. */
+  finalCodes?: number[];
+}
+
+/** Send `message` every `intervalMs`; nothing received within `timeoutMs` is a dead connection. */
+export interface HeartbeatOptions {
+  /** Default 30000. */
+  intervalMs?: number;
+  /** Greater than `intervalMs`. Default 60000. */
+  timeoutMs?: number;
+  /** Default 'ping'. */
+  message?: string;
+}
+
+/** Bounds of the queue used while connecting and reconnecting. */
+export interface QueueOptions {
+  /** UTF-8 bytes for text. Default 1048576. */
+  maxBytes?: number;
+  /** Default 10000. */
+  maxMessages?: number;
+  /** At a bound: throw QUEUE_FULL (default), or drop the oldest and report it in an error event. */
+  overflow?: 'error' | 'drop-oldest';
+}
+
+/** The options of `new DuplexSocket(url, options)`; all optional. */
+export interface DuplexSocketOptions {
+  protocols?: string | string[];
+  /** How binary messages arrive. Default 'arraybuffer'. */
+  binaryType?: 'arraybuffer' | 'blob';
+  /** Give up an attempt that has not opened by then (CONNECT_TIMEOUT). */
+  connectTimeoutMs?: number;
+  /** Off by default; `true` takes the defaults of ReconnectOptions. */
+  reconnect?: boolean | ReconnectOptions;
+  heartbeat?: HeartbeatOptions;
+  queue?: QueueOptions;
+  /** sendAsync resolves once bufferedAmount is at most this many bytes. Default 1048576. */
+  highWaterMark?: number;
+}
+
+/** What `send` and `sendAsync` take. */
+export type DuplexSendData = string | ArrayBuffer | ArrayBufferView | Blob;
+
+/** A `message` event: the browser's own `MessageEvent`, its `data` untouched. */
+export type DuplexMessageEvent = MessageEvent<string | ArrayBuffer | Blob>;
+
+/** An `error` event: `error` says what happened. */
+export interface DuplexErrorEvent extends Event {
+  readonly error: DuplexError;
+  readonly message: string;
+}
+
+/** The `close` event, once, when the socket is closed for good. */
+export interface DuplexCloseEvent extends Event {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+}
+
+/** A `reconnecting` event, before each attempt. */
+export interface DuplexReconnectingEvent extends Event {
+  /** 1 for the first attempt after a loss. */
+  readonly attempt: number;
+  readonly delayMs: number;
+}
+
+/** What the `closed` promise resolves to. */
+export interface DuplexCloseInfo {
+  code: number;
+  reason: string;
+  wasClean: boolean;
+}
+
+/** The events of a DuplexSocket, by type. */
+export interface DuplexSocketEventMap {
+  open: Event;
+  message: DuplexMessageEvent;
+  error: DuplexErrorEvent;
+  close: DuplexCloseEvent;
+  reconnecting: DuplexReconnectingEvent;
+}
+
+/** 0 connecting (also while waiting to reconnect), 1 open, 2 closing, 3 closed. */
+export type DuplexReadyState = 0 | 1 | 2 | 3;
+
+/**
+ * A dependable browser WebSocket: send before open, reconnect with backoff, a bounded send
+ * queue that loses nothing silently, heartbeats, typed errors, backpressure.
+ */
+export class DuplexSocket {
+  /** Throws a DuplexError (INVALID_URL, INVALID_OPTION) naming the value and the rule. */
+  constructor(url: string, options?: DuplexSocketOptions);
+  /** Queued while connecting or reconnecting, sent at once while open; throws CLOSED, QUEUE_FULL, INVALID_DATA. */
+  send(data: DuplexSendData): void;
+  /** Sends, then resolves once bufferedAmount is at most the high-water mark. */
+  sendAsync(data: DuplexSendData): Promise<void>;
+  /** code: 1000 or 3000-4999; reason: at most 123 UTF-8 bytes, needs a code. */
+  close(code?: number, reason?: string): void;
+  /** The first open; rejects with the DuplexError if it never opens. */
+  readonly opened: Promise<void>;
+  /** Closed for good. */
+  readonly closed: Promise<DuplexCloseInfo>;
+  readonly readyState: DuplexReadyState;
+  readonly bufferedAmount: number;
+  readonly queuedAmount: number;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly url: string;
+  onopen: ((event: Event) => void) | null;
+  onmessage: ((event: DuplexMessageEvent) => void) | null;
+  onerror: ((event: DuplexErrorEvent) => void) | null;
+  onclose: ((event: DuplexCloseEvent) => void) | null;
+  onreconnecting: ((event: DuplexReconnectingEvent) => void) | null;
+  addEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (event: DuplexSocketEventMap[K]) => void): void;
+  removeEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (event: DuplexSocketEventMap[K]) => void): void;
+  /** Releases this handle (the socket itself lives on until it has closed). */
+  free(): void;
+  static readonly CONNECTING: 0;
+  static readonly OPEN: 1;
+  static readonly CLOSING: 2;
+  static readonly CLOSED: 3;
+}
+"#;
