@@ -200,8 +200,9 @@ impl Connection {
     pub async fn finish(mut self) {
         let close_timeout = self.state.limits.close_timeout;
         if self.link.closing.is_cancelled() {
-            // The close was requested ahead of the queue: wait until the writer sent it.
-            let _ = timeout(close_timeout, self.link.writer_done.cancelled()).await;
+            // The close was requested ahead of the queue: wait until the writer sent it, or
+            // gave up after its own close timeout (doubled here only as a safety net).
+            let _ = timeout(2 * close_timeout, self.link.writer_done.cancelled()).await;
         }
         let writer_end = self.link.writer_end();
         let failed = self.failure.is_some()

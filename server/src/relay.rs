@@ -9,6 +9,7 @@ use axum::extract::ws::Message;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 use crate::connection::Connection;
+use crate::metrics::Metrics;
 use crate::writer::{Link, Outgoing};
 
 /// The room of `/relay` without a name.
@@ -36,10 +37,10 @@ struct Member {
 
 /// Every room with at least one peer. A room exists while it has peers: joining makes it,
 /// the last one leaving removes it.
-#[derive(Default)]
 pub struct Rooms {
     rooms: Mutex<HashMap<String, HashMap<u64, Member>>>,
     next_id: AtomicU64,
+    metrics: Metrics,
 }
 
 /// A peer's place in a room; leaving the room is dropping it.
@@ -50,6 +51,15 @@ pub struct Membership<'a> {
 }
 
 impl Rooms {
+    /// No rooms yet; `metrics` gets the count of rooms and peers.
+    pub fn new(metrics: Metrics) -> Rooms {
+        Rooms {
+            rooms: Mutex::default(),
+            next_id: AtomicU64::new(0),
+            metrics,
+        }
+    }
+
     /// Puts a connection into `room`.
     pub fn join<'a>(&'a self, room: &str, connection: &Connection) -> Membership<'a> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -57,10 +67,10 @@ impl Rooms {
             outbox: connection.outbox(),
             link: connection.link(),
         };
-        self.lock()
-            .entry(room.to_owned())
-            .or_default()
-            .insert(id, member);
+        let mut rooms = self.lock();
+        rooms.entry(room.to_owned()).or_default().insert(id, member);
+        self.count(&rooms);
+        drop(rooms);
         Membership {
             rooms: self,
             room: room.to_owned(),
@@ -76,6 +86,12 @@ impl Rooms {
     /// Whether no room exists.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Updates the gauges; called with the lock held, so they never go backwards.
+    fn count(&self, rooms: &HashMap<String, HashMap<u64, Member>>) {
+        let members = rooms.values().map(HashMap::len).sum();
+        self.metrics.relay(rooms.len(), members);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<u64, Member>>> {
@@ -116,6 +132,7 @@ impl Drop for Membership<'_> {
                 rooms.remove(&self.room);
             }
         }
+        self.rooms.count(&rooms);
     }
 }
 

@@ -56,13 +56,14 @@ impl AppState {
         origins: OriginPolicy,
         test_hooks: bool,
     ) -> AppState {
+        let metrics = Metrics::new();
         AppState(Arc::new(Shared {
             dirs,
             slots: Arc::new(Semaphore::new(limits.max_connections)),
             limits,
             origins,
-            metrics: Metrics::new(),
-            rooms: Rooms::default(),
+            rooms: Rooms::new(metrics.clone()),
+            metrics,
             hooks: test_hooks.then(RefusalBook::default),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
