@@ -46,6 +46,10 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         OriginPolicy::new(args.allow_origins),
         args.test_hooks,
     );
+    let mut signals = shutdown::Signals::listen().map_err(|source| StartError::Io {
+        context: "cannot listen for SIGINT and SIGTERM",
+        source,
+    })?;
     // Tests and scripts read the port from this line (with --port 0 it is the only way).
     println!("duplex-server listening on {scheme}://{address}");
     let _ = std::io::stdout().flush();
@@ -67,7 +71,7 @@ pub async fn run(args: Args) -> Result<(), StartError> {
                 Err(join) => Err(StartError::Io { context: "the server stopped", source: std::io::Error::other(join) }),
             };
         }
-        name = shutdown::signal() => {
+        name = signals.recv() => {
             tracing::info!(signal = name, "shutting down: no new connections; every peer gets close 1001");
         }
     }
