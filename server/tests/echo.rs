@@ -74,3 +74,29 @@ async fn metrics_count_connections_messages_and_bytes_per_endpoint() {
         .wait_for_metric(r#"duplex_closes_total{code="1000",endpoint="/echo"}"#, 1.0)
         .await;
 }
+
+#[tokio::test]
+async fn permessage_deflate_is_never_negotiated() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server = Server::start("page");
+    let mut request = server.ws_url("/echo").into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Extensions",
+        "permessage-deflate; client_max_window_bits"
+            .parse()
+            .unwrap(),
+    );
+    let (_client, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert!(
+        response.headers().get("Sec-WebSocket-Extensions").is_none(),
+        "{response:?}"
+    );
+}
+
+#[test]
+fn a_plain_get_of_echo_is_refused_with_a_reason() {
+    let server = Server::start("page");
+    let (status, body) = server.get("/echo");
+    assert_eq!(status, 400);
+    assert!(body.contains("upgrade"), "{body}");
+}
