@@ -199,9 +199,10 @@ impl Connection {
     /// connection closed and drops it.
     pub async fn finish(mut self) {
         let close_timeout = self.state.limits.close_timeout;
-        if self.link.closing.is_cancelled() {
-            // The close was requested ahead of the queue: wait until the writer sent it, or
-            // gave up after its own close timeout (doubled here only as a safety net).
+        if self.link.closing.is_cancelled() || self.link.close_started() {
+            // The server is closing: wait until the writer sent its close frame, or gave up
+            // after its own close timeout (doubled here only as a safety net). The peer's
+            // answer can arrive before the writer has noted that it sent the frame.
             let _ = timeout(2 * close_timeout, self.link.writer_done.cancelled()).await;
         }
         let writer_end = self.link.writer_end();

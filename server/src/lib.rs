@@ -3,6 +3,7 @@
 //! One port serves the original WebSocket conversation on `/`, `/echo`, relay rooms on
 //! `/relay/{room}`, `/healthz` and `/metrics`, and for plain GET requests the demo page and
 //! the built npm package. See server/README.md for the endpoints, flags and metrics.
+#![warn(missing_docs)]
 
 pub mod cli;
 pub mod connection;

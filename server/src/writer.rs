@@ -1,6 +1,7 @@
 //! The writing half of a connection: one task that owns the sink, drains the bounded send
 //! queue, pings the peer, and sends the close frame.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,6 +51,7 @@ pub struct Link {
     /// Notified by the reading half whenever anything arrives: the peer is alive.
     pub heard: Notify,
     end: Mutex<Option<WriterEnd>>,
+    close_started: AtomicBool,
 }
 
 impl Link {
@@ -61,6 +63,12 @@ impl Link {
             *request = Some((code, reason.to_owned()));
             self.closing.cancel();
         }
+    }
+
+    /// Whether the writer has begun to send a close frame (it will end within the close
+    /// timeout).
+    pub fn close_started(&self) -> bool {
+        self.close_started.load(Ordering::SeqCst)
     }
 
     /// Why the writer ended, once it has.
@@ -126,7 +134,7 @@ async fn write_until_done(
             item = queue.recv() => match item {
                 None => return WriterEnd::QueueClosed,
                 Some(Outgoing::Message(message)) => message,
-                Some(Outgoing::Close(code, reason)) => return send_close(sink, code, reason, settings).await,
+                Some(Outgoing::Close(code, reason)) => return send_close(sink, link, code, reason, settings).await,
                 Some(Outgoing::Pause(duration)) => {
                     tokio::select! {
                         _ = sleep(duration) => {}
@@ -141,22 +149,35 @@ async fn write_until_done(
         };
         let bytes = payload_len(&message);
         let counted = !matches!(message, Message::Ping(_));
-        // A write blocks while the peer reads nothing; a close request or a missed pong
-        // must still get through.
-        tokio::select! {
-            biased;
-            result = sink.send(message) => {
-                if let Err(error) = result {
-                    return WriterEnd::WriteFailed(error.to_string());
-                }
-                if counted {
-                    settings.metrics.sent(settings.endpoint, bytes);
+        // A write blocks while the peer reads nothing; a close request or a missed pong must
+        // still get through. No ping can go out while a write is stuck, but the ping timer
+        // still runs: a peer that takes nothing in for a whole ping timeout is as good as gone.
+        let interrupted = {
+            let send = sink.send(message);
+            tokio::pin!(send);
+            loop {
+                tokio::select! {
+                    biased;
+                    result = &mut send => match result {
+                        Ok(()) => break false,
+                        Err(error) => return WriterEnd::WriteFailed(error.to_string()),
+                    },
+                    _ = link.closing.cancelled() => break true,
+                    _ = link.heard.notified() => pong_deadline = None,
+                    _ = sleep_until(pong_deadline.unwrap_or_else(Instant::now)), if pong_deadline.is_some() => {
+                        return WriterEnd::PingTimeout;
+                    }
+                    _ = pings.tick() => {
+                        pong_deadline.get_or_insert_with(|| Instant::now() + settings.ping_timeout);
+                    }
                 }
             }
-            _ = link.closing.cancelled() => return close_requested(sink, link, settings).await,
-            _ = sleep_until(pong_deadline.unwrap_or_else(Instant::now)), if pong_deadline.is_some() => {
-                return WriterEnd::PingTimeout;
-            }
+        };
+        if interrupted {
+            return close_requested(sink, link, settings).await;
+        }
+        if counted {
+            settings.metrics.sent(settings.endpoint, bytes);
         }
     }
 }
@@ -172,15 +193,17 @@ async fn close_requested(
         .unwrap_or_else(|e| e.into_inner())
         .take();
     let (code, reason) = request.unwrap_or((1000, String::new()));
-    send_close(sink, code, reason, settings).await
+    send_close(sink, link, code, reason, settings).await
 }
 
 async fn send_close(
     sink: &mut SplitSink<WebSocket, Message>,
+    link: &Link,
     code: u16,
     reason: String,
     settings: &WriterSettings,
 ) -> WriterEnd {
+    link.close_started.store(true, Ordering::SeqCst);
     let frame = CloseFrame {
         code,
         reason: reason.clone().into(),

@@ -69,7 +69,7 @@ async fn the_connection_past_the_limit_gets_503() {
 async fn a_peer_that_stops_answering_pings_is_dropped_and_one_that_answers_is_not() {
     let server = Server::start_with(
         "page",
-        &["--ping-interval", "200ms", "--ping-timeout", "400ms"],
+        &["--ping-interval", "250ms", "--ping-timeout", "2s"],
     );
     // tokio-tungstenite answers pings while it reads; this one never reads.
     let mut deaf = connect(&server.ws_url("/echo")).await;
