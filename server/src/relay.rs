@@ -2,7 +2,7 @@
 //! same room, never back to its sender.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Message;
@@ -40,6 +40,8 @@ struct Member {
 pub struct Rooms {
     rooms: Mutex<HashMap<String, HashMap<u64, Member>>>,
     next_id: AtomicU64,
+    /// Peers in all rooms; changed only with `rooms` locked.
+    members: AtomicUsize,
     metrics: Metrics,
 }
 
@@ -56,6 +58,7 @@ impl Rooms {
         Rooms {
             rooms: Mutex::default(),
             next_id: AtomicU64::new(0),
+            members: AtomicUsize::new(0),
             metrics,
         }
     }
@@ -69,6 +72,7 @@ impl Rooms {
         };
         let mut rooms = self.lock();
         rooms.entry(room.to_owned()).or_default().insert(id, member);
+        self.members.fetch_add(1, Ordering::Relaxed);
         self.count(&rooms);
         drop(rooms);
         Membership {
@@ -88,9 +92,9 @@ impl Rooms {
         self.len() == 0
     }
 
-    /// Updates the gauges; called with the lock held, so they never go backwards.
+    /// Updates the gauges; called with the lock held, so they are never out of order.
     fn count(&self, rooms: &HashMap<String, HashMap<u64, Member>>) {
-        let members = rooms.values().map(HashMap::len).sum();
+        let members = self.members.load(Ordering::Relaxed);
         self.metrics.relay(rooms.len(), members);
     }
 
@@ -127,7 +131,9 @@ impl Drop for Membership<'_> {
     fn drop(&mut self) {
         let mut rooms = self.rooms.lock();
         if let Some(members) = rooms.get_mut(&self.room) {
-            members.remove(&self.id);
+            if members.remove(&self.id).is_some() {
+                self.rooms.members.fetch_sub(1, Ordering::Relaxed);
+            }
             if members.is_empty() {
                 rooms.remove(&self.room);
             }
