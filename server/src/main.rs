@@ -1,12 +1,10 @@
-//! `duplex-server [--host 127.0.0.1] [--port 9900] [--www DIR] [--pkg DIR]`
+//! `duplex-server [--host 127.0.0.1] [--port 9900] [--www DIR] [--pkg DIR] [...]`; see `--help`.
 
-use std::io::{IsTerminal, Write};
-use std::net::SocketAddr;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use duplex_server::routes::{router, StaticDirs};
-use duplex_server::{listen, Args};
+use duplex_server::{server, Args, StartError};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -19,10 +17,10 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     if !args.www.is_dir() {
-        eprintln!(
-            "duplex-server: --www {}: no such folder (it should hold the demo page)",
-            args.www.display()
-        );
+        let error = StartError::NoWww {
+            path: args.www.display().to_string(),
+        };
+        eprintln!("duplex-server: {error}");
         return ExitCode::FAILURE;
     }
     if !args.pkg.is_dir() {
@@ -35,29 +33,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(args)) {
+    match runtime.block_on(server::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("duplex-server: {message}");
+        Err(error) => {
+            eprintln!("duplex-server: {error}");
             ExitCode::FAILURE
         }
     }
-}
-
-async fn serve(args: Args) -> Result<(), String> {
-    let listener = listen::bind(&args.host, args.port).await?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    // Tests and scripts read the port from this line (with --port 0 it is the only way).
-    println!("duplex-server listening on http://{address}");
-    let _ = std::io::stdout().flush();
-    let app = router(StaticDirs {
-        www: args.www,
-        pkg: args.pkg,
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
-    .map_err(|error| format!("the server stopped: {error}"))
 }

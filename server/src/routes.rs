@@ -1,50 +1,69 @@
 //! The router: the list of endpoints.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::Router;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::connection::PeerInfo;
 use crate::conversation::converse;
-
-/// Where the static files come from.
-#[derive(Debug, Clone)]
-pub struct StaticDirs {
-    /// The demo page (index.html and its modules).
-    pub www: PathBuf,
-    /// The built npm package, served under `/pkg/`.
-    pub pkg: PathBuf,
-}
+use crate::echo::echo;
+use crate::hooks::{hooks, MAX_HOOK_MS};
+use crate::metrics::CONTENT_TYPE;
+use crate::relay::{check_room_name, relay, DEFAULT_ROOM};
+use crate::state::AppState;
+use crate::upgrade::{accept, refuse, PeerAddr};
 
 /// Every endpoint of the server:
-/// - `GET /` with `Upgrade: websocket`: the original conversation;
-/// - `GET /`: the demo page (`www/index.html`);
+/// - `GET /` with `Upgrade: websocket`: the original conversation; without: the demo page;
+/// - `/echo`: every message back unchanged;
+/// - `/relay/{room}`, `/relay`: every message to the other peers of the room;
+/// - `/hooks`: with `--test-hooks` only, an echo with misbehaviour on command (404 without);
+/// - `GET /healthz`: `ok`; `GET /metrics`: the counters, Prometheus text format;
 /// - `GET /pkg/...`: the built npm package;
 /// - any other path: a file of www/ (ServeDir refuses paths that climb out of it).
-pub fn router(dirs: StaticDirs) -> Router {
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", any(root))
-        .nest_service("/pkg", ServeDir::new(&dirs.pkg))
-        .fallback_service(ServeDir::new(&dirs.www))
-        .with_state(dirs)
+        .route("/echo", any(echo_endpoint))
+        .route("/relay", any(relay_default_room))
+        .route("/relay/{room}", any(relay_room))
+        .route("/hooks", any(hooks_endpoint))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .nest_service("/pkg", ServeDir::new(&state.dirs.pkg))
+        .fallback_service(ServeDir::new(&state.dirs.www))
+        .with_state(state)
+}
+
+fn info(peer: PeerAddr, endpoint: &'static str, uri: &Uri) -> PeerInfo {
+    PeerInfo {
+        peer: peer.0,
+        endpoint,
+        path: uri.to_string(),
+    }
 }
 
 async fn root(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    State(dirs): State<StaticDirs>,
+    ConnectInfo(peer): ConnectInfo<PeerAddr>,
+    State(state): State<AppState>,
+    headers: HeaderMap,
     request: Request,
 ) -> Response {
     match upgrade {
-        Ok(upgrade) => upgrade.on_upgrade(move |socket| converse(socket, peer)),
-        Err(_) => match ServeFile::new(dirs.www.join("index.html"))
+        Ok(upgrade) => {
+            let info = info(peer, "/", request.uri());
+            accept(&state, upgrade, &headers, info, converse)
+        }
+        Err(_) => match ServeFile::new(state.dirs.www.join("index.html"))
             .oneshot(request)
             .await
         {
@@ -52,4 +71,137 @@ async fn root(
             Err(never) => match never {},
         },
     }
+}
+
+async fn echo_endpoint(
+    upgrade: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<PeerAddr>,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    accept(&state, upgrade, &headers, info(peer, "/echo", &uri), echo)
+}
+
+async fn relay_default_room(
+    upgrade: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<PeerAddr>,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    join_room(
+        state,
+        upgrade,
+        headers,
+        info(peer, "/relay", &uri),
+        DEFAULT_ROOM.to_owned(),
+    )
+}
+
+async fn relay_room(
+    upgrade: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<PeerAddr>,
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let info = info(peer, "/relay", &uri);
+    if let Err(why) = check_room_name(&room) {
+        return refuse(&state, &info, StatusCode::BAD_REQUEST, "room", why);
+    }
+    join_room(state, upgrade, headers, info, room)
+}
+
+fn join_room(
+    state: AppState,
+    upgrade: WebSocketUpgrade,
+    headers: HeaderMap,
+    info: PeerInfo,
+    room: String,
+) -> Response {
+    let shared = state.clone();
+    accept(
+        &state,
+        upgrade,
+        &headers,
+        info,
+        move |connection| async move {
+            relay(connection, &shared.rooms, room).await;
+        },
+    )
+}
+
+async fn hooks_endpoint(
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    ConnectInfo(peer): ConnectInfo<PeerAddr>,
+    State(state): State<AppState>,
+    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if state.hooks.is_none() {
+        return (
+            StatusCode::NOT_FOUND,
+            "/hooks exists only with --test-hooks\n",
+        )
+            .into_response();
+    }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let info = info(peer, "/hooks", &uri);
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => {
+            let why = format!("bad query {:?}: {rejection}", uri.query().unwrap_or(""));
+            return refuse(&state, &info, StatusCode::BAD_REQUEST, "query", why);
+        }
+    };
+    // `key`: which hook:refuse count applies ("" when absent); `stall`: hold the handshake
+    // this many milliseconds before answering it.
+    let key = query.get("key").cloned().unwrap_or_default();
+    if let Some(stall) = query.get("stall") {
+        match stall.parse::<u64>() {
+            Ok(ms) if ms <= MAX_HOOK_MS => {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
+                    _ = state.shutdown.cancelled() => {}
+                }
+            }
+            _ => {
+                let why = format!(
+                    "stall={stall:?} is not a whole number of milliseconds from 0 to {MAX_HOOK_MS}"
+                );
+                return refuse(&state, &info, StatusCode::BAD_REQUEST, "query", why);
+            }
+        }
+    }
+    let refused = state.hooks.as_ref().is_some_and(|book| book.take(&key));
+    if refused {
+        let why = format!("refused by hook:refuse for key {key:?}");
+        return refuse(&state, &info, StatusCode::SERVICE_UNAVAILABLE, "hook", why);
+    }
+    let shared = state.clone();
+    accept(
+        &state,
+        upgrade,
+        &headers,
+        info,
+        move |connection| async move {
+            if let Some(book) = &shared.hooks {
+                hooks(connection, book, key).await;
+            }
+        },
+    )
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, CONTENT_TYPE)],
+        state.metrics.render(),
+    )
+        .into_response()
 }

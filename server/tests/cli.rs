@@ -60,10 +60,61 @@ fn help_lists_every_flag_with_its_environment_twin() {
         ("--port", "DUPLEX_PORT"),
         ("--www", "DUPLEX_WWW"),
         ("--pkg", "DUPLEX_PKG"),
+        ("--max-message-size", "DUPLEX_MAX_MESSAGE_SIZE"),
+        ("--max-frame-size", "DUPLEX_MAX_FRAME_SIZE"),
+        ("--max-connections", "DUPLEX_MAX_CONNECTIONS"),
+        ("--send-queue", "DUPLEX_SEND_QUEUE"),
+        ("--ping-interval", "DUPLEX_PING_INTERVAL"),
+        ("--ping-timeout", "DUPLEX_PING_TIMEOUT"),
+        ("--close-timeout", "DUPLEX_CLOSE_TIMEOUT"),
+        ("--shutdown-timeout", "DUPLEX_SHUTDOWN_TIMEOUT"),
+        ("--allow-origin", "DUPLEX_ALLOW_ORIGIN"),
+        ("--tls-cert", "DUPLEX_TLS_CERT"),
+        ("--tls-key", "DUPLEX_TLS_KEY"),
+        ("--test-hooks", "DUPLEX_TEST_HOOKS"),
     ] {
         assert!(
             help.contains(flag) && help.contains(env),
             "{flag} {env}:\n{help}"
         );
     }
+}
+
+#[test]
+fn help_says_test_hooks_are_for_tests_only() {
+    let output = run_server(&["--help"]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("never in production"), "{help}");
+}
+
+#[test]
+fn a_bad_duration_names_the_flag_and_the_value() {
+    let output = run_server(&["--ping-timeout", "soonish"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("--ping-timeout") && message.contains("soonish"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_zero_limit_is_refused_with_the_rule() {
+    let output = run_server(&["--max-connections", "0"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("--max-connections") && message.contains("1 or more"),
+        "{message}"
+    );
+}
+
+#[test]
+fn environment_twins_set_the_flags() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_duplex-server"))
+        .env("DUPLEX_SEND_QUEUE", "nope")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("nope"), "{}", stderr(&output));
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs the Autobahn|Testsuite cases of sections 1 to 11 (all but the permessage-deflate
+# sections 12 and 13, which duplex-server does not offer) against duplex-server's /echo,
+# with kosoku (PyPI: a Rust runner of the Autobahn cases that writes Autobahn's index.json).
+#
+#   DUPLEX_SERVER_BIN=target/debug/duplex-server scripts/conformance.sh
+#
+# It uses the server binary that is already built (DUPLEX_SERVER_BIN, default
+# target/debug/duplex-server), installs kosoku into target/kosoku-venv if it is not there,
+# keeps the report in target/autobahn/ (index.json, index.html, one file per case), prints
+# one summary line, and exits non-zero if any case came out other than OK, NON-STRICT or
+# INFORMATIONAL (FAILED, or a case that could not run).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+KOSOKU_VERSION=0.1.0
+venv="$ROOT/target/kosoku-venv"
+report="$ROOT/target/autobahn"
+server_bin="${DUPLEX_SERVER_BIN:-$ROOT/target/debug/duplex-server}"
+
+[[ -x "$server_bin" ]] || die "no server binary at $server_bin: build it first (cargo build -p duplex-server), or set DUPLEX_SERVER_BIN"
+
+installed="$("$venv/bin/pip" show kosoku 2>/dev/null || true)"
+if [[ -x "$venv/bin/kosoku" && "$installed" == *"Version: $KOSOKU_VERSION"* ]]; then
+  note "kosoku $KOSOKU_VERSION: present in ${venv#"$ROOT"/}"
+else
+  command -v python3 >/dev/null || die "python3 is not installed: kosoku needs Python 3.10 or newer (apt-get install -y python3 python3-venv)"
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || die "kosoku needs Python 3.10 or newer; python3 is $(python3 --version 2>&1)"
+  say "installing kosoku $KOSOKU_VERSION from PyPI into ${venv#"$ROOT"/} (python3 -m venv, pip)"
+  python3 -m venv "$venv" || die "python3 -m venv failed: on Debian, apt-get install -y python3-venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "kosoku==$KOSOKU_VERSION"
+fi
+
+# The size limits go up for this run: the 9.* cases send messages of up to 16 MiB.
+www="$ROOT/target/autobahn-www"
+mkdir -p "$www"
+rm -rf "$report"
+mkdir -p "$report"
+server_pid=""
+cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null || true; }
+trap cleanup EXIT
+say "starting $server_bin on a free port (64 MiB message and frame limits)"
+exec 3< <("$server_bin" --port 0 --www "$www" --pkg "$www" \
+  --max-message-size 67108864 --max-frame-size 67108864 \
+  2>"$report/server.log" & echo "pid $!"; wait)
+read -r _ server_pid <&3
+read -r banner <&3 || true
+[[ "$banner" == "duplex-server listening on http://"* ]] \
+  || die "the server did not start (first line: '$banner'); see ${report#"$ROOT"/}/server.log"
+address="${banner#duplex-server listening on http://}"
+
+say "running the Autobahn cases 1.* to 11.* against ws://$address/echo (kosoku)"
+set +e
+"$venv/bin/kosoku" "ws://$address/echo" -x '12.*' -x '13.*' -o "$report" >"$report/kosoku.log" 2>&1
+kosoku_status=$?
+set -e
+if [[ ! -f "$report/index.json" ]]; then
+  cat "$report/kosoku.log" >&2
+  die "kosoku wrote no report (exit status $kosoku_status); see ${report#"$ROOT"/}/kosoku.log"
+fi
+
+# One line: the count of each verdict; the exit status says whether any case is not
+# OK, NON-STRICT or INFORMATIONAL.
+"$venv/bin/python" - "$report/index.json" "${report#"$ROOT"/}/index.json" <<'PY'
+import collections, json, sys
+
+index = json.load(open(sys.argv[1]))
+cases = {case: result for agent in index.values() for case, result in agent.items()}
+verdicts = collections.Counter(result["behavior"] for result in cases.values())
+good = {"OK", "NON-STRICT", "INFORMATIONAL"}
+bad = sorted((case for case, result in cases.items() if result["behavior"] not in good),
+             key=lambda case: [int(part) for part in case.split(".")])
+order = ["OK", "NON-STRICT", "INFORMATIONAL", "FAILED"]
+counts = ", ".join(f"{verdicts.get(v, 0)} {v}" for v in order)
+others = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items()) if v not in order)
+line = f"autobahn: {len(cases)} cases against /echo: {counts}"
+if others:
+    line += f", {others}"
+if bad:
+    line += f"; not passed: {' '.join(bad[:20])}{' ...' if len(bad) > 20 else ''}"
+print(f"{line} (report: {sys.argv[2]})")
+sys.exit(1 if bad or not cases else 0)
+PY

@@ -1,0 +1,224 @@
+//! `/hooks` (only with `--test-hooks`; for tests only, never in production): an echo whose
+//! `hook:` text commands make the server misbehave on purpose, so that client tests can see
+//! closes, drops, silences and refusals happen.
+//!
+//! - `hook:close <code> <reason...>`: a close frame with that code and reason, then the handshake;
+//! - `hook:drop`: the TCP connection dropped at once, no close frame;
+//! - `hook:silence <ms>`: nothing read or sent (no echoes, no pongs) for that long;
+//! - `hook:refuse <n>`: the next n handshakes to `/hooks` with this connection's `key` query
+//!   parameter get HTTP 503.
+//!
+//! A malformed command gets `hook-error: <what is wrong>` and changes nothing.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::extract::ws::Message;
+
+use crate::connection::Connection;
+use crate::writer::Outgoing;
+
+/// The longest `hook:silence` (and `?stall=`), in milliseconds: ten minutes.
+pub const MAX_HOOK_MS: u64 = 600_000;
+/// The most handshakes one `hook:refuse` may refuse.
+pub const MAX_REFUSALS: u32 = 1_000;
+
+/// A parsed `hook:` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookCommand {
+    /// Close with this code and reason.
+    Close {
+        /// The close code (1000-1003, 1007-1014 or 3000-4999).
+        code: u16,
+        /// The reason, at most 123 bytes; may be empty.
+        reason: String,
+    },
+    /// Drop the TCP connection, no close frame.
+    Drop,
+    /// Neither read nor write for this long.
+    Silence(Duration),
+    /// Refuse the next this many handshakes with the same key.
+    Refuse(u32),
+}
+
+/// `None` when `text` is no command (it does not start with `hook:`); otherwise the command,
+/// or what is wrong with it, naming the value.
+pub fn parse_hook(text: &str) -> Option<Result<HookCommand, String>> {
+    let command = text.strip_prefix("hook:")?;
+    let (name, rest) = command.split_once(' ').unwrap_or((command, ""));
+    Some(match name {
+        "close" => parse_close(rest),
+        "drop" if rest.trim().is_empty() => Ok(HookCommand::Drop),
+        "drop" => Err(format!(
+            "hook:drop takes no argument, got {:?}",
+            rest.trim()
+        )),
+        "silence" => parse_number(rest, "silence", "<ms>", MAX_HOOK_MS)
+            .map(|ms| HookCommand::Silence(Duration::from_millis(ms))),
+        "refuse" => parse_number(rest, "refuse", "<n>", u64::from(MAX_REFUSALS))
+            .map(|n| HookCommand::Refuse(n as u32)),
+        _ => Err(format!(
+            "unknown hook {name:?}: the hooks are close, drop, silence and refuse"
+        )),
+    })
+}
+
+fn parse_close(rest: &str) -> Result<HookCommand, String> {
+    let (code_text, reason) = rest.split_once(' ').unwrap_or((rest, ""));
+    let code: u16 = code_text.parse().map_err(|_| {
+        format!("hook:close <code> <reason...>: the code {code_text:?} is not a number")
+    })?;
+    if !matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999) {
+        return Err(format!(
+            "hook:close: the code {code} may not be sent in a close frame (1000-1003, 1007-1014 or 3000-4999)"
+        ));
+    }
+    if reason.len() > 123 {
+        return Err(format!(
+            "hook:close: the reason is {} bytes long; a close reason has at most 123",
+            reason.len()
+        ));
+    }
+    Ok(HookCommand::Close {
+        code,
+        reason: reason.to_owned(),
+    })
+}
+
+fn parse_number(rest: &str, hook: &str, what: &str, max: u64) -> Result<u64, String> {
+    let text = rest.trim();
+    match text.parse::<u64>() {
+        Ok(number) if number <= max => Ok(number),
+        _ => Err(format!(
+            "hook:{hook} {what}: {text:?} is not a whole number from 0 to {max}"
+        )),
+    }
+}
+
+/// The pending `hook:refuse` counts, by the `key` query parameter.
+#[derive(Debug, Default)]
+pub struct RefusalBook(Mutex<HashMap<String, u32>>);
+
+impl RefusalBook {
+    /// The next `count` handshakes with `key` are to be refused (0 cancels).
+    pub fn refuse(&self, key: &str, count: u32) {
+        let mut book = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if count == 0 {
+            book.remove(key);
+        } else {
+            book.insert(key.to_owned(), count);
+        }
+    }
+
+    /// Whether this handshake with `key` is to be refused; counts it if so.
+    pub fn take(&self, key: &str) -> bool {
+        let mut book = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match book.get_mut(key) {
+            Some(left) if *left > 1 => {
+                *left -= 1;
+                true
+            }
+            Some(_) => {
+                book.remove(key);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Runs one `/hooks` connection, whose handshake carried `key`.
+pub async fn hooks(mut connection: Connection, book: &RefusalBook, key: String) {
+    while let Some(message) = connection.recv().await {
+        let command = match &message {
+            Message::Text(text) => parse_hook(text),
+            _ => None,
+        };
+        let done = match command {
+            None => connection.send(message).await,
+            Some(Err(error)) => {
+                tracing::info!(peer = %connection.info().peer, %error, "bad hook command");
+                connection
+                    .send(Message::Text(format!("hook-error: {error}").into()))
+                    .await
+            }
+            Some(Ok(HookCommand::Close { code, reason })) => {
+                // Behind the echoes already queued; then read on for the peer's answer.
+                connection.send_control(Outgoing::Close(code, reason)).await
+            }
+            Some(Ok(HookCommand::Drop)) => {
+                connection.drop_now("hook:drop");
+                return;
+            }
+            Some(Ok(HookCommand::Silence(duration))) => connection.pause(duration).await,
+            Some(Ok(HookCommand::Refuse(count))) => {
+                book.refuse(&key, count);
+                Ok(())
+            }
+        };
+        if done.is_err() {
+            break;
+        }
+    }
+    connection.finish().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse() {
+        assert_eq!(parse_hook("hello"), None);
+        assert_eq!(
+            parse_hook("hook:close 4000 going away now"),
+            Some(Ok(HookCommand::Close {
+                code: 4000,
+                reason: "going away now".into()
+            }))
+        );
+        assert_eq!(
+            parse_hook("hook:close 1000"),
+            Some(Ok(HookCommand::Close {
+                code: 1000,
+                reason: String::new()
+            }))
+        );
+        assert_eq!(parse_hook("hook:drop"), Some(Ok(HookCommand::Drop)));
+        assert_eq!(
+            parse_hook("hook:silence 250"),
+            Some(Ok(HookCommand::Silence(Duration::from_millis(250))))
+        );
+        assert_eq!(
+            parse_hook("hook:refuse 2"),
+            Some(Ok(HookCommand::Refuse(2)))
+        );
+    }
+
+    #[test]
+    fn malformed_commands_name_the_value() {
+        for (command, named) in [
+            ("hook:nap 5", "\"nap\""),
+            ("hook:silence soon", "\"soon\""),
+            ("hook:silence -1", "\"-1\""),
+            ("hook:refuse 99999", "\"99999\""),
+            ("hook:close abc", "\"abc\""),
+            ("hook:close 1005 x", "1005"),
+            ("hook:drop now", "\"now\""),
+        ] {
+            let error = parse_hook(command).unwrap().unwrap_err();
+            assert!(error.contains(named), "{command}: {error}");
+        }
+    }
+
+    #[test]
+    fn refusals_count_down_per_key() {
+        let book = RefusalBook::default();
+        book.refuse("a", 2);
+        assert!(!book.take("b"));
+        assert!(book.take("a"));
+        assert!(book.take("a"));
+        assert!(!book.take("a"));
+    }
+}

@@ -1,0 +1,153 @@
+//! `/relay/{room}` and `/relay`: every message from a peer goes to every other peer of the
+//! same room, never back to its sender.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::Message;
+use tokio::sync::mpsc::{self, error::TrySendError};
+
+use crate::connection::Connection;
+use crate::metrics::Metrics;
+use crate::writer::{Link, Outgoing};
+
+/// The room of `/relay` without a name.
+pub const DEFAULT_ROOM: &str = "default";
+/// The longest room name accepted, in bytes.
+pub const MAX_ROOM_NAME: usize = 128;
+/// The close code for a peer whose send queue is full ("try again later").
+pub const TRY_AGAIN_LATER: u16 = 1013;
+
+/// Checks a room name from the path; the error names the value and the rule.
+pub fn check_room_name(room: &str) -> Result<(), String> {
+    if room.is_empty() || room.len() > MAX_ROOM_NAME {
+        return Err(format!(
+            "room name {room:?} is not allowed: it must be 1 to {MAX_ROOM_NAME} bytes long"
+        ));
+    }
+    Ok(())
+}
+
+/// A peer as its room sees it: where to put messages for it, and how to close it.
+struct Member {
+    outbox: mpsc::Sender<Outgoing>,
+    link: Arc<Link>,
+}
+
+/// Every room with at least one peer. A room exists while it has peers: joining makes it,
+/// the last one leaving removes it.
+pub struct Rooms {
+    rooms: Mutex<HashMap<String, HashMap<u64, Member>>>,
+    next_id: AtomicU64,
+    /// Peers in all rooms; changed only with `rooms` locked.
+    members: AtomicUsize,
+    metrics: Metrics,
+}
+
+/// A peer's place in a room; leaving the room is dropping it.
+pub struct Membership<'a> {
+    rooms: &'a Rooms,
+    room: String,
+    id: u64,
+}
+
+impl Rooms {
+    /// No rooms yet; `metrics` gets the count of rooms and peers.
+    pub fn new(metrics: Metrics) -> Rooms {
+        Rooms {
+            rooms: Mutex::default(),
+            next_id: AtomicU64::new(0),
+            members: AtomicUsize::new(0),
+            metrics,
+        }
+    }
+
+    /// Puts a connection into `room`.
+    pub fn join<'a>(&'a self, room: &str, connection: &Connection) -> Membership<'a> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let member = Member {
+            outbox: connection.outbox(),
+            link: connection.link(),
+        };
+        let mut rooms = self.lock();
+        rooms.entry(room.to_owned()).or_default().insert(id, member);
+        self.members.fetch_add(1, Ordering::Relaxed);
+        self.count(&rooms);
+        drop(rooms);
+        Membership {
+            rooms: self,
+            room: room.to_owned(),
+            id,
+        }
+    }
+
+    /// How many rooms exist now.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no room exists.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Updates the gauges; called with the lock held, so they are never out of order.
+    fn count(&self, rooms: &HashMap<String, HashMap<u64, Member>>) {
+        let members = self.members.load(Ordering::Relaxed);
+        self.metrics.relay(rooms.len(), members);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<u64, Member>>> {
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Membership<'_> {
+    /// Hands `message` to every other peer of the room without waiting for any of them: a
+    /// peer whose queue is full reads too slowly and is closed with 1013.
+    pub fn forward(&self, message: &Message) {
+        let rooms = self.rooms.lock();
+        let Some(members) = rooms.get(&self.room) else {
+            return;
+        };
+        for (id, member) in members {
+            if *id == self.id {
+                continue;
+            }
+            // Text and binary payloads are reference-counted: a clone copies no bytes.
+            match member.outbox.try_send(Outgoing::Message(message.clone())) {
+                Ok(()) | Err(TrySendError::Closed(_)) => {}
+                Err(TrySendError::Full(_)) => member.link.close_now(
+                    TRY_AGAIN_LATER,
+                    "send queue full: this peer reads more slowly than the room talks",
+                ),
+            }
+        }
+    }
+}
+
+impl Drop for Membership<'_> {
+    fn drop(&mut self) {
+        let mut rooms = self.rooms.lock();
+        if let Some(members) = rooms.get_mut(&self.room) {
+            if members.remove(&self.id).is_some() {
+                self.rooms.members.fetch_sub(1, Ordering::Relaxed);
+            }
+            if members.is_empty() {
+                rooms.remove(&self.room);
+            }
+        }
+        self.rooms.count(&rooms);
+    }
+}
+
+/// Runs one relay connection in `room` until it closes.
+pub async fn relay(mut connection: Connection, rooms: &Rooms, room: String) {
+    let membership = rooms.join(&room, &connection);
+    while let Some(message) = connection.recv().await {
+        membership.forward(&message);
+    }
+    drop(membership);
+    connection.finish().await;
+}
