@@ -2,7 +2,9 @@
 # `npm test`: set up, build each artifact once, then every test suite:
 #   native    cargo test --workspace (the engine, with proptest; duplex-server over loopback)
 #   browsers  wasm-pack test in headless Chromium and Firefox against a real duplex-server
-#   node      node --test tests/node (a standard `ws` client; the demo page in Chromium)
+#   node      node --test tests/node (a standard `ws` client; the demo page and the npm
+#             package in Chromium)
+#   conformance  the Autobahn|Testsuite cases 1-11 against /echo (scripts/conformance.sh)
 # It ends with one line that counts the tests that passed and failed in all suites.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -26,6 +28,10 @@ record() {
   if [[ "$name" == node* ]]; then
     p=$(awk '/^# pass /{s+=$3} END{print s+0}' "$log")
     f=$(awk '/^# fail /{s+=$3} END{print s+0}' "$log")
+  elif [[ "$name" == conformance ]]; then
+    # "autobahn: 301 cases against /echo: 288 OK, 10 NON-STRICT, 3 INFORMATIONAL, 0 FAILED"
+    p=$(grep '^autobahn:' "$log" | grep -oE '[0-9]+ (OK|NON-STRICT|INFORMATIONAL)' | awk '{s+=$1} END{print s+0}')
+    f=$(grep '^autobahn:' "$log" | grep -oE '[0-9]+ FAILED' | awk '{s+=$1} END{print s+0}')
   else
     p=$(grep '^test result:' "$log" | grep -o '[0-9]* passed' | awk '{s+=$1} END{print s+0}')
     f=$(grep '^test result:' "$log" | grep -o '[0-9]* failed' | awk '{s+=$1} END{print s+0}')
@@ -79,6 +85,7 @@ kill "$server_pid" 2>/dev/null; server_pid=""
 
 export DUPLEX_SERVER_BIN="$ROOT/target/debug/duplex-server"
 run_suite node node --test "$ROOT/tests/node/"
+run_suite conformance bash "$ROOT/scripts/conformance.sh"
 
 echo
 say "results"
