@@ -128,38 +128,71 @@ impl RefusalBook {
     }
 }
 
-/// Runs one `/hooks` connection, whose handshake carried `key`.
+/// What became of a connection after a hook command.
+pub enum AfterHook {
+    /// It goes on.
+    Continue(Connection),
+    /// Writing failed: the caller finishes it.
+    Stop(Connection),
+    /// `hook:drop` ended it.
+    Dropped,
+}
+
+/// Carries out a parsed hook command (or answers `hook-error:` for a malformed one) on
+/// `connection`, whose handshake carried `key`.
+pub async fn apply(
+    connection: Connection,
+    command: Result<HookCommand, String>,
+    book: &RefusalBook,
+    key: &str,
+) -> AfterHook {
+    let done = match command {
+        Err(error) => {
+            tracing::info!(peer = %connection.info().peer, %error, "bad hook command");
+            connection
+                .send(Message::Text(format!("hook-error: {error}").into()))
+                .await
+        }
+        Ok(HookCommand::Close { code, reason }) => {
+            // Behind the replies already queued; then read on for the peer's answer.
+            connection.send_control(Outgoing::Close(code, reason)).await
+        }
+        Ok(HookCommand::Drop) => {
+            connection.drop_now("hook:drop");
+            return AfterHook::Dropped;
+        }
+        Ok(HookCommand::Silence(duration)) => connection.pause(duration).await,
+        Ok(HookCommand::Refuse(count)) => {
+            book.refuse(key, count);
+            Ok(())
+        }
+    };
+    match done {
+        Ok(()) => AfterHook::Continue(connection),
+        Err(_) => AfterHook::Stop(connection),
+    }
+}
+
+/// Runs one `/hooks` connection, whose handshake carried `key`: an echo that obeys `hook:`
+/// commands.
 pub async fn hooks(mut connection: Connection, book: &RefusalBook, key: String) {
     while let Some(message) = connection.recv().await {
         let command = match &message {
             Message::Text(text) => parse_hook(text),
             _ => None,
         };
-        let done = match command {
-            None => connection.send(message).await,
-            Some(Err(error)) => {
-                tracing::info!(peer = %connection.info().peer, %error, "bad hook command");
-                connection
-                    .send(Message::Text(format!("hook-error: {error}").into()))
-                    .await
-            }
-            Some(Ok(HookCommand::Close { code, reason })) => {
-                // Behind the echoes already queued; then read on for the peer's answer.
-                connection.send_control(Outgoing::Close(code, reason)).await
-            }
-            Some(Ok(HookCommand::Drop)) => {
-                connection.drop_now("hook:drop");
-                return;
-            }
-            Some(Ok(HookCommand::Silence(duration))) => connection.pause(duration).await,
-            Some(Ok(HookCommand::Refuse(count))) => {
-                book.refuse(&key, count);
-                Ok(())
-            }
+        let after = match command {
+            None => match connection.send(message).await {
+                Ok(()) => AfterHook::Continue(connection),
+                Err(_) => AfterHook::Stop(connection),
+            },
+            Some(command) => apply(connection, command, book, &key).await,
         };
-        if done.is_err() {
-            break;
-        }
+        connection = match after {
+            AfterHook::Continue(connection) => connection,
+            AfterHook::Stop(connection) => return connection.finish().await,
+            AfterHook::Dropped => return,
+        };
     }
     connection.finish().await;
 }

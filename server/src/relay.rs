@@ -92,6 +92,11 @@ impl Rooms {
         self.len() == 0
     }
 
+    /// How many peers `room` has (0 if it does not exist).
+    pub fn peers(&self, room: &str) -> usize {
+        self.lock().get(room).map_or(0, HashMap::len)
+    }
+
     /// Updates the gauges; called with the lock held, so they are never out of order.
     fn count(&self, rooms: &HashMap<String, HashMap<u64, Member>>) {
         let members = self.members.load(Ordering::Relaxed);

@@ -24,7 +24,8 @@ use crate::upgrade::{accept, refuse, PeerAddr};
 /// Every endpoint of the server:
 /// - `GET /` with `Upgrade: websocket`: the original conversation; without: the demo page;
 /// - `/echo`: every message back unchanged;
-/// - `/relay/{room}`, `/relay`: every message to the other peers of the room;
+/// - `/relay/{room}`, `/relay`: every message to the other peers of the room; a plain GET
+///   of `/relay/{room}` answers `{"room":..., "peers":N}`;
 /// - `/hooks`: with `--test-hooks` only, an echo with misbehaviour on command (404 without);
 /// - `GET /healthz`: `ok`; `GET /metrics`: the counters, Prometheus text format;
 /// - `GET /pkg/...`: the built npm package;
@@ -61,7 +62,16 @@ async fn root(
     match upgrade {
         Ok(upgrade) => {
             let info = info(peer, "/", request.uri());
-            accept(&state, upgrade, &headers, info, converse)
+            let shared = state.clone();
+            accept(
+                &state,
+                upgrade,
+                &headers,
+                info,
+                move |connection| async move {
+                    converse(connection, shared.hooks.as_ref()).await;
+                },
+            )
         }
         Err(_) => match ServeFile::new(state.dirs.www.join("index.html"))
             .oneshot(request)
@@ -100,7 +110,7 @@ async fn relay_default_room(
 }
 
 async fn relay_room(
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     ConnectInfo(peer): ConnectInfo<PeerAddr>,
     State(state): State<AppState>,
     Path(room): Path<String>,
@@ -111,7 +121,22 @@ async fn relay_room(
     if let Err(why) = check_room_name(&room) {
         return refuse(&state, &info, StatusCode::BAD_REQUEST, "room", why);
     }
-    join_room(state, upgrade, headers, info, room)
+    match upgrade {
+        Ok(upgrade) => join_room(state, upgrade, headers, info, room),
+        // A plain GET: how many peers the room has here (the demo page shows it).
+        Err(_) => room_info(&state, &room),
+    }
+}
+
+/// `{"room":"<name>","peers":N}` for a plain GET of `/relay/{room}`.
+fn room_info(state: &AppState, room: &str) -> Response {
+    let peers = state.rooms.peers(room);
+    let name = serde_json::to_string(room).unwrap_or_else(|_| "\"\"".to_owned());
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{{\"room\":{name},\"peers\":{peers}}}\n"),
+    )
+        .into_response()
 }
 
 fn join_room(

@@ -212,3 +212,35 @@ async fn a_malformed_hook_command_gets_a_hook_error_naming_the_value_and_changes
     };
     assert_eq!(close_code(&close), 3000);
 }
+
+#[tokio::test]
+async fn the_conversation_obeys_hooks_only_with_the_flag() {
+    // With --test-hooks (as `npm start` runs it, for the demo page's drop button).
+    let server = hooks_server();
+    let mut client = connect(&server.ws_url("/")).await;
+    assert_eq!(next(&mut client).await, Message::text("Hello webSocket"));
+    client.send(Message::text("hook:nap 5")).await.unwrap();
+    let Message::Text(error) = next(&mut client).await else {
+        panic!("expected a hook-error")
+    };
+    assert!(
+        error.starts_with("hook-error: ") && error.contains("\"nap\""),
+        "{error}"
+    );
+    client.send(Message::text("hook:drop")).await.unwrap();
+    let ending = read_to_end(&mut client).await;
+    assert!(
+        ending.close.is_none() && ending.messages.is_empty(),
+        "{ending:?}"
+    );
+
+    // Without the flag a hook is just a message like any other.
+    let server = Server::start("page");
+    let mut client = connect(&server.ws_url("/")).await;
+    next(&mut client).await;
+    client.send(Message::text("hook:drop")).await.unwrap();
+    assert_eq!(
+        next(&mut client).await,
+        Message::text("I heard you say \"hook:drop\"")
+    );
+}

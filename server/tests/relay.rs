@@ -186,3 +186,21 @@ async fn a_room_name_that_is_too_long_is_refused_with_its_reason() {
     let status = support::refusal(&server.ws_url(&format!("/relay/{long}"))).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn a_plain_get_of_a_room_tells_how_many_peers_it_has() {
+    let server = Server::start("page");
+    assert_eq!(
+        server.get_async("/relay/lobby").await,
+        (200, "{\"room\":\"lobby\",\"peers\":0}\n".to_owned())
+    );
+    let _a = connect(&server.ws_url("/relay/lobby")).await;
+    let _b = connect(&server.ws_url("/relay/lobby")).await;
+    let _elsewhere = connect(&server.ws_url("/relay/other")).await;
+    server.wait_for_metric(MEMBERS, 3.0).await;
+    let (status, body) = server.get_async("/relay/lobby").await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "{\"room\":\"lobby\",\"peers\":2}\n")
+    );
+}

@@ -1,45 +1,123 @@
-// The demo page, served by duplex-server, holds the conversation in headless Chromium and
-// shows it on the page.
+// The demo page, served by duplex-server as `npm start` runs it (with --test-hooks), in
+// headless Chromium: the conversation, typing, the relay chat across two pages, a dropped
+// connection that comes back and delivers what was queued, and screenshots at two widths.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { launchChromium } from './browser.mjs';
-import { startServer } from './server.mjs';
+import { root, startServer } from './server.mjs';
 
+const shots = path.join(root, 'target/screenshots');
 let server;
 let browser;
+
 before(async () => {
-  server = await startServer();
+  server = await startServer({ args: ['--test-hooks'] });
   browser = await launchChromium();
+  mkdirSync(shots, { recursive: true });
 });
 after(async () => {
   await browser?.close();
   await server?.stop();
 });
 
-test('the page shows the greeting and the reply to the message sent before open', async () => {
-  const page = await browser.newPage();
+/** A new page on the demo, failing the test on any script error or failed request. */
+async function openDemo(width = 1280) {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));
+  page.on('response', (response) => {
+    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) {
+      problems.push(`${response.status()} ${response.url()}`);
+    }
+  });
   await page.goto(server.origin + '/');
-  const log = page.locator('#log');
-  await log.getByText('Hello webSocket', { exact: true }).waitFor({ timeout: 10_000 });
-  await log.getByText('I heard you say "I am listening"', { exact: true }).waitFor({ timeout: 10_000 });
-  assert.deepEqual(await log.locator('li').allTextContents(), [
-    'I am listening',
-    'Hello webSocket',
-    'I heard you say "I am listening"',
-  ]);
+  return { page, problems };
+}
+
+const line = (page, kind, text) =>
+  page.locator(`#log li[data-kind="${kind}"]`).filter({ has: page.locator('.text', { hasText: text }) });
+
+test('the conversation runs on load, with round-trip times', async () => {
+  const { page, problems } = await openDemo();
+  await line(page, 'received', 'Hello webSocket').waitFor({ timeout: 10_000 });
+  const reply = line(page, 'received', 'I heard you say "I am listening"');
+  await reply.waitFor({ timeout: 10_000 });
+  assert.match(await reply.locator('.rtt').textContent(), /\(\d+\.\d ms round trip\)/);
+  assert.equal(await line(page, 'sent', 'I am listening').count(), 1);
   assert.equal(await page.locator('#state').textContent(), 'open');
   assert.deepEqual(problems, []);
 });
 
-test('a message typed into the page is answered on the page', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.origin + '/');
-  await page.locator('#log').getByText('Hello webSocket').waitFor({ timeout: 10_000 });
-  await page.getByLabel('Message').fill('typed by a person');
-  await page.getByRole('button', { name: 'Send' }).click();
-  await page.locator('#log').getByText('I heard you say "typed by a person"', { exact: true })
-    .waitFor({ timeout: 10_000 });
-  assert.equal(await page.getByLabel('Message').inputValue(), '');
+test('a typed message is answered, and a binary one comes back as the same hex', async () => {
+  const { page } = await openDemo();
+  await line(page, 'received', 'Hello webSocket').waitFor({ timeout: 10_000 });
+  await page.getByLabel('Message', { exact: true }).fill('typed by a person');
+  await page.getByLabel('Message', { exact: true }).press('Enter');
+  await line(page, 'received', 'I heard you say "typed by a person"').waitFor({ timeout: 10_000 });
+  await page.getByRole('button', { name: 'Send binary' }).click();
+  const sent = await page.locator('#log li[data-kind="sent"] .text', { hasText: 'binary' }).textContent();
+  await line(page, 'received', sent).waitFor({ timeout: 10_000 });
+});
+
+test('an invalid close code shows the error and the socket stays open', async () => {
+  const { page } = await openDemo();
+  await line(page, 'received', 'Hello webSocket').waitFor({ timeout: 10_000 });
+  await page.getByLabel('Close code').fill('1001');
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  const error = page.getByRole('alert');
+  await error.waitFor({ timeout: 10_000 });
+  assert.match(await error.textContent(), /^INVALID_CLOSE_CODE: .*1001/);
+  assert.equal(await page.locator('#state').textContent(), 'open');
+});
+
+test('a dropped connection reconnects and delivers what was queued meanwhile', async () => {
+  const { page } = await openDemo();
+  await line(page, 'received', 'Hello webSocket').waitFor({ timeout: 10_000 });
+  // The moment the page shows "reconnecting", a person types and sends: watched in the page,
+  // so the (jittered, possibly tiny) reconnect delay cannot slip past the test.
+  await page.evaluate(() => {
+    const state = document.getElementById('state');
+    window.sentWhileReconnecting = new Promise((resolve) => {
+      new MutationObserver((_, observer) => {
+        if (!state.textContent.startsWith('reconnecting')) return;
+        observer.disconnect();
+        document.getElementById('message').value = 'sent while disconnected';
+        document.getElementById('send-form').requestSubmit();
+        resolve({ state: state.textContent, queued: document.getElementById('queued').textContent });
+      }).observe(state, { childList: true, characterData: true, subtree: true });
+    });
+  });
+  await page.getByRole('button', { name: /Drop the connection/ }).click();
+  const seen = await page.evaluate(() => window.sentWhileReconnecting);
+  assert.match(seen.state, /^reconnecting \(attempt 1, in \d+ ms\)$/);
+  assert.equal(seen.queued, `${'sent while disconnected'.length} bytes`);
+  await page.locator('#log li[data-kind="reconnecting"]').waitFor({ timeout: 10_000 });
+  await line(page, 'received', 'I heard you say "sent while disconnected"').waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator('#state').textContent(), 'open');
+  assert.equal(await page.locator('#queued').textContent(), '0 bytes');
+});
+
+test('two pages in one room hear each other through the relay, and the screenshots', async () => {
+  const room = `room-${Date.now()}`;
+  const a = await openDemo(1280);
+  const b = await openDemo(390);
+  for (const { page } of [a, b]) {
+    await page.getByLabel('Room').fill(room);
+    await page.getByRole('button', { name: 'Join' }).click();
+  }
+  for (const { page } of [a, b]) {
+    await page.waitForFunction(() => document.getElementById('peers').textContent.startsWith('2'),
+      null, { timeout: 10_000 });
+  }
+  await b.page.getByLabel('Say').fill('hello from the other tab');
+  await b.page.getByRole('button', { name: 'Send to the room' }).click();
+  await a.page.locator('#chat-log li', { hasText: 'hello from the other tab' }).waitFor({ timeout: 10_000 });
+  assert.equal(await b.page.locator('#chat-log li[data-kind^="peer"]').count(), 0, 'no echo to the sender');
+  await line(a.page, 'received', 'I heard you say "I am listening"').waitFor({ timeout: 10_000 });
+  await line(b.page, 'received', 'I heard you say "I am listening"').waitFor({ timeout: 10_000 });
+  await a.page.screenshot({ path: path.join(shots, 'demo-1280.png'), fullPage: true });
+  await b.page.screenshot({ path: path.join(shots, 'demo-390.png'), fullPage: true });
+  assert.deepEqual([...a.problems, ...b.problems], []);
 });
