@@ -209,6 +209,13 @@ async fn hooks_endpoint(
         let why = format!("refused by hook:refuse for key {key:?}");
         return refuse(&state, &info, StatusCode::SERVICE_UNAVAILABLE, "hook", why);
     }
+    // For tests of the client's `protocols` option: take the first subprotocol offered.
+    let offered: Vec<String> = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.split(',').map(|p| p.trim().to_owned()).collect())
+        .unwrap_or_default();
+    let upgrade = upgrade.protocols(offered);
     let shared = state.clone();
     accept(
         &state,

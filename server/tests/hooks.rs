@@ -244,3 +244,19 @@ async fn the_conversation_obeys_hooks_only_with_the_flag() {
         Message::text("I heard you say \"hook:drop\"")
     );
 }
+
+#[tokio::test]
+async fn hooks_chooses_the_first_subprotocol_offered() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server = hooks_server();
+    let mut request = server.ws_url("/hooks").into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "v2.duplex, v1.duplex".parse().unwrap(),
+    );
+    let (_client, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(
+        response.headers().get("Sec-WebSocket-Protocol").unwrap(),
+        "v2.duplex"
+    );
+}

@@ -130,3 +130,29 @@ async fn close_before_open_still_sends_what_was_queued_then_closes_cleanly() {
     );
     assert!(w.no_error(), "nothing was lost, so no error");
 }
+
+#[wasm_bindgen_test]
+async fn protocols_are_offered_and_the_chosen_one_is_reported() {
+    // /hooks chooses the first subprotocol the client offers.
+    let url = crate::support::hooks();
+    let socket = DuplexSocket::builder(&url)
+        .protocols(["v2.duplex", "v1.duplex"])
+        .connect()
+        .unwrap();
+    crate::support::within(Box::pin(socket.opened()), "opened")
+        .await
+        .unwrap();
+    assert_eq!(socket.protocol(), "v2.duplex");
+    // Without an offer the server chooses none.
+    let plain = DuplexSocket::new(&url).unwrap();
+    crate::support::within(Box::pin(plain.opened()), "opened")
+        .await
+        .unwrap();
+    assert_eq!(plain.protocol(), "");
+    let err = DuplexSocket::builder(&url)
+        .protocols(["a", "a"])
+        .connect()
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "INVALID_OPTION");
+}
