@@ -73,61 +73,65 @@ async fn js_face_binary_type_blob_delivers_blobs() {
     assert_eq!(blob.size(), 3.0);
 }
 
+/// Checks that `result` failed with a JS `Error` of `code` whose message holds `named`.
+#[track_caller]
+fn assert_thrown<T>(result: Result<T, JsValue>, code: &str, named: &str) {
+    let Err(thrown) = result else {
+        panic!("expected {code} naming {named:?}, but it succeeded");
+    };
+    assert!(thrown.is_instance_of::<js_sys::Error>(), "an Error object");
+    let message = js_message(&thrown);
+    assert_eq!(js_code(&thrown), code, "{message}");
+    assert!(
+        message.contains(named),
+        "{code}: {message:?} should name {named:?}"
+    );
+}
+
 #[wasm_bindgen_test]
 fn js_face_throws_coded_errors_naming_the_value() {
     for url in ["ftp://x", "ws://x/#frag"] {
-        let thrown = JsDuplexSocket::new(url.into(), JsValue::UNDEFINED)
-            .err()
-            .unwrap();
-        assert!(thrown.is_instance_of::<js_sys::Error>());
-        assert_eq!(js_code(&thrown), "INVALID_URL");
-        assert!(js_message(&thrown).contains(url), "{}", js_message(&thrown));
+        assert_thrown(
+            JsDuplexSocket::new(url.into(), JsValue::UNDEFINED),
+            "INVALID_URL",
+            url,
+        );
     }
-    let options = js_sys::Object::new();
-    Reflect::set(&options, &"reconect".into(), &true.into()).unwrap();
-    let thrown = JsDuplexSocket::new(server("/").into(), options.into())
-        .err()
-        .unwrap();
-    assert_eq!(js_code(&thrown), "INVALID_OPTION");
-    assert!(js_message(&thrown).contains("reconect"));
-
-    let options = js_sys::Object::new();
-    Reflect::set(&options, &"protocols".into(), &"two words".into()).unwrap();
-    let thrown = JsDuplexSocket::new(server("/").into(), options.into())
-        .err()
-        .unwrap();
-    assert_eq!(js_code(&thrown), "INVALID_OPTION");
-    assert!(js_message(&thrown).contains("\"two words\""));
+    let new = |json: &str| JsDuplexSocket::new(server("/").into(), object(json));
+    assert_thrown(new(r#"{"reconect": true}"#), "INVALID_OPTION", "reconect");
+    assert_thrown(
+        new(r#"{"protocols": "two words"}"#),
+        "INVALID_OPTION",
+        "\"two words\"",
+    );
 
     let (socket, _data) = js_watch(JsValue::UNDEFINED);
-    let thrown = socket.send(42.into()).unwrap_err();
-    assert_eq!(js_code(&thrown), "INVALID_DATA");
-    assert!(
-        js_message(&thrown).contains("number 42"),
-        "{}",
-        js_message(&thrown)
+    assert_thrown(socket.send(42.into()), "INVALID_DATA", "number 42");
+    assert_thrown(
+        socket.set_onmessage(5.into()),
+        "INVALID_OPTION",
+        "onmessage",
     );
-    let thrown = socket.set_onmessage(5.into()).unwrap_err();
-    assert_eq!(js_code(&thrown), "INVALID_OPTION");
-    assert!(js_message(&thrown).contains("onmessage"));
-    let thrown = socket.close(999.into(), JsValue::UNDEFINED).unwrap_err();
-    assert_eq!(js_code(&thrown), "INVALID_CLOSE_CODE");
-    assert!(js_message(&thrown).contains("999"));
-    let thrown = socket.close(JsValue::UNDEFINED, "why".into()).unwrap_err();
-    assert_eq!(js_code(&thrown), "INVALID_CLOSE_REASON");
-    let thrown = socket.close(1000.5.into(), JsValue::UNDEFINED).unwrap_err();
-    assert_eq!(js_code(&thrown), "INVALID_CLOSE_CODE");
-    assert!(
-        js_message(&thrown).contains("1000.5"),
-        "{}",
-        js_message(&thrown)
+    let close = |code: JsValue, reason: JsValue| socket.close(code, reason);
+    assert_thrown(
+        close(999.into(), JsValue::UNDEFINED),
+        "INVALID_CLOSE_CODE",
+        "999",
     );
-    let thrown = socket.close("1000".into(), JsValue::UNDEFINED).unwrap_err();
-    assert_eq!(js_code(&thrown), "INVALID_CLOSE_CODE");
-    assert!(
-        js_message(&thrown).contains("string \"1000\""),
-        "{}",
-        js_message(&thrown)
+    assert_thrown(
+        close(JsValue::UNDEFINED, "why".into()),
+        "INVALID_CLOSE_REASON",
+        "\"why\"",
+    );
+    assert_thrown(
+        close(1000.5.into(), JsValue::UNDEFINED),
+        "INVALID_CLOSE_CODE",
+        "1000.5",
+    );
+    assert_thrown(
+        close("1000".into(), JsValue::UNDEFINED),
+        "INVALID_CLOSE_CODE",
+        "string \"1000\"",
     );
     socket
         .close(JsValue::UNDEFINED, JsValue::UNDEFINED)
@@ -212,14 +216,10 @@ async fn js_face_listeners_are_added_and_removed_and_unknown_types_refused() {
         second_rx.try_recv().is_err(),
         "the removed listener is not called"
     );
-    let thrown = socket
-        .add_event_listener("mesage".into(), first)
-        .unwrap_err();
-    assert_eq!(js_code(&thrown), "INVALID_OPTION");
-    assert!(
-        js_message(&thrown).contains("\"mesage\""),
-        "{}",
-        js_message(&thrown)
+    assert_thrown(
+        socket.add_event_listener("mesage".into(), first),
+        "INVALID_OPTION",
+        "\"mesage\"",
     );
     socket
         .close(JsValue::UNDEFINED, JsValue::UNDEFINED)
