@@ -357,14 +357,16 @@ impl Shared {
     }
 
     fn transmit(&self, data: &JsValue) -> Result<(), Error> {
-        let closed = || Error::Closed {
-            url: self.url.clone(),
-        };
         let ws = self.ws.borrow();
-        let ws = ws.as_ref().ok_or_else(closed)?;
+        let ws = ws.as_ref().ok_or_else(|| Error::Closed {
+            url: self.url.clone(),
+        })?;
+        // The browser refuses only what it cannot send (e.g. a view of a SharedArrayBuffer).
         ws.unchecked_ref::<AnySend>()
             .send_any(data)
-            .map_err(|_| closed())
+            .map_err(|thrown| Error::InvalidData {
+                found: js_error_message(&thrown),
+            })
     }
 
     pub(crate) fn close(

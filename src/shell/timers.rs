@@ -44,7 +44,9 @@ impl Timers {
         owner: Weak<T>,
         fire: fn(&Rc<T>, Slot),
     ) {
-        let timeout = Timeout::new(ms, move || {
+        // setTimeout takes a signed 32-bit delay and treats a larger one as 0: clamp, so a
+        // huge connectTimeoutMs means "very long", not "at once".
+        let timeout = Timeout::new(ms.min(i32::MAX as u32), move || {
             if let Some(owner) = owner.upgrade() {
                 fire(&owner, slot);
             }
