@@ -17,7 +17,7 @@ use thiserror::Error as ThisError;
 #[non_exhaustive]
 pub enum Error {
     /// The URL is not one a WebSocket can connect to.
-    #[error("invalid WebSocket URL {url:?}: {problem}")]
+    #[error("invalid WebSocket URL \"{url}\": {problem}")]
     InvalidUrl {
         /// The URL as the caller gave it.
         url: String,
@@ -31,7 +31,7 @@ pub enum Error {
         code: String,
     },
     /// A close reason the protocol cannot carry.
-    #[error("invalid close reason {reason:?}: {problem}")]
+    #[error("invalid close reason \"{reason}\": {problem}")]
     InvalidCloseReason {
         /// The reason the caller gave.
         reason: String,

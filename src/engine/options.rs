@@ -27,7 +27,7 @@ impl BinaryType {
             "blob" => Ok(BinaryType::Blob),
             other => Err(invalid(
                 "binaryType",
-                format!("{other:?} is neither \"arraybuffer\" nor \"blob\""),
+                format!("\"{other}\" is neither \"arraybuffer\" nor \"blob\""),
             )),
         }
     }
@@ -51,7 +51,7 @@ impl Overflow {
             "drop-oldest" => Ok(Overflow::DropOldest),
             other => Err(invalid(
                 "queue.overflow",
-                format!("{other:?} is neither \"error\" nor \"drop-oldest\""),
+                format!("\"{other}\" is neither \"error\" nor \"drop-oldest\""),
             )),
         }
     }
@@ -197,7 +197,10 @@ impl Options {
             if !(r.factor.is_finite() && r.factor >= 1.0) {
                 return Err(invalid(
                     "reconnect.factor",
-                    format!("{} is not a finite number of at least 1", r.factor),
+                    format!(
+                        "{} is not a finite number of at least 1",
+                        display_number(r.factor)
+                    ),
                 ));
             }
             if let Some(code) = r.final_codes.iter().find(|c| !(1000..=4999).contains(*c)) {
@@ -241,13 +244,13 @@ pub fn validate_protocols<S: AsRef<str>>(protocols: &[S]) -> Result<(), Error> {
         if protocol.is_empty() || !protocol.bytes().all(is_token_byte) {
             return Err(invalid(
                 "protocols",
-                format!("{protocol:?} is not a valid subprotocol name (an HTTP token: visible ASCII without separators)"),
+                format!("\"{protocol}\" is not a valid subprotocol name (an HTTP token: visible ASCII without separators)"),
             ));
         }
         if protocols[..i].iter().any(|p| p.as_ref() == protocol) {
             return Err(invalid(
                 "protocols",
-                format!("{protocol:?} is listed twice"),
+                format!("\"{protocol}\" is listed twice"),
             ));
         }
     }
@@ -257,6 +260,30 @@ pub fn validate_protocols<S: AsRef<str>>(protocols: &[S]) -> Result<(), Error> {
 /// A `tchar` of RFC 7230: visible ASCII except separators.
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)
+}
+
+/// `n` as text without Rust's float formatting (which would add kilobytes to the wasm):
+/// whole numbers as integers, others with up to six decimals.
+pub fn display_number(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".to_owned();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let micros = (n.abs() * 1e6).round();
+    if micros >= 9e18 {
+        return format!("{sign}{}", (n.abs() / 1e6).round() as u64) + "e6";
+    }
+    let micros = micros as u64;
+    let (whole, fraction) = (micros / 1_000_000, micros % 1_000_000);
+    if fraction == 0 {
+        format!("{sign}{whole}")
+    } else {
+        let digits = format!("{fraction:06}");
+        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+    }
 }
 
 /// An [`Error::InvalidOption`] for option `name`.
@@ -273,12 +300,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn numbers_display_without_float_formatting() {
+        for (n, text) in [
+            (0.5, "0.5"),
+            (2.0, "2"),
+            (-1.25, "-1.25"),
+            (1e-7, "0"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (1000.5, "1000.5"),
+            (123456789.0, "123456789"),
+        ] {
+            assert_eq!(display_number(n), text);
+        }
+    }
+
+    #[test]
     fn protocols_must_be_distinct_tokens() {
         assert!(validate_protocols::<&str>(&[]).is_ok());
         assert!(validate_protocols(&["v1.chat", "x-y_z"]).is_ok());
         for bad in ["", "a b", "a,b", "é", "a/b"] {
             let err = validate_protocols(&[bad]).unwrap_err();
-            assert!(err.to_string().contains(&format!("{bad:?}")), "{err}");
+            assert!(err.to_string().contains(&format!("\"{bad}\"")), "{err}");
         }
         let err = validate_protocols(&["a", "b", "a"]).unwrap_err();
         assert!(err.to_string().contains("\"a\" is listed twice"), "{err}");

@@ -9,12 +9,12 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
-use crate::engine::options::invalid;
+use crate::engine::options::{display_number, invalid};
 use crate::error::{Error, UrlProblem};
 use crate::shell::events::{close_info_object, to_js_error};
 use crate::shell::handlers::EventKind;
 use crate::shell::js_options::read_options;
-use crate::shell::message::SendData;
+use crate::shell::message::{describe_value, SendData};
 use crate::shell::socket::{handler_from, Shared};
 use crate::shell::waiters::{Drain, Waiter};
 
@@ -37,7 +37,7 @@ fn event_kind(name: &str) -> Result<EventKind, JsValue> {
         to_js_error(&invalid(
             "type",
             format!(
-                "{name:?} is not an event of DuplexSocket (it has {})",
+                "\"{name}\" is not an event of DuplexSocket (it has {})",
                 known.join(", ")
             ),
         ))
@@ -54,11 +54,11 @@ fn read_close_code(code: &JsValue) -> Result<Option<u32>, Error> {
             Ok(Some(n as u32))
         }
         Some(n) => Err(Error::InvalidCloseCode {
-            code: n.to_string(),
+            code: display_number(n),
         }),
         None => Err(Error::InvalidCloseCode {
             code: format!(
-                "{} {:?}",
+                "{} \"{}\"",
                 code.js_typeof().as_string().unwrap_or_default(),
                 code.as_string().unwrap_or_default()
             ),
@@ -100,7 +100,7 @@ impl JsDuplexSocket {
     pub fn new(url: JsValue, options: JsValue) -> Result<JsDuplexSocket, JsValue> {
         let url = url.as_string().ok_or_else(|| {
             to_js_error(&Error::InvalidUrl {
-                url: format!("{url:?}"),
+                url: describe_value(&url),
                 problem: UrlProblem::DoesNotParse("the URL must be a string"),
             })
         })?;

@@ -4,7 +4,8 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::options::{
-    invalid, BinaryType, HeartbeatPolicy, Options, Overflow, QueueLimits, ReconnectPolicy,
+    display_number, invalid, BinaryType, HeartbeatPolicy, Options, Overflow, QueueLimits,
+    ReconnectPolicy,
 };
 use crate::error::Error;
 
@@ -65,6 +66,7 @@ fn whole(name: &str, value: &JsValue, max: f64, infinite_ok: bool) -> Result<f64
         return Ok(max);
     }
     if !(number.is_finite() && number >= 0.0 && number.fract() == 0.0 && number <= max) {
+        let (number, max) = (display_number(number), display_number(max));
         let range = if infinite_ok {
             format!("0 to {max}, or Infinity")
         } else {

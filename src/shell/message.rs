@@ -4,6 +4,7 @@ use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
+use crate::engine::options::display_number;
 use crate::error::Error;
 
 /// A WebSocket message as the Rust API sends and receives it.
@@ -82,7 +83,7 @@ impl SendData {
             Ok(SendData::Blob)
         } else {
             Err(Error::InvalidData {
-                found: describe(data),
+                found: describe_value(data),
             })
         }
     }
@@ -103,12 +104,12 @@ impl SendData {
 }
 
 /// A short description of a JS value for an error message: its type, and its value if short.
-fn describe(data: &JsValue) -> String {
+pub(crate) fn describe_value(data: &JsValue) -> String {
     if data.is_null() {
         return "null".to_owned();
     }
     if let Some(number) = data.as_f64() {
-        return format!("number {number}");
+        return format!("number {}", display_number(number));
     }
     if let Some(boolean) = data.as_bool() {
         return format!("boolean {boolean}");
