@@ -31,6 +31,7 @@ pub async fn run(backplane: Backplane, mut inbox: Inbox, state: AppState) {
             _ = state.shutdown.cancelled() => return,
             attempt = Session::connect(&client) => attempt,
         };
+        let pause = jittered(delay);
         match attempt {
             Ok(session) => {
                 delay = BACKOFF_MIN;
@@ -43,10 +44,10 @@ pub async fn run(backplane: Backplane, mut inbox: Inbox, state: AppState) {
                 tracing::warn!(redis = %url, why, "backplane down: local delivery goes on, publications are dropped until Redis is back; reconnecting");
             }
             Err(why) => {
-                tracing::warn!(redis = %url, why, retry_in = ?delay, "backplane: cannot connect to Redis");
+                tracing::warn!(redis = %url, why, retry_in = ?pause, "backplane: cannot connect to Redis");
             }
         }
-        if !wait(jittered(delay), &backplane, &mut inbox, &state).await {
+        if !wait(pause, &backplane, &mut inbox, &state).await {
             return;
         }
         delay = (delay * 2).min(BACKOFF_MAX);
