@@ -37,7 +37,11 @@ pub async fn run(backplane: Backplane, mut inbox: Inbox, state: AppState) {
                 delay = BACKOFF_MIN;
                 backplane.set_up(true);
                 tracing::info!(redis = %url, instance, "backplane up: relay rooms span every instance on this Redis");
-                let ended = session.serve(&backplane, &mut inbox, &state).await;
+                // Shutdown does not wait for a command to a Redis that stopped answering.
+                let ended = tokio::select! {
+                    _ = state.shutdown.cancelled() => None,
+                    ended = session.serve(&backplane, &mut inbox, &state) => ended,
+                };
                 backplane.set_up(false);
                 backplane.0.metrics.set_rooms(0);
                 let Some(why) = ended else { return };
