@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing duplex-ws needs, and skips what is already there.
 #   scripts/setup.sh              the build toolchain (enough for `npm start`)
-#   scripts/setup.sh --for-tests  also the headless browsers and their drivers
+#   scripts/setup.sh --for-tests  also the headless browsers and their drivers, and redis-server
 # Everything comes from the package registries (crates.io, npm, Debian): on these machines a
 # download of a prebuilt binary from anywhere else fails (see shared/TOOLCHAIN.md).
 set -euo pipefail
@@ -69,6 +69,20 @@ elif [[ "$(id -u)" == 0 ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_packages[@]}"
 else
   die "the browser tests need these Debian packages, and installing them needs root: sudo apt-get install -y ${missing_packages[*]}"
+fi
+
+# The Redis backplane tests (server/tests/redis_backplane.rs) start their own redis-server.
+if command -v redis-server >/dev/null; then
+  note "$(redis-server --version | cut -d' ' -f1-3): present"
+elif [[ "$(id -u)" == 0 ]]; then
+  say "installing redis-server (apt-get; for the Redis backplane tests)"
+  # Only refresh the package lists when they do not know the package yet.
+  if ! apt-cache policy redis-server 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    apt-get update -qq
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server
+else
+  die "the Redis backplane tests need the Debian package redis-server, and installing it needs root: sudo apt-get install -y redis-server"
 fi
 
 if command -v geckodriver >/dev/null; then

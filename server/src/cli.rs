@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser};
 
+use crate::backplane::RedisUrl;
 use crate::limits::Limits;
 use crate::origin::AllowedOrigin;
 
@@ -107,6 +108,12 @@ pub struct Args {
     )]
     pub tls_key: Option<PathBuf>,
 
+    /// Relay rooms span every duplex-server connected to this Redis (pub/sub, one channel per
+    /// room), e.g. redis://127.0.0.1:6379. Without it, rooms are local to this process. If
+    /// Redis goes away, local delivery goes on and the server reconnects with backoff.
+    #[arg(long, env = "DUPLEX_REDIS", value_name = "URL", value_parser = RedisUrl::parse)]
+    pub redis: Option<RedisUrl>,
+
     /// For tests only, never in production: opens `/hooks`, an echo endpoint whose `hook:`
     /// commands make the server misbehave on purpose (close, drop, silence, refuse, stall).
     #[arg(long, env = "DUPLEX_TEST_HOOKS", action = ArgAction::SetTrue)]
@@ -157,6 +164,7 @@ mod tests {
         assert_eq!(args.limits(), Limits::default());
         assert!(!args.test_hooks);
         assert!(args.allow_origins.is_empty());
+        assert!(args.redis.is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! the built npm package. See server/README.md for the endpoints, flags and metrics.
 #![warn(missing_docs)]
 
+pub mod backplane;
 pub mod cli;
 pub mod connection;
 pub mod conversation;

@@ -132,6 +132,11 @@ impl Metrics {
         self.relay_members.set(members as i64);
     }
 
+    /// The registry behind `/metrics`, for series that only some servers have (the backplane).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Every metric in the Prometheus text format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut text = Vec::new();

@@ -1,5 +1,7 @@
 //! `/relay/{room}` and `/relay`: every message from a peer goes to every other peer of the
-//! same room, never back to its sender.
+//! same room, never back to its sender. With `--redis` a room spans every instance: the
+//! relay also hands each message to the backplane, and the backplane delivers what other
+//! instances published through [`Rooms::deliver`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -8,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use axum::extract::ws::Message;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
+use crate::backplane::Backplane;
 use crate::connection::Connection;
 use crate::metrics::Metrics;
 use crate::writer::{Link, Outgoing};
@@ -43,6 +46,8 @@ pub struct Rooms {
     /// Peers in all rooms; changed only with `rooms` locked.
     members: AtomicUsize,
     metrics: Metrics,
+    /// With `--redis`: where messages go for the other instances.
+    backplane: Option<Backplane>,
 }
 
 /// A peer's place in a room; leaving the room is dropping it.
@@ -53,13 +58,15 @@ pub struct Membership<'a> {
 }
 
 impl Rooms {
-    /// No rooms yet; `metrics` gets the count of rooms and peers.
-    pub fn new(metrics: Metrics) -> Rooms {
+    /// No rooms yet; `metrics` gets the count of rooms and peers; `backplane`, if any, gets
+    /// every message and hears when a room is created or removed.
+    pub fn new(metrics: Metrics, backplane: Option<Backplane>) -> Rooms {
         Rooms {
             rooms: Mutex::default(),
             next_id: AtomicU64::new(0),
             members: AtomicUsize::new(0),
             metrics,
+            backplane,
         }
     }
 
@@ -71,7 +78,14 @@ impl Rooms {
             link: connection.link(),
         };
         let mut rooms = self.lock();
-        rooms.entry(room.to_owned()).or_default().insert(id, member);
+        let members = rooms.entry(room.to_owned()).or_default();
+        members.insert(id, member);
+        if members.len() == 1 {
+            // The first local peer: the backplane subscribes the room's channel.
+            if let Some(backplane) = &self.backplane {
+                backplane.room_changed(room);
+            }
+        }
         self.members.fetch_add(1, Ordering::Relaxed);
         self.count(&rooms);
         drop(rooms);
@@ -92,9 +106,27 @@ impl Rooms {
         self.len() == 0
     }
 
-    /// How many peers `room` has (0 if it does not exist).
+    /// How many peers `room` has on this instance (0 if it has none here).
     pub fn peers(&self, room: &str) -> usize {
         self.lock().get(room).map_or(0, HashMap::len)
+    }
+
+    /// Whether `room` has local peers now.
+    pub fn contains(&self, room: &str) -> bool {
+        self.lock().contains_key(room)
+    }
+
+    /// The names of the rooms with local peers now.
+    pub fn names(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
+    /// Hands a message that came from another instance to every local peer of `room`, like
+    /// [`Membership::forward`] (a full queue closes its peer with 1013).
+    pub fn deliver(&self, room: &str, message: &Message) {
+        if let Some(members) = self.lock().get(room) {
+            fan_out(members, None, message);
+        }
     }
 
     /// Updates the gauges; called with the lock held, so they are never out of order.
@@ -111,23 +143,35 @@ impl Rooms {
 impl Membership<'_> {
     /// Hands `message` to every other peer of the room without waiting for any of them: a
     /// peer whose queue is full reads too slowly and is closed with 1013.
+    /// With a backplane, the message then goes to the other instances (without waiting
+    /// either).
     pub fn forward(&self, message: &Message) {
-        let rooms = self.rooms.lock();
-        let Some(members) = rooms.get(&self.room) else {
-            return;
-        };
-        for (id, member) in members {
-            if *id == self.id {
-                continue;
+        {
+            let rooms = self.rooms.lock();
+            if let Some(members) = rooms.get(&self.room) {
+                fan_out(members, Some(self.id), message);
             }
-            // Text and binary payloads are reference-counted: a clone copies no bytes.
-            match member.outbox.try_send(Outgoing::Message(message.clone())) {
-                Ok(()) | Err(TrySendError::Closed(_)) => {}
-                Err(TrySendError::Full(_)) => member.link.close_now(
-                    TRY_AGAIN_LATER,
-                    "send queue full: this peer reads more slowly than the room talks",
-                ),
-            }
+        }
+        if let Some(backplane) = &self.rooms.backplane {
+            backplane.publish(&self.room, message);
+        }
+    }
+}
+
+/// Puts `message` in the queue of every member but `skip`; a full queue closes its peer with
+/// 1013, so that no one waits for a slow reader.
+fn fan_out(members: &HashMap<u64, Member>, skip: Option<u64>, message: &Message) {
+    for (id, member) in members {
+        if Some(*id) == skip {
+            continue;
+        }
+        // Text and binary payloads are reference-counted: a clone copies no bytes.
+        match member.outbox.try_send(Outgoing::Message(message.clone())) {
+            Ok(()) | Err(TrySendError::Closed(_)) => {}
+            Err(TrySendError::Full(_)) => member.link.close_now(
+                TRY_AGAIN_LATER,
+                "send queue full: this peer reads more slowly than the room talks",
+            ),
         }
     }
 }
@@ -141,6 +185,10 @@ impl Drop for Membership<'_> {
             }
             if members.is_empty() {
                 rooms.remove(&self.room);
+                // The last local peer left: the backplane unsubscribes the room's channel.
+                if let Some(backplane) = &self.rooms.backplane {
+                    backplane.room_changed(&self.room);
+                }
             }
         }
         self.rooms.count(&rooms);

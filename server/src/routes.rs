@@ -27,7 +27,7 @@ use crate::upgrade::{accept, refuse, PeerAddr};
 /// - `/relay/{room}`, `/relay`: every message to the other peers of the room; a plain GET
 ///   of `/relay/{room}` answers `{"room":..., "peers":N}`;
 /// - `/hooks`: with `--test-hooks` only, an echo with misbehaviour on command (404 without);
-/// - `GET /healthz`: `ok`; `GET /metrics`: the counters, Prometheus text format;
+/// - `GET /healthz`: `ok` (`ok (backplane down)` while `--redis` is unreachable); `GET /metrics`: the counters, Prometheus text format;
 /// - `GET /pkg/...`: the built npm package;
 /// - any other path: a file of www/ (ServeDir refuses paths that climb out of it).
 pub fn router(state: AppState) -> Router {
@@ -37,7 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/relay", any(relay_default_room))
         .route("/relay/{room}", any(relay_room))
         .route("/hooks", any(hooks_endpoint))
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .nest_service("/pkg", ServeDir::new(&state.dirs.pkg))
         .fallback_service(ServeDir::new(&state.dirs.www))
@@ -228,6 +228,16 @@ async fn hooks_endpoint(
             }
         },
     )
+}
+
+/// Always 200: an instance whose Redis is down still serves its own peers, and a load balancer
+/// that took every instance out when Redis fails would turn a partial outage into a full one.
+/// The body tells the two apart.
+async fn healthz(State(state): State<AppState>) -> &'static str {
+    match &state.backplane {
+        Some(backplane) if !backplane.is_up() => "ok (backplane down)\n",
+        _ => "ok\n",
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -11,7 +11,7 @@ use crate::origin::OriginPolicy;
 use crate::routes::router;
 use crate::state::{AppState, StaticDirs};
 use crate::upgrade::PeerAddr;
-use crate::{shutdown, tls};
+use crate::{backplane, shutdown, tls};
 
 /// Serves until a signal asks it to stop; `Ok` after a graceful shutdown.
 pub async fn run(args: Args) -> Result<(), StartError> {
@@ -37,7 +37,7 @@ pub async fn run(args: Args) -> Result<(), StartError> {
             "--test-hooks is on: /hooks misbehaves on command; for tests only, never in production"
         );
     }
-    let state = AppState::new(
+    let (state, backplane_inbox) = AppState::new(
         StaticDirs {
             www: args.www,
             pkg: args.pkg,
@@ -45,7 +45,14 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         limits.clone(),
         OriginPolicy::new(args.allow_origins),
         args.test_hooks,
+        args.redis,
     );
+    if let (Some(backplane), Some(inbox)) = (&state.backplane, backplane_inbox) {
+        // Tracked like a connection: shutdown waits for it to let go of Redis.
+        state
+            .tracker
+            .spawn(backplane::run(backplane.clone(), inbox, state.clone()));
+    }
     let mut signals = shutdown::Signals::listen().map_err(|source| StartError::Io {
         context: "cannot listen for SIGINT and SIGTERM",
         source,

@@ -7,6 +7,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::backplane::{Backplane, Inbox, RedisUrl};
 use crate::hooks::RefusalBook;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
@@ -40,6 +41,8 @@ pub struct Shared {
     pub slots: Arc<Semaphore>,
     /// The relay rooms.
     pub rooms: Rooms,
+    /// With `--redis`: the backplane that rooms span instances through.
+    pub backplane: Option<Backplane>,
     /// `Some` when `--test-hooks` is on: the pending `hook:refuse` counts.
     pub hooks: Option<RefusalBook>,
     /// Cancelled on SIGINT or SIGTERM: every connection closes with 1001.
@@ -49,25 +52,36 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// The state for a server with these settings.
+    /// The state for a server with these settings; with `redis`, also the inbox of the
+    /// backplane task, which the caller spawns ([`crate::backplane::run`]).
     pub fn new(
         dirs: StaticDirs,
         limits: Limits,
         origins: OriginPolicy,
         test_hooks: bool,
-    ) -> AppState {
+        redis: Option<RedisUrl>,
+    ) -> (AppState, Option<Inbox>) {
         let metrics = Metrics::new();
-        AppState(Arc::new(Shared {
+        let (backplane, inbox) = match redis {
+            Some(url) => {
+                let (backplane, inbox) = Backplane::new(url, &metrics);
+                (Some(backplane), Some(inbox))
+            }
+            None => (None, None),
+        };
+        let state = AppState(Arc::new(Shared {
             dirs,
             slots: Arc::new(Semaphore::new(limits.max_connections)),
             limits,
             origins,
-            rooms: Rooms::new(metrics.clone()),
+            rooms: Rooms::new(metrics.clone(), backplane.clone()),
+            backplane,
             metrics,
             hooks: test_hooks.then(RefusalBook::default),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
-        }))
+        }));
+        (state, inbox)
     }
 }
 

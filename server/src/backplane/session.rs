@@ -1,0 +1,216 @@
+//! One connection to Redis, from connect until Redis goes away: a pub/sub connection for the
+//! room channels, a multiplexed connection for PUBLISH.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::aio::{MultiplexedConnection, PubSubSink, PubSubStream};
+use redis::{AsyncConnectionConfig, Client, Msg};
+use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
+
+use super::{frame, Backplane, Dropped, Inbox, Publication};
+use crate::state::AppState;
+
+/// How long connecting, or any one command, may take before Redis counts as gone.
+pub const REDIS_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often both connections are pinged while idle, to notice a Redis that stopped answering
+/// without closing the connection.
+pub const PING_INTERVAL: Duration = Duration::from_secs(5);
+/// The most publications sent in one pipeline (one round trip).
+const BATCH: usize = 512;
+/// The most channels named in one SUBSCRIBE or UNSUBSCRIBE.
+const CHUNK: usize = 256;
+
+/// A connected backplane; see the module doc.
+pub(super) struct Session {
+    sink: PubSubSink,
+    stream: PubSubStream,
+    publisher: MultiplexedConnection,
+    /// The rooms whose channels are subscribed.
+    subscribed: HashSet<String>,
+    /// Whether a malformed frame was logged in this session (the rest are only counted).
+    malformed_logged: bool,
+}
+
+impl Session {
+    /// Opens both connections; the error says why not.
+    pub(super) async fn connect(client: &Client) -> Result<Session, String> {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(REDIS_TIMEOUT))
+            .set_response_timeout(Some(REDIS_TIMEOUT));
+        let publisher = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|error| error.to_string())?;
+        let pubsub = timeout(REDIS_TIMEOUT, client.get_async_pubsub())
+            .await
+            .map_err(|_| format!("no answer within {REDIS_TIMEOUT:?}"))?
+            .map_err(|error| error.to_string())?;
+        let (sink, stream) = pubsub.split();
+        Ok(Session {
+            sink,
+            stream,
+            publisher,
+            subscribed: HashSet::new(),
+            malformed_logged: false,
+        })
+    }
+
+    /// Subscribes every local room, then publishes, delivers and follows room changes until
+    /// shutdown (`None`) or until Redis goes away (`Some(why)`).
+    pub(super) async fn serve(
+        mut self,
+        backplane: &Backplane,
+        inbox: &mut Inbox,
+        state: &AppState,
+    ) -> Option<String> {
+        // Changes from here on are seen again after the snapshot, so none is missed.
+        backplane.take_changed();
+        if let Err(why) = self.sync(state.rooms.names(), backplane, state).await {
+            return Some(why);
+        }
+        let mut ping = interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            // Not biased: deliveries, publications and room changes take turns.
+            let step = tokio::select! {
+                _ = state.shutdown.cancelled() => return None,
+                message = self.stream.next() => match message {
+                    Some(message) => {
+                        self.deliver(&message, backplane, state);
+                        Ok(())
+                    }
+                    None => Err("the subscription connection closed".to_owned()),
+                },
+                _ = backplane.0.wake.notified() => {
+                    let changed = backplane.take_changed();
+                    self.sync(changed, backplane, state).await
+                }
+                publication = inbox.publications.recv() => match publication {
+                    Some(first) => self.publish(first, inbox, backplane).await,
+                    None => return None,
+                },
+                _ = ping.tick() => self.ping().await,
+            };
+            if let Err(why) = step {
+                return Some(why);
+            }
+        }
+    }
+
+    /// Subscribes the channels of `rooms` that now have local peers and unsubscribes those
+    /// that have none any more.
+    async fn sync(
+        &mut self,
+        rooms: impl IntoIterator<Item = String>,
+        backplane: &Backplane,
+        state: &AppState,
+    ) -> Result<(), String> {
+        let mut join = Vec::new();
+        let mut leave = Vec::new();
+        for room in rooms {
+            match (state.rooms.contains(&room), self.subscribed.contains(&room)) {
+                (true, false) => join.push(room),
+                (false, true) => leave.push(room),
+                _ => {}
+            }
+        }
+        for rooms in join.chunks(CHUNK) {
+            let channels: Vec<String> = rooms.iter().map(|room| frame::channel(room)).collect();
+            command(self.sink.subscribe(channels), "SUBSCRIBE").await?;
+            self.subscribed.extend(rooms.iter().cloned());
+        }
+        for rooms in leave.chunks(CHUNK) {
+            let channels: Vec<String> = rooms.iter().map(|room| frame::channel(room)).collect();
+            command(self.sink.unsubscribe(channels), "UNSUBSCRIBE").await?;
+            for room in rooms {
+                self.subscribed.remove(room);
+            }
+        }
+        backplane.0.metrics.set_rooms(self.subscribed.len());
+        Ok(())
+    }
+
+    /// Hands a message from another instance to the local peers of its room; skips this
+    /// instance's own publications (its peers had them from the relay).
+    fn deliver(&mut self, message: &Msg, backplane: &Backplane, state: &AppState) {
+        let Some(room) = frame::room_of(message.get_channel_name().as_bytes()) else {
+            return;
+        };
+        match frame::decode(message.get_payload_bytes()) {
+            Ok(decoded) if decoded.instance == backplane.instance() => {}
+            Ok(decoded) => {
+                state.rooms.deliver(room, &decoded.message);
+                backplane.0.metrics.received();
+            }
+            Err(why) => {
+                backplane.0.metrics.dropped(Dropped::Malformed, 1);
+                if !self.malformed_logged {
+                    self.malformed_logged = true;
+                    tracing::warn!(room, why, "backplane: a message on a room channel is not a duplex-server frame; dropped (further ones are only counted)");
+                }
+            }
+        }
+    }
+
+    /// PUBLISHes `first` and whatever else is already queued (up to a batch), in order, in
+    /// one round trip.
+    async fn publish(
+        &mut self,
+        first: Publication,
+        inbox: &mut Inbox,
+        backplane: &Backplane,
+    ) -> Result<(), String> {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match inbox.publications.try_recv() {
+                Ok(publication) => batch.push(publication),
+                Err(_) => break,
+            }
+        }
+        let mut pipe = redis::pipe();
+        for publication in &batch {
+            pipe.publish(&publication.channel, &publication.frame[..])
+                .ignore();
+        }
+        let sent = command(pipe.query_async::<()>(&mut self.publisher), "PUBLISH").await;
+        match sent {
+            Ok(()) => {
+                backplane.0.metrics.published(batch.len());
+                backplane
+                    .0
+                    .full_logged
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }
+            Err(why) => {
+                backplane.0.metrics.dropped(Dropped::Failed, batch.len());
+                Err(why)
+            }
+        }
+    }
+
+    /// Pings both connections: a Redis that stopped answering counts as gone.
+    async fn ping(&mut self) -> Result<(), String> {
+        command(
+            redis::cmd("PING").query_async::<redis::Value>(&mut self.publisher),
+            "PING",
+        )
+        .await?;
+        command(self.sink.ping::<redis::Value>(), "PING (pub/sub)").await?;
+        Ok(())
+    }
+}
+
+/// Awaits a Redis command for at most [`REDIS_TIMEOUT`]; the error names the command.
+async fn command<T>(
+    future: impl std::future::Future<Output = redis::RedisResult<T>>,
+    name: &str,
+) -> Result<T, String> {
+    match timeout(REDIS_TIMEOUT, future).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(format!("{name} failed: {error}")),
+        Err(_) => Err(format!("{name}: no answer within {REDIS_TIMEOUT:?}")),
+    }
+}
