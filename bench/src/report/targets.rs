@@ -60,14 +60,14 @@ fn verdict(target: String, ratio: Option<f64>, bound: f64, lower_bound: bool) ->
                 String::new()
             } else if lower_bound {
                 format!(
-                    "short by {:.0}% ({:.2}x of {:.2}x)",
+                    "short by {:.1}% ({:.3}x of {:.2}x)",
                     (1.0 - ratio / bound) * 100.0,
                     ratio,
                     bound
                 )
             } else {
                 format!(
-                    "over by {:.0}% ({:.2}x of at most {:.2}x)",
+                    "over by {:.1}% ({:.3}x of at most {:.2}x)",
                     (ratio / bound - 1.0) * 100.0,
                     ratio,
                     bound
