@@ -1,0 +1,54 @@
+// Download size of duplex-ws and its peers, bundled the same way: each package's usual import
+// through `esbuild --bundle --minify` (ES module, browser), then `gzip -9`. duplex-ws adds its
+// wasm (pkg/duplex_ws_bg.wasm, already wasm-opt -Oz), gzipped the same way.
+// Prints one JSON record a line (suite "size", row "min-gzip").
+//
+//   node bench/size/measure.mjs [--pkg pkg]
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const pkgIndex = process.argv.indexOf('--pkg');
+const pkg = path.resolve(root, pkgIndex >= 0 ? process.argv[pkgIndex + 1] : 'pkg');
+
+/** Each subject's entry: what its README imports. */
+const subjects = [
+  ['duplex-ws', `import init, { DuplexSocket } from ${JSON.stringify(path.join(pkg, 'duplex_ws.js'))}; export { init, DuplexSocket };`],
+  ['socket.io-client', `export { io } from 'socket.io-client';`],
+  ['reconnecting-websocket', `export { default } from 'reconnecting-websocket';`],
+  ['partysocket', `export { WebSocket } from 'partysocket';`],
+  ['websocket-ts', `export { WebsocketBuilder } from 'websocket-ts';`],
+];
+
+/** Bytes after `gzip -9`. */
+function gzipped(bytes) {
+  return execFileSync('gzip', ['-9', '-c'], { input: bytes, maxBuffer: 1 << 28 }).length;
+}
+
+for (const [subject, entry] of subjects) {
+  const result = await build({
+    stdin: { contents: entry, resolveDir: root, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    logLevel: 'error',
+  });
+  const js = gzipped(result.outputFiles[0].contents);
+  let wasm = 0;
+  if (subject === 'duplex-ws') {
+    const file = path.join(pkg, 'duplex_ws_bg.wasm');
+    if (!existsSync(file)) {
+      console.error(`size: ${file} is missing: build the package first (wasm-pack build --target web --release)`);
+      process.exit(1);
+    }
+    wasm = gzipped(readFileSync(file));
+  }
+  const metrics = { js_bytes: js, total_bytes: js + wasm };
+  if (wasm) metrics.wasm_bytes = wasm;
+  console.log(JSON.stringify({ suite: 'size', row: 'min-gzip', subject, run: 1, metrics }));
+}

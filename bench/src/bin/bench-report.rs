@@ -1,0 +1,84 @@
+//! bench-report: writes BENCHMARKS.md and the SVG charts from the JSON-line records of one
+//! benchmark run.
+//!
+//! ```sh
+//! bench-report --results target/bench/results.jsonl --out BENCHMARKS.md --charts bench/charts \
+//!              --date 2026-11-25 --conditions "..."
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use duplex_bench::report::{read_records, write_report, Machine};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Writes BENCHMARKS.md and the charts from benchmark records"
+)]
+struct Cli {
+    /// The records (one JSON object a line).
+    #[arg(long)]
+    results: PathBuf,
+    /// The markdown to write.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    out: PathBuf,
+    /// Where the SVG charts go.
+    #[arg(long, default_value = "bench/charts")]
+    charts: PathBuf,
+    /// How the markdown links the charts (relative to it).
+    #[arg(long, default_value = "bench/charts")]
+    charts_link: String,
+    /// The date of the run.
+    #[arg(long)]
+    date: String,
+    /// The conditions of the run, as a sentence or two.
+    #[arg(long, default_value = "")]
+    conditions: String,
+}
+
+/// The CPU model from /proc/cpuinfo (`unknown` when it cannot be read).
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let machine = Machine {
+        cpu: cpu_model(),
+        cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        date: cli.date,
+        conditions: cli.conditions,
+    };
+    let result = read_records(&cli.results).and_then(|records| {
+        if records.is_empty() {
+            eprintln!(
+                "bench-report: warning: {} holds no records",
+                cli.results.display()
+            );
+        }
+        write_report(&records, &machine, &cli.out, &cli.charts, &cli.charts_link)
+    });
+    match result {
+        Ok(()) => {
+            println!(
+                "bench-report: wrote {} and the charts in {}",
+                cli.out.display(),
+                cli.charts.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("bench-report: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
