@@ -10,4 +10,4 @@ port="${PORT:-9900}"
 say "starting duplex-server: open http://localhost:$port/ (Ctrl-C stops it)"
 note "--test-hooks is on for the demo's 'Drop the connection' button; never use it in production"
 cd "$ROOT"
-exec "$ROOT/target/release/duplex-server" --port "$port" --www www --pkg pkg --test-hooks
+exec "$ROOT/target/server-speed/duplex-server" --port "$port" --www www --pkg pkg --test-hooks

@@ -5,6 +5,7 @@
 #   node      node --test tests/node (a standard `ws` client; the demo page and the npm
 #             package in Chromium)
 #   conformance  the Autobahn|Testsuite cases 1-11 against /echo (scripts/conformance.sh)
+#   bench-smoke  a short run of the load generator against the server (no figures asserted)
 # It ends with one line that counts the tests that passed and failed in all suites.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -28,6 +29,10 @@ record() {
   if [[ "$name" == node* ]]; then
     p=$(awk '/^# pass /{s+=$3} END{print s+0}' "$log")
     f=$(awk '/^# fail /{s+=$3} END{print s+0}' "$log")
+  elif [[ "$name" == bench-smoke ]]; then
+    # "bench-smoke: 1 passed, 0 failed"
+    p=$(grep -oE '^bench-smoke: [0-9]+ passed' "$log" | awk '{s+=$2} END{print s+0}')
+    f=$(grep -oE '^bench-smoke: [0-9]+ passed, [0-9]+ failed' "$log" | awk '{s+=$4} END{print s+0}')
   elif [[ "$name" == conformance ]]; then
     # "autobahn: 301 cases against /echo: 288 OK, 10 NON-STRICT, 3 INFORMATIONAL, 0 FAILED"
     p=$(grep '^autobahn:' "$log" | grep -oE '[0-9]+ (OK|NON-STRICT|INFORMATIONAL)' | awk '{s+=$1} END{print s+0}')
@@ -86,6 +91,7 @@ kill "$server_pid" 2>/dev/null; server_pid=""
 export DUPLEX_SERVER_BIN="$ROOT/target/debug/duplex-server"
 run_suite node node --test "$ROOT/tests/node/"
 run_suite conformance bash "$ROOT/scripts/conformance.sh"
+run_suite bench-smoke bash "$ROOT/scripts/bench-smoke.sh"
 
 echo
 say "results"

@@ -98,6 +98,7 @@ async fn accept_tls(
                 continue;
             }
         };
+        no_delay(&stream);
         let acceptor = acceptor.clone();
         let done = done.clone();
         tokio::spawn(async move {
@@ -120,6 +121,7 @@ impl Listener for DuplexListener {
         match self {
             DuplexListener::Plain(tcp) => {
                 let (stream, peer) = Listener::accept(tcp).await;
+                no_delay(&stream);
                 (Either::Left(stream), peer)
             }
             DuplexListener::Tls { handshaken, .. } => match handshaken.recv().await {
@@ -135,6 +137,14 @@ impl Listener for DuplexListener {
             DuplexListener::Plain(tcp) => tcp.local_addr(),
             DuplexListener::Tls { local, .. } => Ok(*local),
         }
+    }
+}
+
+/// Turns Nagle's algorithm off: WebSocket messages are written whole and should leave at
+/// once, not wait for the peer's delayed ACK.
+fn no_delay(stream: &TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "TCP_NODELAY could not be set");
     }
 }
 
