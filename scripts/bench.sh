@@ -3,6 +3,8 @@
 # alternated run by run (A B A B ...), and writes BENCHMARKS.md and bench/charts/*.svg.
 #   server   duplex-load against duplex-server, Node ws (bench/node) and fws-echo
 #            (fastwebsockets): ping-pong, pipelined echo, relay fan-out
+#   backplane  relay fan-out with the sender on one instance and the receivers on another,
+#            the rooms joined through Redis (--redis), next to all peers on one instance
 #   memory   RSS per idle connection at 1,000 and 10,000 open (a fresh server each run)
 #   client   headless Chromium: raw WebSocket, DuplexSocket from JS, the Rust API, gloo-net
 #   size     esbuild --bundle --minify, gzip -9: duplex-ws and its JS peers
@@ -38,7 +40,7 @@ mkdir -p "$out" "$logs"
 trap stop_all_servers EXIT
 
 # --- set-up and builds -------------------------------------------------------------------
-bash "$ROOT/scripts/setup.sh"
+bash "$ROOT/scripts/setup.sh" --for-tests   # Chromium for the client suite, redis-server for the backplane
 command -v taskset >/dev/null || die "taskset is missing (Debian package util-linux)"
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
@@ -102,6 +104,45 @@ for entry in "${rows[@]}"; do
   done
 done
 for subject in "${!pid[@]}"; do stop_server "${pid[$subject]}"; done
+
+# --- relay across two instances through Redis ---------------------------------------------
+say "backplane suite: relay fan-out across two duplex-server instances joined by Redis"
+command -v redis-server >/dev/null || die "redis-server is not installed: run scripts/setup.sh --for-tests"
+for _ in $(seq 50); do   # redis-server cannot take port 0
+  redis_port=$((20000 + RANDOM % 40000))
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break
+done
+"${on_server_core[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+  --dir "$logs" --logfile "$logs/redis.log" &
+redis_pid=$!
+backplane=(--redis "redis://127.0.0.1:$redis_port")
+start_server "$logs/backplane-a" "${on_server_core[@]}" "$server_bin" --port 0 --www "$ROOT/www" \
+  --pkg "$ROOT/pkg" "${backplane[@]}"
+pid_a="$SERVER_PID"; addr_a="$SERVER_ADDR"
+start_server "$logs/backplane-b" "${on_server_core[@]}" "$server_bin" --port 0 --www "$ROOT/www" \
+  --pkg "$ROOT/pkg" "${backplane[@]}"
+pid_b="$SERVER_PID"; addr_b="$SERVER_ADDR"
+for addr in "$addr_a" "$addr_b"; do
+  for attempt in $(seq 100); do
+    curl -sf "http://$addr/metrics" | grep -q '^duplex_backplane_up 1' && break
+    (( attempt == 100 )) && die "the instance on $addr did not connect to Redis (see $logs)"
+    sleep 0.1
+  done
+done
+for run in $(seq "$runs"); do
+  for subject in one-instance two-instances; do
+    room="bench-$run-$subject"
+    sender="ws://$addr_b/relay/$room"
+    [[ "$subject" == two-instances ]] && sender="ws://$addr_a/relay/$room"
+    note "fanout-redis-1x100, run $run: $subject"
+    "${load[@]}" fanout --receivers 100 --size 20 --window 32 --url "ws://$addr_b/relay/$room" \
+      --sender-url "$sender" --warmup-ms "$warmup" --duration-ms "$duration" \
+      --suite backplane --row fanout-redis-1x100 --subject "$subject" --run "$run" >>"$results" \
+      || die "duplex-load failed on the backplane fan-out ($subject, run $run)"
+  done
+done
+stop_server "$pid_a"; stop_server "$pid_b"
+kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null || true
 
 # --- server memory and scale -------------------------------------------------------------
 say "memory suite: RSS per idle connection, a fresh server per run"

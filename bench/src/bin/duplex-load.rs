@@ -71,8 +71,13 @@ enum Run {
     },
     /// One sender, `receivers` receivers in one relay room: deliveries per second.
     Fanout {
+        /// The relay room the receivers join.
         #[arg(long)]
         url: String,
+        /// Where the sender joins the room, if elsewhere: another instance of the same room
+        /// through Redis (the default is `--url`).
+        #[arg(long)]
+        sender_url: Option<String>,
         #[arg(long, default_value_t = 100)]
         receivers: usize,
         #[arg(long, default_value_t = 20)]
@@ -139,6 +144,7 @@ fn main() -> ExitCode {
             }
             Run::Fanout {
                 url,
+                sender_url,
                 receivers,
                 size,
                 window,
@@ -146,6 +152,7 @@ fn main() -> ExitCode {
                 duration_ms,
             } => {
                 fanout(&FanoutRun {
+                    sender_url: sender_url.unwrap_or_else(|| url.clone()),
                     url,
                     receivers,
                     size,

@@ -19,8 +19,10 @@ use super::LoadError;
 /// What a fan-out run does.
 #[derive(Debug, Clone)]
 pub struct FanoutRun {
-    /// `ws://HOST:PORT/relay/ROOM`
+    /// `ws://HOST:PORT/relay/ROOM`, where the receivers join.
     pub url: String,
+    /// Where the sender joins: `url`, or the same room on another instance.
+    pub sender_url: String,
     pub receivers: usize,
     /// Text payload bytes of each message.
     pub size: usize,
@@ -48,7 +50,7 @@ pub async fn fanout(run: &FanoutRun) -> Result<BTreeMap<String, f64>, LoadError>
         )));
     }
     let receivers = open_many(&run.url, run.receivers, false).await?;
-    let mut sender = open(&run.url, run.receivers, false).await?;
+    let mut sender = open(&run.sender_url, run.receivers, false).await?;
     // The relay adds a peer to its room right after the handshake; let the last ones land.
     tokio::time::sleep(Duration::from_millis(200)).await;
 

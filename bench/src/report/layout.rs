@@ -105,6 +105,23 @@ pub const SERVER_LATENCY: [Row; 4] = [
         false,
     ),
 ];
+pub const BACKPLANE_SUBJECTS: [Subject; 2] = [
+    (
+        "one-instance",
+        "one instance (sender and receivers local, --redis on)",
+    ),
+    (
+        "two-instances",
+        "two instances (sender on A, receivers on B, through Redis)",
+    ),
+];
+pub const BACKPLANE_ROWS: [Row; 1] = [row(
+    "fanout-redis-1x100",
+    "relay fan-out, 1 sender to 100 receivers, 20 B",
+    "deliveries_per_s",
+    "deliveries/s",
+    true,
+)];
 pub const MEMORY_SUBJECTS: [Subject; 2] =
     [("duplex-server", "duplex-server"), ("node-ws", "Node ws")];
 pub const MEMORY_ROWS: [Row; 2] = [

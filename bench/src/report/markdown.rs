@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use super::figures::{Figures, Summary};
 use super::layout::{
-    Row, Subject, CLIENT_ROWS, CLIENT_SUBJECTS, MEMORY_ROWS, MEMORY_SUBJECTS, SERVER_SUBJECTS,
-    SERVER_THROUGHPUT, SIZE_ROW, SIZE_SUBJECTS,
+    Row, Subject, BACKPLANE_ROWS, BACKPLANE_SUBJECTS, CLIENT_ROWS, CLIENT_SUBJECTS, MEMORY_ROWS,
+    MEMORY_SUBJECTS, SERVER_SUBJECTS, SERVER_THROUGHPUT, SIZE_ROW, SIZE_SUBJECTS,
 };
 use super::svg::human;
 use super::targets::Verdict;
@@ -53,6 +53,15 @@ pub fn render(
         let _ = writeln!(md, "![{title}]({charts_link}/{name}.svg)\n");
     }
     render_server(&mut md, figures);
+    render_simple(
+        &mut md,
+        figures,
+        "backplane",
+        "Relay across two instances through Redis (duplex-server --redis)",
+        &BACKPLANE_ROWS,
+        &BACKPLANE_SUBJECTS,
+        ("one-instance", "one instance"),
+    );
     render_simple(
         &mut md,
         figures,
