@@ -62,14 +62,13 @@ async fn root(
     match upgrade {
         Ok(upgrade) => {
             let info = info(peer, "/", request.uri());
-            let shared = state.clone();
             accept(
                 &state,
                 upgrade,
                 &headers,
                 info,
-                move |connection| async move {
-                    converse(connection, shared.hooks.as_ref()).await;
+                |connection, state| async move {
+                    converse(connection, state.hooks.as_ref()).await;
                 },
             )
         }
@@ -90,7 +89,13 @@ async fn echo_endpoint(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    accept(&state, upgrade, &headers, info(peer, "/echo", &uri), echo)
+    accept(
+        &state,
+        upgrade,
+        &headers,
+        info(peer, "/echo", &uri),
+        |connection, _| echo(connection),
+    )
 }
 
 async fn relay_default_room(
@@ -146,14 +151,13 @@ fn join_room(
     info: PeerInfo,
     room: String,
 ) -> Response {
-    let shared = state.clone();
     accept(
         &state,
         upgrade,
         &headers,
         info,
-        move |connection| async move {
-            relay(connection, &shared.rooms, room).await;
+        |connection, state| async move {
+            relay(connection, &state.rooms, room).await;
         },
     )
 }
@@ -216,14 +220,13 @@ async fn hooks_endpoint(
         .map(|value| value.split(',').map(|p| p.trim().to_owned()).collect())
         .unwrap_or_default();
     let upgrade = upgrade.protocols(offered);
-    let shared = state.clone();
     accept(
         &state,
         upgrade,
         &headers,
         info,
-        move |connection| async move {
-            if let Some(book) = &shared.hooks {
+        |connection, state| async move {
+            if let Some(book) = &state.hooks {
                 hooks(connection, book, key).await;
             }
         },

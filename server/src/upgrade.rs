@@ -15,7 +15,8 @@ use crate::state::AppState;
 const IO_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Checks the handshake of `info.endpoint`; if it passes, answers 101 and runs `run` on the
-/// connection, else answers 403 or 503 with a line that says why.
+/// connection (with the server's state, for the rooms and hooks), else answers 403 or 503
+/// with a line that says why.
 pub fn accept<F, Fut>(
     state: &AppState,
     upgrade: WebSocketUpgrade,
@@ -24,7 +25,7 @@ pub fn accept<F, Fut>(
     run: F,
 ) -> Response
 where
-    F: FnOnce(Connection) -> Fut + Send + 'static,
+    F: FnOnce(Connection, AppState) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let PeerInfo { peer, endpoint, .. } = info.clone();
@@ -74,7 +75,8 @@ where
             tracing::info!(%peer, endpoint, %error, "the upgrade failed");
         })
         .on_upgrade(move |socket| async move {
-            run(Connection::start(socket, info, state, admission)).await;
+            let connection = Connection::start(socket, info, state.clone(), admission);
+            run(connection, state).await;
         })
 }
 

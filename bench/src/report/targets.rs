@@ -1,7 +1,7 @@
 //! The targets, each checked on the medians: met, or missed by how much.
 
 use super::figures::Figures;
-use super::layout::{CLIENT_ROWS, MEMORY_ROWS, SERVER_LATENCY, SERVER_THROUGHPUT, SIZE_ROW};
+use super::layout::{Row, CLIENT_ROWS, MEMORY_ROWS, SERVER_LATENCY, SERVER_THROUGHPUT, SIZE_ROW};
 use super::svg::human;
 
 /// duplex-server messages/s over Node ws's, in every throughput row.
@@ -89,6 +89,18 @@ fn ratio(figures: &Figures, suite: &str, row: &str, metric: &str, a: &str, b: &s
     (b > 0.0).then_some(a / b)
 }
 
+/// duplex-server's median over Node ws's, for a row of `suite` (the server targets' ratio).
+fn vs_node(figures: &Figures, suite: &str, row: &Row) -> Option<f64> {
+    ratio(
+        figures,
+        suite,
+        row.id,
+        row.metric,
+        "duplex-server",
+        "node-ws",
+    )
+}
+
 /// Every target, in the order.
 pub fn check(figures: &Figures) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
@@ -99,42 +111,21 @@ pub fn check(figures: &Figures) -> Vec<Verdict> {
     {
         verdicts.push(at_least(
             format!("duplex-server >= 3x Node ws {}: {}", row.unit, row.name),
-            ratio(
-                figures,
-                "server",
-                row.id,
-                row.metric,
-                "duplex-server",
-                "node-ws",
-            ),
+            vs_node(figures, "server", row),
             SERVER_SPEEDUP,
         ));
     }
     for row in &SERVER_LATENCY {
         verdicts.push(at_most(
             format!("duplex-server p99 <= 1/3 of Node ws: {}", row.name),
-            ratio(
-                figures,
-                "server",
-                row.id,
-                row.metric,
-                "duplex-server",
-                "node-ws",
-            ),
+            vs_node(figures, "server", row),
             SERVER_P99,
         ));
     }
     for row in &MEMORY_ROWS {
         verdicts.push(at_most(
             format!("duplex-server <= 1/4 of Node ws memory: {}", row.name),
-            ratio(
-                figures,
-                "memory",
-                row.id,
-                row.metric,
-                "duplex-server",
-                "node-ws",
-            ),
+            vs_node(figures, "memory", row),
             SERVER_MEMORY,
         ));
     }
