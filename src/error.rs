@@ -157,7 +157,8 @@ impl Error {
         if let Error::ConnectTimeout { unsent, .. }
         | Error::ConnectionFailed { unsent, .. }
         | Error::ConnectionLost { unsent, .. }
-        | Error::HeartbeatTimeout { unsent, .. } = &mut self
+        | Error::HeartbeatTimeout { unsent, .. }
+        | Error::ClosedWithUnsent { unsent, .. } = &mut self
         {
             *unsent = count;
         }

@@ -39,16 +39,18 @@ mod shell;
 
 pub use engine::backoff::Backoff;
 pub use engine::close::{validate_close, CloseRequest, MAX_CLOSE_REASON_BYTES};
-pub use engine::commands::{CloseInfo, Command, Event, ReadyState, SendAction, Timer};
-pub use engine::connection::Connection;
+pub use engine::commands::{CloseInfo, Command, Event, Input, ReadyState, Timer};
+pub use engine::connection::{Connection, Readiness};
 pub use engine::options::{
     validate_protocols, BinaryType, HeartbeatPolicy, Options, Overflow, QueueLimits,
     ReconnectPolicy, DEFAULT_HIGH_WATER_MARK,
 };
-pub use engine::queue::{Dropped, SendQueue};
+pub use engine::queue::{Dropped, Payload, SendQueue};
 pub use engine::url::validate_url;
 pub use error::{CloseReasonProblem, Error, UrlProblem};
 pub use shell::js_api::JsDuplexSocket;
 pub use shell::live::{live_counts, LiveCounts};
 pub use shell::message::Message;
-pub use shell::rust_api::{Builder, DuplexSocket, SocketSink, SocketStream};
+pub use shell::rust_api::DuplexSocket;
+pub use shell::rust_builder::Builder;
+pub use shell::rust_halves::{SocketSink, SocketStream};

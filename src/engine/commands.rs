@@ -1,5 +1,6 @@
-//! The vocabulary between the engine and the shell: the states, events, timers and
-//! commands the [`Connection`](crate::engine::connection::Connection) answers with.
+//! The vocabulary between the engine and the shell: the [`Input`]s the
+//! [`Connection`](crate::engine::connection::Connection) takes, the [`Command`]s and
+//! [`Event`]s it answers with, its states and its timers.
 
 use crate::engine::close::CloseRequest;
 use crate::error::Error;
@@ -41,7 +42,11 @@ impl CloseInfo {
     }
 }
 
-/// The timers the shell runs for the engine. Starting one that runs restarts it.
+/// The engine's timers. Each is a deadline the engine keeps itself; the shell runs one
+/// browser timer for the earliest ([`Connection::poll_timeout`]) and feeds
+/// [`Input::Timeout`] when it fires.
+///
+/// [`Connection::poll_timeout`]: crate::engine::connection::Connection::poll_timeout
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timer {
     /// `connectTimeoutMs` for the attempt under way.
@@ -52,6 +57,46 @@ pub enum Timer {
     HeartbeatSend,
     /// Time to check for silence.
     HeartbeatCheck,
+}
+
+impl Timer {
+    /// Every timer, in the order they fire when due at the same time.
+    pub const ALL: [Timer; 4] = [
+        Timer::Connect,
+        Timer::Reconnect,
+        Timer::HeartbeatSend,
+        Timer::HeartbeatCheck,
+    ];
+}
+
+/// Everything that can happen to a connection: the one way into the engine
+/// ([`Connection::handle`](crate::engine::connection::Connection::handle)).
+#[derive(Debug, PartialEq)]
+pub enum Input<M> {
+    /// The user sends a message (refused with `CLOSED` or `QUEUE_FULL` by `handle`).
+    Send(M),
+    /// The user closes, with an optional code and reason (checked by `handle`).
+    Close {
+        /// The close code, if the user gave one.
+        code: Option<u32>,
+        /// The close reason, if the user gave one.
+        reason: Option<String>,
+    },
+    /// The current browser socket opened.
+    SocketOpened,
+    /// A message arrived on the current browser socket.
+    MessageReceived,
+    /// The current browser socket began closing (the server sent a close frame); the
+    /// browser has no event for this, so the shell reports it when it sees it.
+    SocketClosing,
+    /// The current browser socket closed.
+    SocketClosed(CloseInfo),
+    /// The browser refused to make a socket (`new WebSocket` threw), with its message.
+    SocketRefused(String),
+    /// The earliest deadline ([`poll_timeout`]) has come: every timer due fires.
+    ///
+    /// [`poll_timeout`]: crate::engine::connection::Connection::poll_timeout
+    Timeout,
 }
 
 /// What the socket tells its user.
@@ -72,7 +117,8 @@ pub enum Event {
     Closed(CloseInfo),
 }
 
-/// What the shell must do.
+/// What the shell must do, drained in order with
+/// [`Connection::poll`](crate::engine::connection::Connection::poll).
 #[derive(Debug, PartialEq)]
 pub enum Command<M> {
     /// Open a new browser socket (the previous one, if any, is done).
@@ -85,22 +131,6 @@ pub enum Command<M> {
     CloseSocket(CloseRequest),
     /// Let go of the browser socket at once (closing it quietly): its events no longer count.
     AbandonSocket,
-    /// Start (or restart) a timer of this many milliseconds.
-    StartTimer(Timer, u32),
-    /// Stop a timer if it runs.
-    StopTimer(Timer),
     /// Tell the user.
     Emit(Event),
-}
-
-/// What to do with a message the user sent.
-#[derive(Debug, PartialEq)]
-pub enum SendAction<M> {
-    /// Hand it to the browser now.
-    Transmit(M),
-    /// It waits in the queue; `overflow` reports older messages dropped to make room.
-    Queued {
-        /// A `QUEUE_FULL` error to emit as an event, when messages were dropped.
-        overflow: Option<Error>,
-    },
 }

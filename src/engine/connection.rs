@@ -1,14 +1,20 @@
-//! The connection state machine: what to do with a send, a close, an open, a close event
-//! and a timer, across reconnects.
+//! The connection state machine: every decision about one logical connection, across its
+//! browser sockets, in the sans-IO shape of quinn-proto.
 //!
-//! It holds no browser object and no clock: the shell feeds it what happened (with the time
-//! where it matters) and carries out the [`Command`]s it answers.
+//! Everything that happens goes in through one entry, [`Connection::handle`], with the time;
+//! what to do comes out, in order, from [`Connection::poll`]; when to wake the engine next
+//! comes from [`Connection::poll_timeout`]. It holds no browser object and no clock. The
+//! phase rules are total: every input is defined in every phase, and once the connection is
+//! closed for good no input opens, connects or transmits again.
+
+use std::collections::VecDeque;
 
 use crate::engine::backoff::Backoff;
-use crate::engine::close::{validate_close, CloseRequest};
-use crate::engine::commands::{CloseInfo, Command, Event, ReadyState, SendAction, Timer};
+use crate::engine::close::CloseRequest;
+use crate::engine::commands::{CloseInfo, Command, Input, ReadyState, Timer};
+use crate::engine::deadlines::Deadlines;
 use crate::engine::options::{HeartbeatPolicy, Options};
-use crate::engine::queue::SendQueue;
+use crate::engine::queue::{Payload, SendQueue};
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,15 +29,28 @@ enum Phase {
     Closed,
 }
 
+/// Whether a message handed to [`Input::Send`] now would be flushed by the browser: what
+/// `sendAsync` and the Sink wait for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Readiness {
+    /// Open with nothing queued: what the browser buffers is all that is left.
+    Open,
+    /// Connecting or reconnecting: messages wait in the queue.
+    NotOpen,
+    /// Closing or closed: nothing more will be sent.
+    Closed(Error),
+}
+
 /// The state of one logical connection, across its browser sockets, with its send queue.
 ///
 /// ```
-/// use duplex_ws::{Command, Connection, Options, ReadyState, SendAction};
-/// let (mut conn, start) = Connection::new("ws://localhost:9900", Options::default(), 1);
-/// assert_eq!(start, [Command::Connect]);
-/// assert_eq!(conn.send("I am listening", |m| m.len()), Ok(SendAction::Queued { overflow: None }));
-/// let commands = conn.opened(0.0);
-/// assert!(commands.contains(&Command::Transmit("I am listening")));
+/// use duplex_ws::{Command, Connection, Input, Options, ReadyState};
+/// let mut conn = Connection::new("ws://localhost:9900", Options::default(), 1, 0.0);
+/// assert_eq!(conn.poll(), Some(Command::Connect));
+/// conn.handle(Input::Send("I am listening"), 0.0).unwrap(); // queued until open
+/// assert_eq!(conn.poll(), None);
+/// conn.handle(Input::SocketOpened, 5.0).unwrap();
+/// assert_eq!(conn.poll(), Some(Command::Transmit("I am listening")));
 /// assert_eq!(conn.ready_state(), ReadyState::Open);
 /// ```
 #[derive(Debug)]
@@ -44,18 +63,23 @@ pub struct Connection<M> {
     backoff: Option<Backoff>,
     failed_attempts: u32,
     has_opened: bool,
+    /// How many browser sockets were asked for: a refusal of the very first one is the
+    /// constructor's error (bad input), not a connection failure.
+    connects: u32,
     close_after_flush: Option<CloseRequest>,
     last_received_ms: f64,
+    deadlines: Deadlines,
+    out: VecDeque<Command<M>>,
     /// The error that ended the socket for good, if one did.
     final_error: Option<Error>,
     final_close: Option<CloseInfo>,
 }
 
-impl<M> Connection<M> {
-    /// A connection to `url` (already validated) with validated `options`; `seed` feeds the
-    /// backoff jitter. Returns the commands that start it.
-    pub fn new(url: impl Into<String>, options: Options, seed: u64) -> (Self, Vec<Command<M>>) {
-        let connection = Self {
+impl<M: Payload> Connection<M> {
+    /// A connection to `url` (already validated) with validated `options`, started at
+    /// `now_ms`; `seed` feeds the backoff jitter. Its first command is [`Command::Connect`].
+    pub fn new(url: impl Into<String>, options: Options, seed: u64, now_ms: f64) -> Self {
+        let mut connection = Self {
             url: url.into(),
             phase: Phase::Connecting,
             queue: SendQueue::new(options.queue),
@@ -64,15 +88,61 @@ impl<M> Connection<M> {
             backoff: options.reconnect.map(|policy| Backoff::new(policy, seed)),
             failed_attempts: 0,
             has_opened: false,
+            connects: 0,
             close_after_flush: None,
             last_received_ms: 0.0,
+            deadlines: Deadlines::default(),
+            out: VecDeque::new(),
             final_error: None,
             final_close: None,
         };
-        let start = connection.connect_commands();
-        (connection, start)
+        connection.connect(now_ms);
+        connection
     }
 
+    /// Takes `input`, which happened at `now_ms`. Only the user's inputs can be refused:
+    /// a send with `CLOSED` or `QUEUE_FULL`, a close with an invalid code or reason (the
+    /// state is then unchanged), and the refusal of the very first socket, before anything
+    /// was sent, with the browser's reason as `INVALID_URL` (the socket is then closed, and
+    /// no event says so: the caller, a constructor, reports it).
+    pub fn handle(&mut self, input: Input<M>, now_ms: f64) -> Result<(), Error> {
+        match input {
+            Input::Send(message) => return self.send(message),
+            Input::Close { code, reason } => return self.close(code, reason.as_deref()),
+            Input::SocketOpened => self.opened(now_ms),
+            Input::MessageReceived => self.last_received_ms = now_ms,
+            Input::SocketClosing if self.phase == Phase::Open => {
+                self.phase = Phase::RemoteClosing;
+            }
+            Input::SocketClosing => {}
+            Input::SocketClosed(info) => self.closed(info, now_ms),
+            Input::SocketRefused(reason) => return self.refused(reason, now_ms),
+            Input::Timeout => {
+                while let Some(timer) = self.deadlines.take_due(now_ms) {
+                    self.timer_fired(timer, now_ms);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The next thing to do, in order; `None` when there is nothing left.
+    pub fn poll(&mut self) -> Option<Command<M>> {
+        self.out.pop_front()
+    }
+
+    /// When to feed [`Input::Timeout`] next (on the clock of the `now_ms` given), if ever.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.deadlines.next()
+    }
+
+    /// When `timer` is due, if it is set (for tests and diagnostics).
+    pub fn timer_deadline(&self, timer: Timer) -> Option<f64> {
+        self.deadlines.get(timer)
+    }
+}
+
+impl<M> Connection<M> {
     /// The URL this connection was opened with.
     pub fn url(&self) -> &str {
         &self.url
@@ -89,19 +159,21 @@ impl<M> Connection<M> {
         }
     }
 
+    /// The state as a caller sees it when the browser socket says whether it is closing:
+    /// the browser has no event for a server's close frame, so an open connection whose
+    /// socket is closing reads as [`Input::SocketClosing`] would make it (without changing
+    /// anything; the next send feeds that input).
+    pub fn ready_state_seen(&self, socket_closing: bool) -> ReadyState {
+        match (self.phase, socket_closing) {
+            (Phase::Open, true) if self.backoff.is_some() => ReadyState::Connecting,
+            (Phase::Open, true) => ReadyState::Closing,
+            _ => self.ready_state(),
+        }
+    }
+
     /// Bytes waiting in the send queue.
     pub fn queued_bytes(&self) -> usize {
         self.queue.bytes()
-    }
-
-    /// Whether the queue is empty.
-    pub fn queue_is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    /// Whether a connection has opened at least once.
-    pub fn has_opened(&self) -> bool {
-        self.has_opened
     }
 
     /// How the socket closed for good, once it has.
@@ -109,8 +181,7 @@ impl<M> Connection<M> {
         self.final_close.as_ref()
     }
 
-    /// The error that ended the socket for good, if one did (a failed first connection
-    /// rejects `opened` with it).
+    /// The error that ended the socket for good, if one did.
     pub fn final_error(&self) -> Option<&Error> {
         self.final_error.as_ref()
     }
@@ -120,322 +191,46 @@ impl<M> Connection<M> {
         self.heartbeat.as_ref().map(|h| h.message.as_str())
     }
 
-    /// Whether [`received`](Self::received) needs calling (only the heartbeat cares).
-    pub fn wants_receive_times(&self) -> bool {
-        self.heartbeat.is_some()
-    }
-
-    fn connect_commands(&self) -> Vec<Command<M>> {
-        let mut out = vec![Command::Connect];
-        if let Some(ms) = self.connect_timeout_ms {
-            out.push(Command::StartTimer(Timer::Connect, ms));
-        }
-        out
-    }
-
-    /// The user sends `message`; `wire_bytes` tells its length on the wire and is only asked
-    /// when the message has to wait (so the open path never measures).
-    ///
-    /// Queued while connecting and reconnecting, transmitted while open, refused with
-    /// [`Error::Closed`] once the user closed or the socket closed for good, and with
-    /// [`Error::QueueFull`] at a queue bound (overflow `error`).
-    pub fn send(
-        &mut self,
-        message: M,
-        wire_bytes: impl FnOnce(&M) -> usize,
-    ) -> Result<SendAction<M>, Error> {
-        match self.phase {
-            Phase::Open => Ok(SendAction::Transmit(message)),
-            Phase::Connecting | Phase::Reconnecting => self.enqueue(message, wire_bytes),
-            Phase::RemoteClosing if self.backoff.is_some() => self.enqueue(message, wire_bytes),
-            Phase::RemoteClosing | Phase::Closing | Phase::Closed => Err(Error::Closed {
-                url: self.url.clone(),
-            }),
-        }
-    }
-
-    fn enqueue(
-        &mut self,
-        message: M,
-        wire_bytes: impl FnOnce(&M) -> usize,
-    ) -> Result<SendAction<M>, Error> {
-        let bytes = wire_bytes(&message);
-        let dropped = self.queue.push(message, bytes)?;
-        let overflow = (dropped.messages > 0).then(|| Error::QueueOverflow {
-            dropped_messages: dropped.messages,
-            dropped_bytes: dropped.bytes,
-            max_messages: self.queue.limits().max_messages,
-            max_bytes: self.queue.limits().max_bytes,
-        });
-        Ok(SendAction::Queued { overflow })
-    }
-
-    /// The user asks to close with an optional code and reason (checked first). Never
-    /// reconnects afterwards.
-    ///
-    /// Messages queued before the first open are still delivered: the close waits for the
-    /// open and the flush. Messages queued while waiting to reconnect are not (no connection
-    /// is coming): they are reported in an error event.
-    pub fn close(
-        &mut self,
-        code: Option<u32>,
-        reason: Option<&str>,
-    ) -> Result<Vec<Command<M>>, Error> {
-        let request = validate_close(code, reason)?;
-        let mut out = Vec::new();
-        match self.phase {
-            Phase::Closing | Phase::Closed => {}
-            Phase::Open | Phase::RemoteClosing => {
-                self.phase = Phase::Closing;
-                self.stop_heartbeat(&mut out);
-                self.report_unsent(&mut out);
-                out.push(Command::CloseSocket(request));
-            }
-            Phase::Connecting if !self.queue.is_empty() => {
-                self.phase = Phase::Closing;
-                self.close_after_flush = Some(request);
-            }
-            Phase::Connecting => {
-                self.phase = Phase::Closing;
-                out.push(Command::StopTimer(Timer::Connect));
-                out.push(Command::CloseSocket(request));
-            }
-            Phase::Reconnecting => {
-                out.push(Command::StopTimer(Timer::Reconnect));
-                self.report_unsent(&mut out);
-                self.finish(
-                    CloseInfo {
-                        code: request.code,
-                        reason: request.reason,
-                        was_clean: true,
-                    },
-                    &mut out,
-                );
-            }
-        }
-        Ok(out)
-    }
-
-    /// The current browser socket opened at `now_ms`: flush the queue in order, start the
-    /// heartbeat, or close if the user asked to while connecting.
-    pub fn opened(&mut self, now_ms: f64) -> Vec<Command<M>> {
-        let mut out = vec![Command::StopTimer(Timer::Connect)];
-        self.has_opened = true;
-        self.failed_attempts = 0;
-        // Queued messages go first, so anything sent from the open handler comes after them.
-        out.extend(self.queue.drain().map(Command::Transmit));
-        if let Some(request) = self.close_after_flush.take() {
-            out.push(Command::CloseSocket(request));
+    /// How the first open turned out: `None` while it is still to come, `Ok` once a
+    /// connection opened, the error that ended the socket if it closed for good first.
+    pub fn first_open(&self) -> Option<Result<(), Error>> {
+        if self.has_opened {
+            Some(Ok(()))
+        } else if self.final_close.is_some() {
+            Some(Err(self
+                .final_error
+                .clone()
+                .unwrap_or_else(|| self.closed_error())))
         } else {
-            self.phase = Phase::Open;
-            if let Some(heartbeat) = &self.heartbeat {
-                self.last_received_ms = now_ms;
-                out.push(Command::StartTimer(
-                    Timer::HeartbeatSend,
-                    heartbeat.interval_ms,
-                ));
-                out.push(Command::StartTimer(
-                    Timer::HeartbeatCheck,
-                    heartbeat.timeout_ms,
-                ));
-            }
-        }
-        out.push(Command::Emit(Event::Open));
-        out
-    }
-
-    /// A message arrived at `now_ms` (only needed with a heartbeat).
-    pub fn received(&mut self, now_ms: f64) {
-        self.last_received_ms = now_ms;
-    }
-
-    /// The browser began closing an open socket (the server sent a close frame) before its
-    /// close event: sends now wait for the reconnect, or are refused if none will follow.
-    pub fn remote_closing(&mut self) {
-        if self.phase == Phase::Open {
-            self.phase = Phase::RemoteClosing;
+            None
         }
     }
 
-    /// The current browser socket closed.
-    pub fn closed(&mut self, info: CloseInfo) -> Vec<Command<M>> {
-        let mut out = Vec::new();
-        match self.phase {
-            Phase::Connecting => {
-                let error = Error::ConnectionFailed {
-                    url: self.url.clone(),
-                    code: info.code,
-                    unsent: 0,
-                };
-                self.connection_ended(Some(error), info, &mut out);
-            }
-            Phase::Open | Phase::RemoteClosing => {
-                let error = (!info.was_clean).then(|| Error::ConnectionLost {
-                    url: self.url.clone(),
-                    code: info.code,
-                    unsent: 0,
-                });
-                self.connection_ended(error, info, &mut out);
-            }
-            Phase::Closing => {
-                out.push(Command::StopTimer(Timer::Connect));
-                if self.close_after_flush.take().is_some() {
-                    // The user closed before open and the socket never opened: what waited
-                    // for it is lost, and said so.
-                    let error = Error::ConnectionFailed {
-                        url: self.url.clone(),
-                        code: info.code,
-                        unsent: self.queue.len(),
-                    };
-                    self.queue.drain().for_each(drop);
-                    self.final_error = Some(error.clone());
-                    out.push(Command::Emit(Event::Error(error)));
-                }
-                self.finish(info, &mut out);
-            }
-            // No browser socket is current in these phases: nothing to do.
-            Phase::Reconnecting | Phase::Closed => {}
+    /// Whether a message sent now would only wait for the browser's own buffer.
+    pub fn readiness(&self) -> Readiness {
+        match self.ready_state() {
+            ReadyState::Open if self.queue.is_empty() => Readiness::Open,
+            ReadyState::Closed | ReadyState::Closing => Readiness::Closed(self.closed_error()),
+            _ => Readiness::NotOpen,
         }
-        out
     }
 
-    /// A timer fired at `now_ms`.
-    pub fn timer_fired(&mut self, timer: Timer, now_ms: f64) -> Vec<Command<M>> {
-        let mut out = Vec::new();
-        match (timer, self.phase) {
-            (Timer::Connect, Phase::Connecting) => {
-                out.push(Command::AbandonSocket);
-                let error = self.connect_timeout();
-                self.connection_ended(Some(error), CloseInfo::abnormal(), &mut out);
-            }
-            (Timer::Connect, Phase::Closing) if self.close_after_flush.is_some() => {
-                // The user closed before open and it never opened: what waited is lost.
-                out.push(Command::AbandonSocket);
-                self.close_after_flush = None;
-                let error = self.connect_timeout().with_unsent(self.queue.len());
-                self.queue.drain().for_each(drop);
-                self.final_error = Some(error.clone());
-                out.push(Command::Emit(Event::Error(error)));
-                self.finish(CloseInfo::abnormal(), &mut out);
-            }
-            (Timer::Reconnect, Phase::Reconnecting) => {
-                self.phase = Phase::Connecting;
-                out.extend(self.connect_commands());
-            }
-            (Timer::HeartbeatSend, Phase::Open) => {
-                if let Some(heartbeat) = &self.heartbeat {
-                    out.push(Command::SendHeartbeat);
-                    out.push(Command::StartTimer(
-                        Timer::HeartbeatSend,
-                        heartbeat.interval_ms,
-                    ));
-                }
-            }
-            (Timer::HeartbeatCheck, Phase::Open) => {
-                if let Some(heartbeat) = &self.heartbeat {
-                    let silent_ms = now_ms - self.last_received_ms;
-                    let timeout_ms = heartbeat.timeout_ms;
-                    if silent_ms >= f64::from(timeout_ms) {
-                        let error = Error::HeartbeatTimeout {
-                            url: self.url.clone(),
-                            timeout_ms,
-                            unsent: 0,
-                        };
-                        out.push(Command::AbandonSocket);
-                        self.connection_ended(Some(error), CloseInfo::abnormal(), &mut out);
-                    } else {
-                        let left = (f64::from(timeout_ms) - silent_ms).ceil().max(1.0) as u32;
-                        out.push(Command::StartTimer(Timer::HeartbeatCheck, left));
-                    }
-                }
-            }
-            // A timer of a phase that has passed: nothing to do.
-            _ => {}
-        }
-        out
-    }
-
-    fn connect_timeout(&self) -> Error {
-        Error::ConnectTimeout {
+    fn closed_error(&self) -> Error {
+        Error::Closed {
             url: self.url.clone(),
-            timeout_ms: self.connect_timeout_ms.unwrap_or_default(),
-            unsent: 0,
         }
-    }
-
-    /// A connection ended without the user's close: reconnect if the policy allows, else
-    /// close for good. Either way `error` (if any) is reported, with the queued messages it
-    /// left unsent when it ends the socket.
-    fn connection_ended(
-        &mut self,
-        error: Option<Error>,
-        info: CloseInfo,
-        out: &mut Vec<Command<M>>,
-    ) {
-        out.push(Command::StopTimer(Timer::Connect));
-        self.stop_heartbeat(out);
-        let retry = self.backoff.as_ref().is_some_and(|backoff| {
-            let policy = backoff.policy();
-            let final_code = info.was_clean && policy.final_codes.contains(&info.code);
-            !final_code && self.failed_attempts < policy.max_retries
-        });
-        if let (true, Some(backoff)) = (retry, self.backoff.as_mut()) {
-            self.failed_attempts += 1;
-            let delay_ms = backoff.delay_ms(self.failed_attempts);
-            self.phase = Phase::Reconnecting;
-            if let Some(error) = error {
-                out.push(Command::Emit(Event::Error(error)));
-            }
-            out.push(Command::StartTimer(Timer::Reconnect, delay_ms));
-            out.push(Command::Emit(Event::Reconnecting {
-                attempt: self.failed_attempts,
-                delay_ms,
-            }));
-            return;
-        }
-        let unsent = self.queue.len();
-        let error = match error {
-            Some(error) => Some(error.with_unsent(unsent)),
-            None if unsent > 0 => Some(Error::ClosedWithUnsent {
-                url: self.url.clone(),
-                unsent,
-            }),
-            None => None,
-        };
-        self.queue.drain().for_each(drop);
-        if let Some(error) = error {
-            self.final_error = Some(error.clone());
-            out.push(Command::Emit(Event::Error(error)));
-        }
-        self.finish(info, out);
-    }
-
-    fn report_unsent(&mut self, out: &mut Vec<Command<M>>) {
-        if !self.queue.is_empty() {
-            let error = Error::ClosedWithUnsent {
-                url: self.url.clone(),
-                unsent: self.queue.len(),
-            };
-            self.queue.drain().for_each(drop);
-            out.push(Command::Emit(Event::Error(error)));
-        }
-    }
-
-    fn stop_heartbeat(&self, out: &mut Vec<Command<M>>) {
-        if self.heartbeat.is_some() {
-            out.push(Command::StopTimer(Timer::HeartbeatSend));
-            out.push(Command::StopTimer(Timer::HeartbeatCheck));
-        }
-    }
-
-    fn finish(&mut self, info: CloseInfo, out: &mut Vec<Command<M>>) {
-        self.phase = Phase::Closed;
-        self.final_close = Some(info.clone());
-        out.push(Command::Emit(Event::Closed(info)));
     }
 }
 
+mod transitions;
+
 // Native only: the engine is tested with `cargo test`; proptest does not build for wasm32.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "connection_harness.rs"]
+mod harness;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "connection_props.rs"]
+mod props;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "connection_tests.rs"]
 mod tests;

@@ -5,6 +5,33 @@ use std::collections::VecDeque;
 use crate::engine::options::{Overflow, QueueLimits};
 use crate::error::Error;
 
+/// A message the engine can queue: it knows its length on the wire.
+///
+/// The engine asks only for messages that have to wait in the queue, so a message sent
+/// while open is never measured (the shell's JS strings are not copied to count them).
+pub trait Payload {
+    /// The bytes it takes on the wire (UTF-8 bytes for text).
+    fn wire_bytes(&self) -> usize;
+}
+
+impl Payload for String {
+    fn wire_bytes(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Payload for &str {
+    fn wire_bytes(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Payload for Vec<u8> {
+    fn wire_bytes(&self) -> usize {
+        self.len()
+    }
+}
+
 /// A first-in, first-out queue of outgoing messages that counts their bytes and holds to
 /// its [`QueueLimits`].
 ///

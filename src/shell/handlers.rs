@@ -1,46 +1,9 @@
-//! The user's event handlers: JS handler properties and listeners for the JS face, boxed
-//! closures for the Rust face.
+//! The JS face's event handlers: the `on<type>` properties and the listeners.
 
 use std::cell::RefCell;
 
 use js_sys::Function;
 use wasm_bindgen::JsValue;
-
-use crate::engine::commands::CloseInfo;
-use crate::error::Error;
-use crate::shell::message::Message;
-
-/// One Rust callback, callable while it may replace itself or call back into the socket.
-pub(crate) struct RustSlot<F: ?Sized>(RefCell<Option<Box<F>>>);
-
-impl<F: ?Sized> Default for RustSlot<F> {
-    fn default() -> Self {
-        Self(RefCell::new(None))
-    }
-}
-
-impl<F: ?Sized> RustSlot<F> {
-    pub(crate) fn set(&self, callback: Box<F>) {
-        *self.0.borrow_mut() = Some(callback);
-    }
-
-    pub(crate) fn is_set(&self) -> bool {
-        self.0.borrow().is_some()
-    }
-
-    /// Calls the callback with the slot released, so the callback may set a new one
-    /// (which then stays) or use the socket without a double borrow.
-    pub(crate) fn call(&self, invoke: impl FnOnce(&mut F)) {
-        let taken = self.0.borrow_mut().take();
-        if let Some(mut callback) = taken {
-            invoke(&mut callback);
-            let mut slot = self.0.borrow_mut();
-            if slot.is_none() {
-                *slot = Some(callback);
-            }
-        }
-    }
-}
 
 /// The kinds of event a `DuplexSocket` dispatches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,14 +95,4 @@ impl JsHandlers {
             }
         }
     }
-}
-
-/// The Rust face's callbacks.
-#[derive(Default)]
-pub(crate) struct RustHandlers {
-    pub(crate) open: RustSlot<dyn FnMut()>,
-    pub(crate) message: RustSlot<dyn FnMut(Message)>,
-    pub(crate) close: RustSlot<dyn FnMut(CloseInfo)>,
-    pub(crate) error: RustSlot<dyn FnMut(Error)>,
-    pub(crate) reconnecting: RustSlot<dyn FnMut(u32, u32)>,
 }

@@ -1,14 +1,29 @@
-//! The browser shell: the only code that touches web-sys. It stays thin; decisions live in
-//! [`crate::engine`].
+//! The browser shell: the only code that touches web-sys. It decides nothing; decisions live
+//! in [`crate::engine`].
+//!
+//! - [`driver`]: the one loop (feed the engine, drain its commands), owning the browser
+//!   socket ([`browser`]), its listeners and the [`timers`];
+//! - [`face`]: what a socket delivers through, one face per socket: the JS class
+//!   ([`js_face`], [`js_api`], [`js_events_api`], with [`handlers`], [`events`],
+//!   [`js_options`], [`js_types`]) or the Rust API ([`rust_face`], [`rust_api`],
+//!   [`rust_builder`], [`rust_halves`]);
+//! - [`waiters`], [`message`], [`live`]: what both faces use.
 
+pub mod browser;
+pub mod driver;
 pub mod events;
+pub mod face;
 pub mod handlers;
 pub mod js_api;
+pub mod js_events_api;
+pub mod js_face;
 pub mod js_options;
 pub mod js_types;
 pub mod live;
 pub mod message;
 pub mod rust_api;
-pub mod socket;
+pub mod rust_builder;
+pub mod rust_face;
+pub mod rust_halves;
 pub mod timers;
 pub mod waiters;

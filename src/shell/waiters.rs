@@ -1,94 +1,74 @@
-//! Those who wait for the socket: JS promises (`opened`, `closed`, `sendAsync`) and Rust
-//! futures (`opened()`, `closed()`, `send_async`, the Sink).
+//! Those who wait for the socket, kept by each face in its own kind: JS promise settle
+//! functions for the JS face, task wakers for the Rust face.
 
 use std::cell::RefCell;
-use std::task::Waker;
 
-use js_sys::Function;
-use wasm_bindgen::JsValue;
+use crate::engine::connection::Readiness;
+use crate::error::Error;
 
-/// One party waiting: a JS promise's settle functions, or a Rust task's waker (which then
-/// polls the state itself).
-pub(crate) enum Waiter {
-    Js { resolve: Function, reject: Function },
-    Rust(Waker),
+/// The parties waiting for the first open, the final close, and the drain.
+pub(crate) struct Waiters<W> {
+    opened: RefCell<Vec<W>>,
+    closed: RefCell<Vec<W>>,
+    /// Each satisfied once open, nothing is queued and `bufferedAmount` is at most its
+    /// threshold (the high-water mark for `sendAsync`, 0 for a flush).
+    drain: RefCell<Vec<(W, usize)>>,
 }
 
-impl Waiter {
-    fn resolve(self, value: &JsValue) {
-        match self {
-            // A settle function cannot throw.
-            Waiter::Js { resolve, .. } => drop(resolve.call1(&JsValue::UNDEFINED, value)),
-            Waiter::Rust(waker) => waker.wake(),
-        }
-    }
-
-    fn reject(self, error: &JsValue) {
-        match self {
-            Waiter::Js { reject, .. } => drop(reject.call1(&JsValue::UNDEFINED, error)),
-            Waiter::Rust(waker) => waker.wake(),
+impl<W> Default for Waiters<W> {
+    fn default() -> Self {
+        Self {
+            opened: RefCell::default(),
+            closed: RefCell::default(),
+            drain: RefCell::default(),
         }
     }
 }
 
-/// How far the browser must have drained for a drain waiter.
-pub(crate) struct DrainWaiter {
-    pub(crate) waiter: Waiter,
-    /// Satisfied once the socket is open, nothing is queued and `bufferedAmount` is at most
-    /// this (the high-water mark for `sendAsync`, 0 for a flush).
-    pub(crate) threshold: usize,
-}
-
-/// The state of the drain, as the shell reads it at each poll.
-pub(crate) enum Drain {
-    /// Open with an empty queue, the browser buffering this many bytes.
-    Open { buffered: usize },
-    /// Connecting or reconnecting: messages may still wait.
-    NotOpen,
-    /// Closed for good, with the error to reject with.
-    Closed(JsValue),
-}
-
-#[derive(Default)]
-pub(crate) struct Waiters {
-    pub(crate) opened: RefCell<Vec<Waiter>>,
-    pub(crate) closed: RefCell<Vec<Waiter>>,
-    pub(crate) drain: RefCell<Vec<DrainWaiter>>,
-}
-
-impl Waiters {
-    pub(crate) fn settle_opened(&self, outcome: Result<(), JsValue>) {
-        let waiting = std::mem::take(&mut *self.opened.borrow_mut());
-        for waiter in waiting {
-            match &outcome {
-                Ok(()) => waiter.resolve(&JsValue::UNDEFINED),
-                Err(error) => waiter.reject(error),
-            }
-        }
+impl<W> Waiters<W> {
+    pub(crate) fn wait_opened(&self, waiter: W) {
+        self.opened.borrow_mut().push(waiter);
     }
 
-    pub(crate) fn settle_closed(&self, info: &JsValue) {
-        let waiting = std::mem::take(&mut *self.closed.borrow_mut());
-        waiting.into_iter().for_each(|waiter| waiter.resolve(info));
+    pub(crate) fn wait_closed(&self, waiter: W) {
+        self.closed.borrow_mut().push(waiter);
     }
 
-    /// Settles the drain waiters that `drain` satisfies (or fails); returns whether any wait.
-    pub(crate) fn settle_drain(&self, drain: &Drain) -> bool {
+    pub(crate) fn wait_drain(&self, waiter: W, threshold: usize) {
+        self.drain.borrow_mut().push((waiter, threshold));
+    }
+
+    /// Everyone waiting for the first open, taken out (so settling can add new waiters).
+    pub(crate) fn take_opened(&self) -> Vec<W> {
+        std::mem::take(&mut *self.opened.borrow_mut())
+    }
+
+    /// Everyone waiting for the final close, taken out.
+    pub(crate) fn take_closed(&self) -> Vec<W> {
+        std::mem::take(&mut *self.closed.borrow_mut())
+    }
+
+    /// Calls `settle` for each drain waiter that `readiness` and `buffered` satisfy
+    /// (`Ok`) or fail (`Err`); returns whether any still wait.
+    pub(crate) fn settle_drain(
+        &self,
+        readiness: &Readiness,
+        buffered: usize,
+        mut settle: impl FnMut(W, Result<(), &Error>),
+    ) -> bool {
         let waiting = std::mem::take(&mut *self.drain.borrow_mut());
         let mut still = Vec::new();
-        for entry in waiting {
-            match drain {
-                Drain::Closed(error) => entry.waiter.reject(error),
-                Drain::Open { buffered } if *buffered <= entry.threshold => {
-                    entry.waiter.resolve(&JsValue::UNDEFINED)
-                }
-                _ => still.push(entry),
+        for (waiter, threshold) in waiting {
+            match readiness {
+                Readiness::Closed(error) => settle(waiter, Err(error)),
+                Readiness::Open if buffered <= threshold => settle(waiter, Ok(())),
+                _ => still.push((waiter, threshold)),
             }
         }
-        let mut drain_waiters = self.drain.borrow_mut();
+        let mut drain = self.drain.borrow_mut();
         // Waiters added while settling (a handler called sendAsync) come after the rest.
-        still.append(&mut drain_waiters);
-        *drain_waiters = still;
-        !drain_waiters.is_empty()
+        still.append(&mut drain);
+        *drain = still;
+        !drain.is_empty()
     }
 }

@@ -268,7 +268,6 @@ async fn js_face_sends_every_data_type_and_the_promises_settle() {
     )
     .await
     .unwrap();
-    assert!(socket.buffered_amount() as usize <= 1 << 20);
     socket.close(4321.into(), "bye".into()).unwrap();
     let closed = within(JsFuture::from(socket.closed()), "closed")
         .await
@@ -293,6 +292,36 @@ async fn js_face_sends_every_data_type_and_the_promises_settle() {
         .await
         .unwrap_err();
     assert_eq!(js_code(&rejected), "CLOSED");
+}
+
+#[wasm_bindgen_test]
+async fn js_face_send_async_waits_until_the_browser_buffer_is_under_the_high_water_mark() {
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"highWaterMark".into(), &1024.into()).unwrap();
+    let (socket, mut data) = js_watch_url(&server("/echo"), options.into());
+    within(JsFuture::from(socket.opened()), "the open")
+        .await
+        .unwrap();
+    // Just under the server's 1 MiB message limit: the browser buffers it at once.
+    let big = Uint8Array::new_with_length(1_000_000);
+    socket.send(big.into()).unwrap();
+    let waiting = socket.send_async("after the big one".into());
+    assert!(
+        socket.buffered_amount() > 1024,
+        "the browser buffers the big message: sendAsync has something to wait for"
+    );
+    within(JsFuture::from(waiting), "sendAsync").await.unwrap();
+    let left = socket.buffered_amount();
+    assert!(
+        left <= 1024,
+        "sendAsync resolved with {left} bytes still buffered"
+    );
+    next(&mut data, "the big echo").await;
+    let after = next(&mut data, "the echo of the async send").await;
+    assert_eq!(after.as_string().as_deref(), Some("after the big one"));
+    socket
+        .close(JsValue::UNDEFINED, JsValue::UNDEFINED)
+        .unwrap();
 }
 
 #[wasm_bindgen_test]

@@ -4,22 +4,36 @@
 use duplex_ws::{live_counts, DuplexSocket, LiveCounts, ReconnectPolicy};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::support::{hooks, next, server, sleep, watch, watch_url};
+use crate::support::{hooks, next, server, sleep, text, watch, watch_url};
 
 #[wasm_bindgen_test]
 async fn a_dropped_rust_socket_sends_what_it_queued_then_closes_with_1000() {
     // Let sockets of earlier tests finish closing; they can only lower the counts.
     sleep(300).await;
     let before = live_counts();
-    let w = watch_url(&server("/"));
+    // A peer in a room of its own hears what the dropped socket sends: the proof it went out.
+    let room = server(&format!(
+        "/relay/dropped-{}",
+        (js_sys::Math::random() * 1e9) as u64
+    ));
+    let mut listener = watch_url(&room);
+    next(&mut listener.opens, "the listening peer's open").await;
+    let w = watch_url(&room);
     let (socket, mut closes, mut errors) = (w.socket, w.closes, w.errors);
     socket.send_text("sent by a dropped socket").unwrap();
     drop(socket);
     // The handlers live on with the socket until it has closed.
+    assert_eq!(
+        next(&mut listener.messages, "the queued message, relayed").await,
+        text("sent by a dropped socket")
+    );
     let close = next(&mut closes, "the close of the dropped socket").await;
     assert_eq!((close.code, close.was_clean), (1000, true));
     assert!(errors.try_recv().is_err(), "nothing was lost");
     // Closed and no handle left: every closure, timer and the socket state are freed.
+    listener.socket.close().unwrap();
+    next(&mut listener.closes, "the listening peer's close").await;
+    drop(listener);
     at_most(live_counts(), before, "after the dropped socket closed");
 }
 

@@ -1,0 +1,103 @@
+//! What the faces ask of the [`Driver`]: sending and closing (fed to the engine like every
+//! other input), and reading the state of the engine and of the current browser socket.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+use web_sys::WebSocket;
+
+use crate::engine::commands::{CloseInfo, Input, ReadyState};
+use crate::engine::connection::Readiness;
+use crate::error::Error;
+use crate::shell::driver::Driver;
+use crate::shell::face::{Face, Outbound};
+use crate::shell::message::SendData;
+use crate::shell::timers::Slot;
+
+/// How often a waiting `sendAsync` / Sink looks at `bufferedAmount` again.
+const DRAIN_POLL_MS: f64 = 10.0;
+
+impl<F: Face> Driver<F> {
+    /// Sends or queues `data` of kind `kind`. The browser has no event for a server's close
+    /// frame, so its socket's state is reported first: a send then waits for the reconnect
+    /// or is refused, never dropped.
+    pub(crate) fn send(self: &Rc<Self>, data: JsValue, kind: SendData) -> Result<(), Error> {
+        if self.socket_closing() {
+            self.feed(Input::SocketClosing)?;
+        }
+        self.feed(Input::Send(Outbound { data, kind }))
+    }
+
+    fn socket_closing(&self) -> bool {
+        self.current(|ws| ws.ready_state() >= WebSocket::CLOSING, false)
+    }
+
+    pub(crate) fn ready_state(&self) -> ReadyState {
+        self.engine.borrow().ready_state_seen(self.socket_closing())
+    }
+
+    pub(crate) fn url(&self) -> String {
+        self.url.borrow().clone()
+    }
+
+    pub(crate) fn closed_error(&self) -> Error {
+        Error::Closed { url: self.url() }
+    }
+
+    /// A property of the current browser socket, or `default` between sockets.
+    pub(crate) fn current<T>(&self, read: impl FnOnce(&WebSocket) -> T, default: T) -> T {
+        self.socket.borrow().as_ref().map_or(default, read)
+    }
+
+    pub(crate) fn buffered_amount(&self) -> u32 {
+        self.current(WebSocket::buffered_amount, 0)
+    }
+
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.engine.borrow().queued_bytes()
+    }
+
+    /// Whether a message sent now would only wait for the browser's own buffer.
+    pub(crate) fn readiness(&self) -> Readiness {
+        self.engine.borrow().readiness()
+    }
+
+    /// How the first open turned out, if it has (see [`Connection::first_open`]).
+    pub(crate) fn first_open(&self) -> Option<Result<(), Error>> {
+        self.engine.borrow().first_open()
+    }
+
+    pub(crate) fn final_close(&self) -> Option<CloseInfo> {
+        self.engine.borrow().final_close().cloned()
+    }
+
+    /// Settles what the drain waiters wait for; polls again later while any still wait.
+    pub(crate) fn poll_drain(self: &Rc<Self>) {
+        let readiness = self.engine.borrow().readiness();
+        let buffered = self.buffered_amount() as usize;
+        let waiting = self.face.settle_drain(&readiness, buffered);
+        if waiting && !self.timers.is_running(Slot::DrainPoll) {
+            let weak = Rc::downgrade(self);
+            self.timers
+                .start(Slot::DrainPoll, DRAIN_POLL_MS, weak, Self::timer_fired);
+        }
+    }
+
+    /// Keeps the socket alive until it has closed for good, whatever happens to its handles.
+    pub(crate) fn keep_alive_until_closed(self: &Rc<Self>) {
+        if self.engine.borrow().ready_state() != ReadyState::Closed {
+            *self.linger.borrow_mut() = Some(Rc::clone(self));
+        }
+    }
+
+    /// The last Rust handle is gone: close with 1000 (after flushing what is queued for the
+    /// first open), and stay alive until the close completes.
+    pub(crate) fn release(self: &Rc<Self>) {
+        self.keep_alive_until_closed();
+        // close() without code or reason cannot be invalid.
+        let _ = self.feed(Input::Close {
+            code: None,
+            reason: None,
+        });
+    }
+}

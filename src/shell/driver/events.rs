@@ -1,0 +1,75 @@
+//! Events across the driver: what the browser tells it (the listeners, which feed the
+//! engine) and what the engine tells the user (each [`Event`] handed to the face).
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+use web_sys::{CloseEvent, MessageEvent};
+
+use crate::engine::commands::{CloseInfo, Event, Input};
+use crate::error::Error;
+use crate::shell::browser::Listeners;
+use crate::shell::driver::Driver;
+use crate::shell::events::to_js_error;
+use crate::shell::face::Face;
+
+impl<F: Face> Driver<F> {
+    pub(super) fn dispatch(self: &Rc<Self>, event: Event) {
+        match event {
+            Event::Open => {
+                self.face.opened();
+                self.face.settle_first_open(&Ok(()));
+                self.poll_drain();
+            }
+            Event::Reconnecting { attempt, delay_ms } => self.face.reconnecting(attempt, delay_ms),
+            Event::Error(error) => self.report(&error),
+            Event::Closed(info) => {
+                self.face.closed(&info);
+                let first_open = self.engine.borrow().first_open();
+                if let Some(Err(error)) = first_open {
+                    self.face.settle_first_open(&Err(error));
+                }
+                self.poll_drain();
+            }
+        }
+    }
+
+    pub(super) fn report(&self, error: &Error) {
+        if !self.face.error(error) {
+            web_sys::console::warn_1(&to_js_error(error));
+        }
+    }
+}
+
+/// The browser listeners of `driver`, each feeding the engine what happened.
+pub(super) fn listeners<F: Face>(driver: &Rc<Driver<F>>) -> Listeners {
+    let (open, message, close) = (
+        Rc::downgrade(driver),
+        Rc::downgrade(driver),
+        Rc::downgrade(driver),
+    );
+    Listeners::new(
+        move |_: JsValue| {
+            if let Some(driver) = open.upgrade() {
+                driver.feed_event(Input::SocketOpened);
+            }
+        },
+        move |event: MessageEvent| {
+            if let Some(driver) = message.upgrade() {
+                driver.feed_event(Input::MessageReceived);
+                driver.face.message(&event);
+            }
+        },
+        move |event: CloseEvent| {
+            if let Some(driver) = close.upgrade() {
+                // This browser socket is done; forget it before the engine may ask for another.
+                driver.socket.borrow_mut().take();
+                driver.feed_event(Input::SocketClosed(CloseInfo {
+                    code: event.code(),
+                    reason: event.reason(),
+                    was_clean: event.was_clean(),
+                }));
+            }
+        },
+    )
+}

@@ -1,0 +1,122 @@
+//! The Rust face's own state and delivery: its callbacks, the Stream's sending end, and the
+//! wakers of the futures that wait (`opened()`, `closed()`, `send_async`, the Sink).
+
+use std::cell::RefCell;
+use std::task::Waker;
+
+use futures_channel::mpsc::UnboundedSender;
+use web_sys::MessageEvent;
+
+use crate::engine::commands::CloseInfo;
+use crate::engine::connection::Readiness;
+use crate::error::Error;
+use crate::shell::face::Face;
+use crate::shell::message::Message;
+use crate::shell::waiters::Waiters;
+
+/// What the Rust Stream receives.
+pub(crate) type StreamItem = Result<Message, Error>;
+
+/// One Rust callback, callable while it may replace itself or call back into the socket.
+pub(crate) struct RustSlot<F: ?Sized>(RefCell<Option<Box<F>>>);
+
+impl<F: ?Sized> Default for RustSlot<F> {
+    fn default() -> Self {
+        Self(RefCell::new(None))
+    }
+}
+
+impl<F: ?Sized> RustSlot<F> {
+    pub(crate) fn set(&self, callback: Box<F>) {
+        *self.0.borrow_mut() = Some(callback);
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+
+    /// Calls the callback with the slot released, so the callback may set a new one
+    /// (which then stays) or use the socket without a double borrow.
+    pub(crate) fn call(&self, invoke: impl FnOnce(&mut F)) {
+        let taken = self.0.borrow_mut().take();
+        if let Some(mut callback) = taken {
+            invoke(&mut callback);
+            let mut slot = self.0.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(callback);
+            }
+        }
+    }
+}
+
+/// What only the Rust face holds.
+pub(crate) struct RustFace {
+    pub(crate) open: RustSlot<dyn FnMut()>,
+    pub(crate) message: RustSlot<dyn FnMut(Message)>,
+    pub(crate) close: RustSlot<dyn FnMut(CloseInfo)>,
+    pub(crate) error: RustSlot<dyn FnMut(Error)>,
+    pub(crate) reconnecting: RustSlot<dyn FnMut(u32, u32)>,
+    /// The Stream's sending end, until the socket closes for good.
+    stream: RefCell<Option<UnboundedSender<StreamItem>>>,
+    pub(crate) waiters: Waiters<Waker>,
+}
+
+impl RustFace {
+    /// A face whose messages go to `stream` while no `on_message` callback is set.
+    pub(crate) fn new(stream: UnboundedSender<StreamItem>) -> Self {
+        RustFace {
+            open: RustSlot::default(),
+            message: RustSlot::default(),
+            close: RustSlot::default(),
+            error: RustSlot::default(),
+            reconnecting: RustSlot::default(),
+            stream: RefCell::new(Some(stream)),
+            waiters: Waiters::default(),
+        }
+    }
+}
+
+impl Face for RustFace {
+    fn opened(&self) {
+        self.open.call(|on_open| on_open());
+    }
+
+    fn message(&self, event: &MessageEvent) {
+        if self.message.is_set() {
+            let message = Message::from_event_data(event.data());
+            self.message.call(|on_message| on_message(message));
+        } else if let Some(stream) = &*self.stream.borrow() {
+            let _ = stream.unbounded_send(Ok(Message::from_event_data(event.data())));
+        }
+    }
+
+    fn error(&self, error: &Error) -> bool {
+        let mut seen = self.error.is_set();
+        self.error.call(|on_error| on_error(error.clone()));
+        if let Some(stream) = &*self.stream.borrow() {
+            seen |= stream.unbounded_send(Err(error.clone())).is_ok();
+        }
+        seen
+    }
+
+    fn reconnecting(&self, attempt: u32, delay_ms: u32) {
+        self.reconnecting.call(|on| on(attempt, delay_ms));
+    }
+
+    fn closed(&self, info: &CloseInfo) {
+        self.close.call(|on_close| on_close(info.clone()));
+        self.waiters.take_closed().into_iter().for_each(Waker::wake);
+        // The Stream ends.
+        self.stream.borrow_mut().take();
+    }
+
+    fn settle_first_open(&self, _: &Result<(), Error>) {
+        // The woken future reads the outcome itself.
+        self.waiters.take_opened().into_iter().for_each(Waker::wake);
+    }
+
+    fn settle_drain(&self, readiness: &Readiness, buffered: usize) -> bool {
+        self.waiters
+            .settle_drain(readiness, buffered, |waker, _| waker.wake())
+    }
+}

@@ -1,0 +1,222 @@
+//! The halves of a Rust [`DuplexSocket`]: the `futures` Sink and Stream (also implemented
+//! by the socket itself), and the futures that wait for the first open, the close and the
+//! drain.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use futures_channel::mpsc::UnboundedReceiver;
+use futures_core::Stream;
+use futures_sink::Sink;
+use js_sys::Uint8Array;
+use wasm_bindgen::JsValue;
+
+use crate::engine::commands::{CloseInfo, Input};
+use crate::engine::connection::Readiness;
+use crate::error::Error;
+use crate::shell::driver::Driver;
+use crate::shell::message::{Message, SendData};
+use crate::shell::rust_api::{DuplexSocket, Guard};
+use crate::shell::rust_face::{RustFace, StreamItem};
+
+type Shared = Driver<RustFace>;
+
+fn close_socket(driver: &Rc<Shared>) -> Result<(), Error> {
+    driver.feed(Input::Close {
+        code: None,
+        reason: None,
+    })
+}
+
+pub(crate) fn send_message(shared: &Rc<Shared>, message: Message) -> Result<(), Error> {
+    match message {
+        Message::Text(text) => shared.send(JsValue::from_str(&text), SendData::Text),
+        Message::Binary(bytes) => shared.send(Uint8Array::from(&bytes[..]).into(), SendData::View),
+    }
+}
+
+/// The Sink half of a [`DuplexSocket`].
+pub struct SocketSink {
+    guard: Rc<Guard>,
+    state: SinkState,
+}
+
+impl SocketSink {
+    pub(crate) fn split(
+        guard: Rc<Guard>,
+        messages: Option<UnboundedReceiver<StreamItem>>,
+    ) -> (SocketSink, SocketStream) {
+        let sink = SocketSink {
+            guard: Rc::clone(&guard),
+            state: SinkState::default(),
+        };
+        (sink, SocketStream { guard, messages })
+    }
+
+    /// Closes the socket with 1000 (the Stream half then ends).
+    pub fn close_socket(&self) -> Result<(), Error> {
+        close_socket(&self.guard.0)
+    }
+}
+
+/// The Stream half of a [`DuplexSocket`]: each message, and each error, until the socket
+/// closes for good.
+pub struct SocketStream {
+    guard: Rc<Guard>,
+    messages: Option<UnboundedReceiver<StreamItem>>,
+}
+
+impl SocketStream {
+    /// Closes the socket with 1000 (the Stream then ends).
+    pub fn close(&self) -> Result<(), Error> {
+        close_socket(&self.guard.0)
+    }
+}
+
+fn poll_messages(
+    messages: &mut Option<UnboundedReceiver<StreamItem>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<StreamItem>> {
+    match messages {
+        Some(messages) => Pin::new(messages).poll_next(cx),
+        None => Poll::Ready(None),
+    }
+}
+
+impl Stream for DuplexSocket {
+    type Item = Result<Message, Error>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        poll_messages(&mut self.messages, cx)
+    }
+}
+
+impl Stream for SocketStream {
+    type Item = Result<Message, Error>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        poll_messages(&mut self.messages, cx)
+    }
+}
+
+/// The Sink's own state: whether it asked the socket to close.
+#[derive(Default)]
+pub(crate) struct SinkState {
+    closing: bool,
+}
+
+impl SinkState {
+    fn poll_ready(&self, shared: &Rc<Shared>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let buffered = shared.buffered_amount() as usize;
+        match shared.readiness() {
+            Readiness::Closed(error) => Poll::Ready(Err(error)),
+            Readiness::Open if buffered > shared.high_water_mark => {
+                let waker = cx.waker().clone();
+                shared
+                    .face
+                    .waiters
+                    .wait_drain(waker, shared.high_water_mark);
+                shared.poll_drain();
+                Poll::Pending
+            }
+            // Open under the mark, or not open: the queue takes it.
+            _ => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_close(&mut self, shared: &Rc<Shared>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if !self.closing {
+            self.closing = true;
+            close_socket(shared)?;
+        }
+        Pin::new(&mut Closed(shared)).poll(cx).map(|_| Ok(()))
+    }
+}
+
+/// The Sink of both [`DuplexSocket`] and [`SocketSink`] (each has `guard` and a `SinkState`).
+macro_rules! impl_sink {
+    ($type:ty, $state:ident) => {
+        impl Sink<Message> for $type {
+            type Error = Error;
+            fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+                let this = self.get_mut();
+                this.$state.poll_ready(&this.guard.0, cx)
+            }
+            fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+                send_message(&self.guard.0, message)
+            }
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+                let shared = &self.guard.0;
+                Pin::new(&mut Drained::new(shared, 0)).poll(cx)
+            }
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+                let this = self.get_mut();
+                this.$state.poll_close(&this.guard.0, cx)
+            }
+        }
+    };
+}
+
+impl_sink!(DuplexSocket, sink);
+impl_sink!(SocketSink, state);
+
+/// Resolves at the first open.
+pub(crate) struct Opened<'a>(pub(crate) &'a Rc<Shared>);
+
+impl Future for Opened<'_> {
+    type Output = Result<(), Error>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.0.first_open() {
+            Some(outcome) => Poll::Ready(outcome),
+            None => {
+                self.0.face.waiters.wait_opened(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Resolves when closed for good.
+pub(crate) struct Closed<'a>(pub(crate) &'a Rc<Shared>);
+
+impl Future for Closed<'_> {
+    type Output = CloseInfo;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CloseInfo> {
+        match self.0.final_close() {
+            Some(info) => Poll::Ready(info),
+            None => {
+                self.0.face.waiters.wait_closed(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Resolves once open, with nothing queued and at most `threshold` bytes buffered.
+pub(crate) struct Drained<'a> {
+    shared: &'a Rc<Shared>,
+    threshold: usize,
+}
+
+impl<'a> Drained<'a> {
+    pub(crate) fn new(shared: &'a Rc<Shared>, threshold: usize) -> Self {
+        Drained { shared, threshold }
+    }
+}
+
+impl Future for Drained<'_> {
+    type Output = Result<(), Error>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let buffered = self.shared.buffered_amount() as usize;
+        match self.shared.readiness() {
+            Readiness::Open if buffered <= self.threshold => Poll::Ready(Ok(())),
+            Readiness::Closed(error) => Poll::Ready(Err(error)),
+            _ => {
+                let waker = cx.waker().clone();
+                self.shared.face.waiters.wait_drain(waker, self.threshold);
+                self.shared.poll_drain();
+                Poll::Pending
+            }
+        }
+    }
+}
