@@ -21,19 +21,20 @@ use crate::shell::message::{Message, SendData};
 use crate::shell::rust_api::{DuplexSocket, Guard};
 use crate::shell::rust_face::{RustFace, StreamItem};
 
-type Shared = Driver<RustFace>;
+/// The driver of a Rust socket.
+type RustDriver = Driver<RustFace>;
 
-fn close_socket(driver: &Rc<Shared>) -> Result<(), Error> {
+fn close_socket(driver: &Rc<RustDriver>) -> Result<(), Error> {
     driver.feed(Input::Close {
         code: None,
         reason: None,
     })
 }
 
-pub(crate) fn send_message(shared: &Rc<Shared>, message: Message) -> Result<(), Error> {
+pub(crate) fn send_message(driver: &Rc<RustDriver>, message: Message) -> Result<(), Error> {
     match message {
-        Message::Text(text) => shared.send(JsValue::from_str(&text), SendData::Text),
-        Message::Binary(bytes) => shared.send(Uint8Array::from(&bytes[..]).into(), SendData::View),
+        Message::Text(text) => driver.send(JsValue::from_str(&text), SendData::Text),
+        Message::Binary(bytes) => driver.send(Uint8Array::from(&bytes[..]).into(), SendData::View),
     }
 }
 
@@ -106,17 +107,17 @@ pub(crate) struct SinkState {
 }
 
 impl SinkState {
-    fn poll_ready(&self, shared: &Rc<Shared>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let buffered = shared.buffered_amount() as usize;
-        match shared.readiness() {
+    fn poll_ready(&self, driver: &Rc<RustDriver>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let buffered = driver.buffered_amount() as usize;
+        match driver.readiness() {
             Readiness::Closed(error) => Poll::Ready(Err(error)),
-            Readiness::Open if buffered > shared.high_water_mark => {
+            Readiness::Open if buffered > driver.high_water_mark => {
                 let waker = cx.waker().clone();
-                shared
+                driver
                     .face
                     .waiters
-                    .wait_drain(waker, shared.high_water_mark);
-                shared.poll_drain();
+                    .wait_drain(waker, driver.high_water_mark);
+                driver.poll_drain();
                 Poll::Pending
             }
             // Open under the mark, or not open: the queue takes it.
@@ -124,12 +125,16 @@ impl SinkState {
         }
     }
 
-    fn poll_close(&mut self, shared: &Rc<Shared>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_close(
+        &mut self,
+        driver: &Rc<RustDriver>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>> {
         if !self.closing {
             self.closing = true;
-            close_socket(shared)?;
+            close_socket(driver)?;
         }
-        Pin::new(&mut Closed(shared)).poll(cx).map(|_| Ok(()))
+        Pin::new(&mut Closed(driver)).poll(cx).map(|_| Ok(()))
     }
 }
 
@@ -146,8 +151,8 @@ macro_rules! impl_sink {
                 send_message(&self.guard.0, message)
             }
             fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-                let shared = &self.guard.0;
-                Pin::new(&mut Drained::new(shared, 0)).poll(cx)
+                let driver = &self.guard.0;
+                Pin::new(&mut Drained::new(driver, 0)).poll(cx)
             }
             fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
                 let this = self.get_mut();
@@ -161,7 +166,7 @@ impl_sink!(DuplexSocket, sink);
 impl_sink!(SocketSink, state);
 
 /// Resolves at the first open.
-pub(crate) struct Opened<'a>(pub(crate) &'a Rc<Shared>);
+pub(crate) struct Opened<'a>(pub(crate) &'a Rc<RustDriver>);
 
 impl Future for Opened<'_> {
     type Output = Result<(), Error>;
@@ -177,7 +182,7 @@ impl Future for Opened<'_> {
 }
 
 /// Resolves when closed for good.
-pub(crate) struct Closed<'a>(pub(crate) &'a Rc<Shared>);
+pub(crate) struct Closed<'a>(pub(crate) &'a Rc<RustDriver>);
 
 impl Future for Closed<'_> {
     type Output = CloseInfo;
@@ -194,27 +199,27 @@ impl Future for Closed<'_> {
 
 /// Resolves once open, with nothing queued and at most `threshold` bytes buffered.
 pub(crate) struct Drained<'a> {
-    shared: &'a Rc<Shared>,
+    driver: &'a Rc<RustDriver>,
     threshold: usize,
 }
 
 impl<'a> Drained<'a> {
-    pub(crate) fn new(shared: &'a Rc<Shared>, threshold: usize) -> Self {
-        Drained { shared, threshold }
+    pub(crate) fn new(driver: &'a Rc<RustDriver>, threshold: usize) -> Self {
+        Drained { driver, threshold }
     }
 }
 
 impl Future for Drained<'_> {
     type Output = Result<(), Error>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let buffered = self.shared.buffered_amount() as usize;
-        match self.shared.readiness() {
+        let buffered = self.driver.buffered_amount() as usize;
+        match self.driver.readiness() {
             Readiness::Open if buffered <= self.threshold => Poll::Ready(Ok(())),
             Readiness::Closed(error) => Poll::Ready(Err(error)),
             _ => {
                 let waker = cx.waker().clone();
-                self.shared.face.waiters.wait_drain(waker, self.threshold);
-                self.shared.poll_drain();
+                self.driver.face.waiters.wait_drain(waker, self.threshold);
+                self.driver.poll_drain();
                 Poll::Pending
             }
         }
