@@ -69,7 +69,14 @@ impl<F: Face> Driver<F> {
             _live: Counted::new(Kind::Socket, ()),
         });
         *driver.listeners.borrow_mut() = Some(events::listeners(&driver));
-        driver.drain()?;
+        driver.drain().map_err(|error| match error {
+            // The engine knows the URL as validated; the error names it as the caller gave it.
+            Error::InvalidUrl { problem, .. } => Error::InvalidUrl {
+                url: url.to_owned(),
+                problem,
+            },
+            other => other,
+        })?;
         Ok(driver)
     }
 
