@@ -3,7 +3,7 @@
 
 use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts};
 
-use crate::metrics::Metrics;
+use crate::transport::Metrics;
 
 /// Why a backplane message was dropped (the `reason` label).
 #[derive(Debug, Clone, Copy)]

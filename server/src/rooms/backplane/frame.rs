@@ -30,7 +30,7 @@ const BINARY: u8 = b'b';
 /// The Redis channel of `room`.
 ///
 /// ```
-/// assert_eq!(duplex_server::backplane::frame::channel("red"), "duplex:relay:red");
+/// assert_eq!(duplex_server::rooms::backplane::frame::channel("red"), "duplex:relay:red");
 /// ```
 pub fn channel(room: &str) -> String {
     format!("{CHANNEL_PREFIX}{room}")
@@ -111,7 +111,7 @@ mod tests {
             let frame = encode(0xfeed_beef_0102_0304, &message).unwrap();
             assert_eq!(
                 frame.len(),
-                HEADER_LEN + crate::writer::payload_len(&message)
+                HEADER_LEN + crate::transport::writer::payload_len(&message)
             );
             let decoded = decode(&frame).unwrap();
             assert_eq!(decoded.instance, 0xfeed_beef_0102_0304);
