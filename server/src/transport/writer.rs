@@ -263,3 +263,6 @@ pub fn payload_len(message: &Message) -> usize {
         Message::Close(_) => 0,
     }
 }
+
+#[cfg(test)]
+mod tests;
