@@ -45,12 +45,11 @@
 //! # let duplex = DuplexServer::new(ServerConfig::default());
 //! # let app = Router::new().nest("/duplex", duplex.router());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! let stop = duplex.clone();
 //! let serving = axum::serve(
 //!     listener,
 //!     app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
 //! )
-//! .with_graceful_shutdown(async move { stop.stopping().await });
+//! .with_graceful_shutdown(duplex.stopping());
 //! let server = tokio::spawn(async move { serving.await });
 //! // ... later, on SIGTERM:
 //! duplex.shutdown();

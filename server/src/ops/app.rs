@@ -4,6 +4,7 @@
 //! need from [`AppState`]: the connections a [`ConnContext`], the backplane `Arc<Rooms>` and
 //! the shutdown token, the endpoints the rooms and the hooks' refusal book. Operations layer.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -141,9 +142,9 @@ impl DuplexServer {
     }
 
     /// Resolves once [`shutdown`](DuplexServer::shutdown) is called: hand it to axum's
-    /// `with_graceful_shutdown`.
-    pub async fn stopping(&self) {
-        self.state.connections.shutdown.cancelled().await;
+    /// `with_graceful_shutdown` (it owns what it needs: no borrow of the server).
+    pub fn stopping(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.state.connections.shutdown.clone().cancelled_owned()
     }
 
     /// Whether [`shutdown`](DuplexServer::shutdown) was called.

@@ -49,10 +49,9 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     let app = server
         .router()
         .into_make_service_with_connect_info::<PeerAddr>();
-    let stop = server.clone();
     let mut serving = tokio::spawn(
         axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.stopping().await })
+            .with_graceful_shutdown(server.stopping())
             .into_future(),
     );
     tokio::select! {

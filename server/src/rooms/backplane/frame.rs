@@ -13,6 +13,8 @@
 //!
 //! The id lets an instance skip its own publications (Redis sends them back to it, as to any
 //! subscriber): its own peers already had them, straight from the relay.
+//!
+//! Rooms layer (backplane): imports nothing of the crate.
 
 use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes};

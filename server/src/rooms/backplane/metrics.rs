@@ -1,5 +1,6 @@
 //! The backplane's series of `/metrics`; registered only with `--redis`, so that a server
-//! without a backplane never reports one as down.
+//! without a backplane never reports one as down. Rooms layer (backplane): imports
+//! `transport` (the registry).
 
 use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts};
 

@@ -1,5 +1,6 @@
 //! One connection to Redis, from connect until Redis goes away: a pub/sub connection for the
-//! room channels, a multiplexed connection for PUBLISH.
+//! room channels, a multiplexed connection for PUBLISH. Rooms layer (backplane): imports
+//! the backplane's handle and the rooms it delivers to.
 
 use std::collections::HashSet;
 use std::time::Duration;

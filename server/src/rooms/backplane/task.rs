@@ -1,5 +1,6 @@
 //! The backplane task: connect to Redis, serve a session until Redis goes away, wait with
-//! backoff, connect again; until shutdown.
+//! backoff, connect again; until shutdown. Rooms layer (backplane): gets an `Arc<Rooms>` and
+//! the shutdown token, never the app state.
 
 use std::time::Duration;
 
