@@ -1,10 +1,11 @@
 //! `duplex-server [--host 127.0.0.1] [--port 9900] [--www DIR] [--pkg DIR] [...]`; see `--help`.
+//! A thin main over the library: logging, the runtime, [`duplex_server::run`].
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use duplex_server::{server, Args, StartError};
+use duplex_server::{Args, StartError};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(server::run(args)) {
+    match runtime.block_on(duplex_server::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("duplex-server: {error}");

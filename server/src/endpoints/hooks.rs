@@ -9,15 +9,22 @@
 //!   parameter get HTTP 503.
 //!
 //! A malformed command gets `hook-error: <what is wrong>` and changes nothing.
+//!
+//! The hooks wrap another endpoint ([`run`]): `/hooks` wraps echo, and with `--test-hooks`
+//! `/` wraps the conversation (so the demo page can show a dropped connection). Their
+//! handshake rules (`?key=`, `?stall=`, `hook:refuse`) are [`check_handshake`].
+//! Endpoints layer: imports `endpoints` and `transport`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::extract::ws::Message;
+use axum::http::{header, HeaderMap, StatusCode};
+use tokio_util::sync::CancellationToken;
 
-use crate::connection::Connection;
-use crate::writer::Outgoing;
+use super::Responder;
+use crate::transport::{Connection, Outbound};
 
 /// The longest `hook:silence` (and `?stall=`), in milliseconds: ten minutes.
 pub const MAX_HOOK_MS: u64 = 600_000;
@@ -155,7 +162,7 @@ pub async fn apply(
         }
         Ok(HookCommand::Close { code, reason }) => {
             // Behind the replies already queued; then read on for the peer's answer.
-            connection.send_control(Outgoing::Close(code, reason)).await
+            connection.send_control(Outbound::Close(code, reason)).await
         }
         Ok(HookCommand::Drop) => {
             connection.drop_now("hook:drop");
@@ -173,20 +180,30 @@ pub async fn apply(
     }
 }
 
-/// Runs one `/hooks` connection, whose handshake carried `key`: an echo that obeys `hook:`
-/// commands.
-pub async fn hooks(mut connection: Connection, book: &RefusalBook, key: String) {
+/// Runs `endpoint` on one connection, whose handshake carried `key`, with the hooks around
+/// it: text messages starting with `hook:` are commands, every other message gets the
+/// endpoint's reply.
+pub async fn run(endpoint: Responder, mut connection: Connection, book: &RefusalBook, key: &str) {
+    if let Some(greeting) = endpoint.greeting {
+        if connection
+            .send(Message::Text(greeting.into()))
+            .await
+            .is_err()
+        {
+            return connection.finish().await;
+        }
+    }
     while let Some(message) = connection.recv().await {
         let command = match &message {
             Message::Text(text) => parse_hook(text),
             _ => None,
         };
         let after = match command {
-            None => match connection.send(message).await {
+            None => match connection.send((endpoint.reply)(message)).await {
                 Ok(()) => AfterHook::Continue(connection),
                 Err(_) => AfterHook::Stop(connection),
             },
-            Some(command) => apply(connection, command, book, &key).await,
+            Some(command) => apply(connection, command, book, key).await,
         };
         connection = match after {
             AfterHook::Continue(connection) => connection,
@@ -195,6 +212,71 @@ pub async fn hooks(mut connection: Connection, book: &RefusalBook, key: String) 
         };
     }
     connection.finish().await;
+}
+
+/// Why a `/hooks` handshake is refused: the HTTP status, the `reason` label of the refusal
+/// counter, and the line that says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookRefusal {
+    /// 400 for a bad query, 503 for `hook:refuse`.
+    pub status: StatusCode,
+    /// `query` or `hook`.
+    pub reason: &'static str,
+    /// What the client is told.
+    pub why: String,
+}
+
+/// The handshake rules of `/hooks`, given its query parameters (`None`: the query did not
+/// parse, and `bad_query` says why): `stall=<ms>` holds the handshake that long (or until
+/// `shutdown`), then a pending `hook:refuse` for its `key` refuses it. Returns the key (`""`
+/// when absent) of an accepted handshake.
+pub async fn check_handshake(
+    book: &RefusalBook,
+    query: Result<&HashMap<String, String>, String>,
+    shutdown: &CancellationToken,
+) -> Result<String, HookRefusal> {
+    let bad_query = |why: String| HookRefusal {
+        status: StatusCode::BAD_REQUEST,
+        reason: "query",
+        why,
+    };
+    let query = query.map_err(bad_query)?;
+    // `key`: which hook:refuse count applies ("" when absent); `stall`: hold the handshake
+    // this many milliseconds before answering it.
+    let key = query.get("key").cloned().unwrap_or_default();
+    if let Some(stall) = query.get("stall") {
+        match stall.parse::<u64>() {
+            Ok(ms) if ms <= MAX_HOOK_MS => {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
+                    _ = shutdown.cancelled() => {}
+                }
+            }
+            _ => {
+                return Err(bad_query(format!(
+                    "stall={stall:?} is not a whole number of milliseconds from 0 to {MAX_HOOK_MS}"
+                )))
+            }
+        }
+    }
+    if book.take(&key) {
+        return Err(HookRefusal {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            reason: "hook",
+            why: format!("refused by hook:refuse for key {key:?}"),
+        });
+    }
+    Ok(key)
+}
+
+/// The subprotocols a handshake offers; `/hooks` takes the first (for tests of the client's
+/// `protocols` option).
+pub fn offered_protocols(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.split(',').map(|p| p.trim().to_owned()).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Counters of the WebSocket traffic, served at `GET /metrics` in the Prometheus text format.
+//! Transport layer: imports nothing of the crate. Layers above register their own series in
+//! the same registry ([`Metrics::registry`]): the relay rooms, the backplane.
 
-use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
 
 /// The server's counters. Every metric has an `endpoint` label (`/`, `/echo`, `/relay`,
 /// `/hooks`); relay rooms are not labels, so a client cannot grow the label set.
@@ -15,8 +17,6 @@ pub struct Metrics {
     bytes_out: IntCounterVec,
     closes: IntCounterVec,
     refused: IntCounterVec,
-    relay_rooms: IntGauge,
-    relay_members: IntGauge,
 }
 
 impl Metrics {
@@ -32,13 +32,6 @@ impl Metrics {
         };
         let counter = |name: &str, help: &str, labels: &[&str]| {
             let metric = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
-            registry
-                .register(Box::new(metric.clone()))
-                .expect("unique metric");
-            metric
-        };
-        let plain_gauge = |name: &str, help: &str| {
-            let metric = IntGauge::new(name, help).expect("valid metric");
             registry
                 .register(Box::new(metric.clone()))
                 .expect("unique metric");
@@ -86,8 +79,6 @@ impl Metrics {
                 "WebSocket handshakes refused (origin: 403, capacity: 503, hook: 503 by hook:refuse)",
                 &["endpoint", "reason"],
             ),
-            relay_rooms: plain_gauge("duplex_relay_rooms", "Relay rooms with at least one peer"),
-            relay_members: plain_gauge("duplex_relay_members", "Peers in relay rooms"),
             registry,
         }
     }
@@ -126,13 +117,8 @@ impl Metrics {
         self.refused.with_label_values(&[endpoint, reason]).inc();
     }
 
-    /// The relay now has `rooms` rooms holding `members` peers in all.
-    pub fn relay(&self, rooms: usize, members: usize) {
-        self.relay_rooms.set(rooms as i64);
-        self.relay_members.set(members as i64);
-    }
-
-    /// The registry behind `/metrics`, for series that only some servers have (the backplane).
+    /// The registry behind `/metrics`, for the series of the layers above (the relay rooms,
+    /// the backplane).
     pub fn registry(&self) -> &Registry {
         &self.registry
     }

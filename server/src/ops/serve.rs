@@ -1,17 +1,16 @@
-//! Running the server: bind, announce the address, serve until SIGINT or SIGTERM, then close
-//! every connection with 1001 and wait a bounded time for the close handshakes.
+//! Running the binary's server: bind, announce the address, serve until SIGINT or SIGTERM,
+//! then close every connection with 1001 and wait a bounded time for the close handshakes.
+//! Operations layer.
 
 use std::future::IntoFuture;
 use std::io::Write;
 
-use crate::cli::Args;
-use crate::error::StartError;
-use crate::listen::{self, DuplexListener};
-use crate::origin::OriginPolicy;
-use crate::routes::router;
-use crate::state::{AppState, StaticDirs};
-use crate::upgrade::PeerAddr;
-use crate::{backplane, shutdown, tls};
+use super::app::{DuplexServer, ServerConfig};
+use super::cli::Args;
+use super::error::StartError;
+use super::shutdown;
+use crate::transport::listen::{self, DuplexListener};
+use crate::transport::{tls, PeerAddr};
 
 /// Serves until a signal asks it to stop; `Ok` after a graceful shutdown.
 pub async fn run(args: Args) -> Result<(), StartError> {
@@ -31,28 +30,13 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         context: "cannot start the TLS listener",
         source,
     })?;
-    let limits = args.limits();
+    let limits = args.limits.clone();
     if args.test_hooks {
         tracing::warn!(
             "--test-hooks is on: /hooks misbehaves on command; for tests only, never in production"
         );
     }
-    let (state, backplane_inbox) = AppState::new(
-        StaticDirs {
-            www: args.www,
-            pkg: args.pkg,
-        },
-        limits.clone(),
-        OriginPolicy::new(args.allow_origins),
-        args.test_hooks,
-        args.redis,
-    );
-    if let (Some(backplane), Some(inbox)) = (&state.backplane, backplane_inbox) {
-        // Tracked like a connection: shutdown waits for it to let go of Redis.
-        state
-            .tracker
-            .spawn(backplane::run(backplane.clone(), inbox, state.clone()));
-    }
+    let server = DuplexServer::new(ServerConfig::from(args));
     let mut signals = shutdown::Signals::listen().map_err(|source| StartError::Io {
         context: "cannot listen for SIGINT and SIGTERM",
         source,
@@ -62,11 +46,12 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     let _ = std::io::stdout().flush();
     tracing::info!(%address, scheme, ?limits, "listening");
 
-    let app = router(state.clone()).into_make_service_with_connect_info::<PeerAddr>();
-    let stop = state.shutdown.clone();
+    let app = server
+        .router()
+        .into_make_service_with_connect_info::<PeerAddr>();
     let mut serving = tokio::spawn(
         axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
+            .with_graceful_shutdown(server.stopping())
             .into_future(),
     );
     tokio::select! {
@@ -83,10 +68,9 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         }
     }
     // Stops accepting, and makes every connection send close 1001 (see Connection::recv).
-    state.shutdown.cancel();
-    state.tracker.close();
+    server.shutdown();
     let waited = tokio::time::timeout(limits.shutdown_timeout, async {
-        state.tracker.wait().await;
+        server.closed().await;
         let _ = serving.await;
     })
     .await;

@@ -1,6 +1,8 @@
 //! One WebSocket connection as an endpoint sees it: `recv` the next message, `send` one
 //! (through the bounded queue of the writer task), then `finish` the close handshake.
 //! It logs who connected and how the connection closed, and keeps the counters.
+//! Transport layer: imports only `transport`; what it needs of the server comes in a
+//! [`ConnContext`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,13 +10,12 @@ use std::sync::Arc;
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
-use tokio::sync::{mpsc, OwnedSemaphorePermit};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
-use tokio_util::task::task_tracker::TaskTrackerToken;
 
-use crate::state::AppState;
-use crate::writer::{payload_len, run_writer, Link, Outgoing, WriterEnd, WriterSettings};
+use super::context::{Admission, ConnContext};
+use super::writer::{payload_len, run_writer, Link, Outbound, WriterEnd, WriterSettings};
 
 /// The close code for a message or frame over the size limit.
 pub const MESSAGE_TOO_BIG: u16 = 1009;
@@ -32,15 +33,6 @@ pub struct PeerInfo {
     pub path: String,
 }
 
-/// What keeps a connection counted: its slot under `--max-connections`, and its place in
-/// the shutdown tracker.
-pub struct Admission {
-    /// The connection's slot under `--max-connections`.
-    pub slot: OwnedSemaphorePermit,
-    /// Keeps shutdown waiting until this connection has closed.
-    pub tracked: TaskTrackerToken,
-}
-
 /// Why a message could not be queued: the connection is closing or gone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Closed;
@@ -48,9 +40,9 @@ pub struct Closed;
 /// An open WebSocket connection; see the module doc.
 pub struct Connection {
     info: PeerInfo,
-    state: AppState,
+    context: Arc<ConnContext>,
     stream: SplitStream<WebSocket>,
-    queue: mpsc::Sender<Outgoing>,
+    queue: mpsc::Sender<Outbound>,
     link: Arc<Link>,
     writer: JoinHandle<()>,
     /// Set once `recv` has returned `None`.
@@ -67,25 +59,25 @@ impl Connection {
     pub fn start(
         socket: WebSocket,
         info: PeerInfo,
-        state: AppState,
+        context: Arc<ConnContext>,
         admission: Admission,
     ) -> Connection {
         let (sink, stream) = socket.split();
-        let (queue, queued) = mpsc::channel(state.limits.send_queue);
+        let (queue, queued) = mpsc::channel(context.limits.send_queue);
         let link = Arc::new(Link::default());
         let settings = WriterSettings {
             endpoint: info.endpoint,
-            metrics: state.metrics.clone(),
-            ping_interval: state.limits.ping_interval,
-            ping_timeout: state.limits.ping_timeout,
-            close_timeout: state.limits.close_timeout,
+            metrics: context.metrics.clone(),
+            ping_interval: context.limits.ping_interval,
+            ping_timeout: context.limits.ping_timeout,
+            close_timeout: context.limits.close_timeout,
         };
         let writer = tokio::spawn(run_writer(sink, queued, link.clone(), settings));
-        state.metrics.opened(info.endpoint);
+        context.metrics.opened(info.endpoint);
         tracing::info!(peer = %info.peer, endpoint = info.endpoint, path = %info.path, "connected");
         Connection {
             info,
-            state,
+            context,
             stream,
             queue,
             link,
@@ -108,7 +100,7 @@ impl Connection {
         while !self.ended {
             let item = tokio::select! {
                 biased;
-                _ = self.state.shutdown.cancelled() => {
+                _ = self.context.shutdown.cancelled() => {
                     self.link.close_now(GOING_AWAY, "server shutting down");
                     self.ended = true;
                     return None;
@@ -121,7 +113,7 @@ impl Connection {
             match item {
                 Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
                     let bytes = payload_len(&message);
-                    self.state.metrics.received(self.info.endpoint, bytes);
+                    self.context.metrics.received(self.info.endpoint, bytes);
                     return Some(message);
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
@@ -134,10 +126,10 @@ impl Connection {
                     let error = error.into_inner();
                     if is_too_big(error.as_ref()) {
                         let limit = self
-                            .state
+                            .context
                             .limits
                             .max_message_size
-                            .min(self.state.limits.max_frame_size);
+                            .min(self.context.limits.max_frame_size);
                         self.link.close_now(
                             MESSAGE_TOO_BIG,
                             &format!("message too big: the limit is {limit} bytes"),
@@ -160,13 +152,13 @@ impl Connection {
             biased;
             _ = self.link.closing.cancelled() => Err(Closed),
             _ = self.link.writer_done.cancelled() => Err(Closed),
-            _ = self.state.shutdown.cancelled() => Err(Closed),
-            sent = self.queue.send(Outgoing::Message(message)) => sent.map_err(|_| Closed),
+            _ = self.context.shutdown.cancelled() => Err(Closed),
+            sent = self.queue.send(Outbound::Message(message)) => sent.map_err(|_| Closed),
         }
     }
 
     /// Queues something other than a message: a close after the queued messages, a pause.
-    pub async fn send_control(&self, item: Outgoing) -> Result<(), Closed> {
+    pub async fn send_control(&self, item: Outbound) -> Result<(), Closed> {
         tokio::select! {
             biased;
             _ = self.link.writer_done.cancelled() => Err(Closed),
@@ -177,15 +169,15 @@ impl Connection {
     /// Neither reads nor writes (not even pings or pongs) for `duration`; what arrives
     /// meanwhile waits in the socket and is read afterwards, in order.
     pub async fn pause(&self, duration: std::time::Duration) -> Result<(), Closed> {
-        self.send_control(Outgoing::Pause(duration)).await?;
+        self.send_control(Outbound::Pause(duration)).await?;
         tokio::select! {
             _ = tokio::time::sleep(duration) => Ok(()),
-            _ = self.state.shutdown.cancelled() => Ok(()),
+            _ = self.context.shutdown.cancelled() => Ok(()),
         }
     }
 
     /// The writer's queue, for others to put messages in without waiting (relay fan-out).
-    pub fn outbox(&self) -> mpsc::Sender<Outgoing> {
+    pub fn outbox(&self) -> mpsc::Sender<Outbound> {
         self.queue.clone()
     }
 
@@ -198,7 +190,7 @@ impl Connection {
     /// until the peer's own close is answered), at most the close timeout; then logs how the
     /// connection closed and drops it.
     pub async fn finish(mut self) {
-        let close_timeout = self.state.limits.close_timeout;
+        let close_timeout = self.context.limits.close_timeout;
         if self.link.closing.is_cancelled() || self.link.close_started() {
             // The server is closing: wait until the writer sent its close frame, or gave up
             // after its own close timeout (doubled here only as a safety net). The peer's
@@ -278,7 +270,7 @@ impl Connection {
                 }
             }
         };
-        self.state.metrics.closed(endpoint, code);
+        self.context.metrics.closed(endpoint, code);
     }
 }
 

@@ -1,4 +1,5 @@
-//! The signals that stop the server: SIGINT (Ctrl-C) and SIGTERM.
+//! The signals that stop the server: SIGINT (Ctrl-C) and SIGTERM. Operations layer: imports
+//! nothing of the crate.
 
 use std::io;
 

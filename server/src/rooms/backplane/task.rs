@@ -1,20 +1,30 @@
 //! The backplane task: connect to Redis, serve a session until Redis goes away, wait with
-//! backoff, connect again; until shutdown.
+//! backoff, connect again; until shutdown. Rooms layer (backplane): gets an `Arc<Rooms>` and
+//! the shutdown token, never the app state.
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
 use super::session::Session;
 use super::{random_u64, Backplane, Dropped, Inbox};
-use crate::state::AppState;
+use crate::rooms::room::Rooms;
 
 /// The first wait before connecting again.
 pub const BACKOFF_MIN: Duration = Duration::from_millis(100);
 /// The longest wait between two attempts.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
-/// Runs the backplane of `state` until the server shuts down. Redis need not be up at start:
+/// Runs `backplane` for `rooms` until `shutdown` is cancelled. Redis need not be up at start:
 /// the server serves its local peers meanwhile, and connects once Redis is there.
-pub async fn run(backplane: Backplane, mut inbox: Inbox, state: AppState) {
+pub async fn run(
+    backplane: Backplane,
+    mut inbox: Inbox,
+    rooms: Arc<Rooms>,
+    shutdown: CancellationToken,
+) {
     let url = backplane.0.url.clone();
     let client = match redis::Client::open(url.as_str()) {
         Ok(client) => client,
@@ -28,7 +38,7 @@ pub async fn run(backplane: Backplane, mut inbox: Inbox, state: AppState) {
     let mut delay = BACKOFF_MIN;
     loop {
         let attempt = tokio::select! {
-            _ = state.shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => return,
             attempt = Session::connect(&client) => attempt,
         };
         let pause = jittered(delay);
@@ -39,8 +49,8 @@ pub async fn run(backplane: Backplane, mut inbox: Inbox, state: AppState) {
                 tracing::info!(redis = %url, instance, "backplane up: relay rooms span every instance on this Redis");
                 // Shutdown does not wait for a command to a Redis that stopped answering.
                 let ended = tokio::select! {
-                    _ = state.shutdown.cancelled() => None,
-                    ended = session.serve(&backplane, &mut inbox, &state) => ended,
+                    _ = shutdown.cancelled() => None,
+                    ended = session.serve(&backplane, &mut inbox, &rooms, &shutdown) => ended,
                 };
                 backplane.set_up(false);
                 backplane.0.metrics.set_rooms(0);
@@ -51,7 +61,7 @@ pub async fn run(backplane: Backplane, mut inbox: Inbox, state: AppState) {
                 tracing::warn!(redis = %url, why, retry_in = ?pause, "backplane: cannot connect to Redis");
             }
         }
-        if !wait(pause, &backplane, &mut inbox, &state).await {
+        if !wait(pause, &backplane, &mut inbox, &shutdown).await {
             return;
         }
         delay = (delay * 2).min(BACKOFF_MAX);
@@ -69,12 +79,17 @@ fn jittered(delay: Duration) -> Duration {
 /// Waits `delay` while Redis is down, dropping (and counting) what is still published and
 /// forgetting room changes (the next session subscribes every room from scratch). `false` on
 /// shutdown.
-async fn wait(delay: Duration, backplane: &Backplane, inbox: &mut Inbox, state: &AppState) -> bool {
+async fn wait(
+    delay: Duration,
+    backplane: &Backplane,
+    inbox: &mut Inbox,
+    shutdown: &CancellationToken,
+) -> bool {
     let sleep = tokio::time::sleep(delay);
     tokio::pin!(sleep);
     loop {
         tokio::select! {
-            _ = state.shutdown.cancelled() => return false,
+            _ = shutdown.cancelled() => return false,
             _ = &mut sleep => return true,
             publication = inbox.publications.recv() => match publication {
                 Some(_) => backplane.0.metrics.dropped(Dropped::Down, 1),

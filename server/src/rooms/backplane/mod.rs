@@ -7,11 +7,15 @@
 //! other instances published to the local peers, through the same per-peer queues as local
 //! relays. When Redis goes away, local delivery goes on, publications are dropped (logged and
 //! counted), and the task reconnects with backoff and subscribes again (see [`task`]).
+//!
+//! Rooms layer. This file (the handle) imports only `transport` and its own submodules'
+//! leaves (`frame`, `metrics`, `url`); [`task`] and `session` also import the rooms
+//! ([`crate::rooms::room`]), which they deliver to.
 
 pub mod frame;
 pub mod metrics;
 mod session;
-mod task;
+pub mod task;
 pub mod url;
 
 use std::collections::HashSet;
@@ -23,9 +27,8 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::sync::Notify;
 
 pub use self::metrics::{BackplaneMetrics, Dropped};
-pub use self::task::run;
 pub use self::url::RedisUrl;
-use crate::metrics::Metrics;
+use crate::transport::Metrics;
 
 /// How many publications may wait for the backplane task; past it they are dropped
 /// (`reason="queue_full"`), so the relay never waits for Redis.
@@ -42,9 +45,10 @@ pub struct Publication {
 
 /// The relay's handle on the backplane; cheap to clone.
 #[derive(Clone)]
-pub struct Backplane(Arc<Shared>);
+pub struct Backplane(Arc<BackplaneInner>);
 
-struct Shared {
+/// The fields of [`Backplane`].
+struct BackplaneInner {
     instance: u64,
     url: RedisUrl,
     publications: mpsc::Sender<Publication>,
@@ -64,12 +68,12 @@ pub struct Inbox {
 
 impl Backplane {
     /// The handle and the task's inbox, for an instance with a fresh random id; registers the
-    /// backplane's metrics. Nothing connects until [`run`] is spawned.
+    /// backplane's metrics. Nothing connects until [`task::run`] is spawned.
     pub fn new(url: RedisUrl, metrics: &Metrics) -> (Backplane, Inbox) {
         let (publications, inbox) = mpsc::channel(PUBLISH_QUEUE);
         let metrics = BackplaneMetrics::register(metrics);
         metrics.set_up(false);
-        let shared = Shared {
+        let inner = BackplaneInner {
             instance: random_u64(),
             url,
             publications,
@@ -80,7 +84,7 @@ impl Backplane {
             metrics,
         };
         (
-            Backplane(Arc::new(shared)),
+            Backplane(Arc::new(inner)),
             Inbox {
                 publications: inbox,
             },

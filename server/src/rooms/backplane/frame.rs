@@ -13,6 +13,8 @@
 //!
 //! The id lets an instance skip its own publications (Redis sends them back to it, as to any
 //! subscriber): its own peers already had them, straight from the relay.
+//!
+//! Rooms layer (backplane): imports nothing of the crate.
 
 use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes};
@@ -30,7 +32,7 @@ const BINARY: u8 = b'b';
 /// The Redis channel of `room`.
 ///
 /// ```
-/// assert_eq!(duplex_server::backplane::frame::channel("red"), "duplex:relay:red");
+/// assert_eq!(duplex_server::rooms::backplane::frame::channel("red"), "duplex:relay:red");
 /// ```
 pub fn channel(room: &str) -> String {
     format!("{CHANNEL_PREFIX}{room}")
@@ -111,7 +113,7 @@ mod tests {
             let frame = encode(0xfeed_beef_0102_0304, &message).unwrap();
             assert_eq!(
                 frame.len(),
-                HEADER_LEN + crate::writer::payload_len(&message)
+                HEADER_LEN + crate::transport::writer::payload_len(&message)
             );
             let decoded = decode(&frame).unwrap();
             assert_eq!(decoded.instance, 0xfeed_beef_0102_0304);

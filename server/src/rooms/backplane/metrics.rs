@@ -1,9 +1,10 @@
 //! The backplane's series of `/metrics`; registered only with `--redis`, so that a server
-//! without a backplane never reports one as down.
+//! without a backplane never reports one as down. Rooms layer (backplane): imports
+//! `transport` (the registry).
 
 use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts};
 
-use crate::metrics::Metrics;
+use crate::transport::Metrics;
 
 /// Why a backplane message was dropped (the `reason` label).
 #[derive(Debug, Clone, Copy)]

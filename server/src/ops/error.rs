@@ -1,6 +1,9 @@
 //! Why the server could not start or run; each message names the flag and the value.
+//! Operations layer.
 
 use thiserror::Error;
+
+use crate::transport::tls::TlsError;
 
 /// Why the server could not start, or stopped.
 #[derive(Debug, Error)]
@@ -14,25 +17,9 @@ pub enum StartError {
         /// The value of --www.
         path: String,
     },
-    /// `--tls-cert` could not be read.
-    #[error("--tls-cert {path}: {reason}")]
-    TlsCert {
-        /// The value of --tls-cert.
-        path: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// `--tls-key` could not be read.
-    #[error("--tls-key {path}: {reason}")]
-    TlsKey {
-        /// The value of --tls-key.
-        path: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The certificate and key do not make a TLS configuration.
-    #[error("--tls-cert and --tls-key do not go together: {0}")]
-    Tls(String),
+    /// `--tls-cert` or `--tls-key` could not be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// An I/O error while starting or serving.
     #[error("{context}: {source}")]
     Io {

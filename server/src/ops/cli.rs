@@ -1,13 +1,13 @@
-//! The command line: flags with their environment-variable twins.
+//! The command line: flags with their environment-variable twins. The limit flags are
+//! [`Limits`] itself, flattened in. Operations layer.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{ArgAction, Parser};
 
-use crate::backplane::RedisUrl;
-use crate::limits::Limits;
-use crate::origin::AllowedOrigin;
+use super::origin::AllowedOrigin;
+use crate::rooms::backplane::url::RedisUrl;
+use crate::transport::Limits;
 
 /// duplex-server: the original WebSocket conversation, echo, relay rooms and the duplex-ws demo
 /// page, on one port.
@@ -36,50 +36,11 @@ pub struct Args {
     #[arg(long, env = "DUPLEX_PKG", default_value = "pkg")]
     pub pkg: PathBuf,
 
-    /// The largest message a peer may send, in bytes; over it the server closes with 1009.
-    #[arg(long, env = "DUPLEX_MAX_MESSAGE_SIZE", value_name = "BYTES",
-          default_value_t = Limits::default().max_message_size,
-          value_parser = positive_usize)]
-    pub max_message_size: usize,
-
-    /// The largest frame a peer may send, in bytes; over it the server closes with 1009.
-    #[arg(long, env = "DUPLEX_MAX_FRAME_SIZE", value_name = "BYTES",
-          default_value_t = Limits::default().max_frame_size,
-          value_parser = positive_usize)]
-    pub max_frame_size: usize,
-
-    /// How many WebSocket connections may be open at once; the next handshake gets HTTP 503.
-    #[arg(long, env = "DUPLEX_MAX_CONNECTIONS", value_name = "N",
-          default_value_t = Limits::default().max_connections,
-          value_parser = positive_usize)]
-    pub max_connections: usize,
-
-    /// How many messages may wait to be written to one peer. A relay peer whose queue is full
-    /// reads too slowly: it is closed with 1013, and the other peers never wait for it.
-    #[arg(long, env = "DUPLEX_SEND_QUEUE", value_name = "MESSAGES",
-          default_value_t = Limits::default().send_queue,
-          value_parser = positive_usize)]
-    pub send_queue: usize,
-
-    /// How often the server pings each peer (e.g. 30s, 500ms).
-    #[arg(long, env = "DUPLEX_PING_INTERVAL", value_name = "DURATION", default_value = "30s",
-          value_parser = positive_duration)]
-    pub ping_interval: Duration,
-
-    /// How long a peer may stay silent after a ping (no pong, no message) before it is dropped.
-    #[arg(long, env = "DUPLEX_PING_TIMEOUT", value_name = "DURATION", default_value = "20s",
-          value_parser = positive_duration)]
-    pub ping_timeout: Duration,
-
-    /// How long the server waits for a close frame to be written and answered.
-    #[arg(long, env = "DUPLEX_CLOSE_TIMEOUT", value_name = "DURATION", default_value = "5s",
-          value_parser = positive_duration)]
-    pub close_timeout: Duration,
-
-    /// On SIGINT or SIGTERM, how long to wait for the close handshakes before exiting.
-    #[arg(long, env = "DUPLEX_SHUTDOWN_TIMEOUT", value_name = "DURATION", default_value = "10s",
-          value_parser = positive_duration)]
-    pub shutdown_timeout: Duration,
+    /// The limits of every connection: --max-message-size, --max-frame-size,
+    /// --max-connections, --send-queue, --ping-interval, --ping-timeout, --close-timeout,
+    /// --shutdown-timeout.
+    #[command(flatten)]
+    pub limits: Limits,
 
     /// An origin whose pages may open WebSockets here (e.g. https://example.com), besides the
     /// server's own origin and localhost origins on any port, which always pass; `*` lets every
@@ -120,40 +81,6 @@ pub struct Args {
     pub test_hooks: bool,
 }
 
-impl Args {
-    /// The connection limits these flags ask for.
-    pub fn limits(&self) -> Limits {
-        Limits {
-            max_message_size: self.max_message_size,
-            max_frame_size: self.max_frame_size,
-            max_connections: self.max_connections,
-            send_queue: self.send_queue,
-            ping_interval: self.ping_interval,
-            ping_timeout: self.ping_timeout,
-            close_timeout: self.close_timeout,
-            shutdown_timeout: self.shutdown_timeout,
-        }
-    }
-}
-
-fn positive_usize(value: &str) -> Result<usize, String> {
-    match value.parse::<usize>() {
-        Ok(0) => Err("must be 1 or more".to_owned()),
-        Ok(number) => Ok(number),
-        Err(_) => Err(format!("{value:?} is not a whole number of 1 or more")),
-    }
-}
-
-fn positive_duration(value: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(value) {
-        Ok(duration) if duration.is_zero() => Err("must be longer than 0".to_owned()),
-        Ok(duration) => Ok(duration),
-        Err(error) => Err(format!(
-            "{value:?} is not a duration like 30s, 500ms or 2m ({error})"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,7 +88,7 @@ mod tests {
     #[test]
     fn the_flag_defaults_are_the_documented_limits() {
         let args = Args::try_parse_from(["duplex-server"]).unwrap();
-        assert_eq!(args.limits(), Limits::default());
+        assert_eq!(args.limits, Limits::default());
         assert!(!args.test_hooks);
         assert!(args.allow_origins.is_empty());
         assert!(args.redis.is_none());

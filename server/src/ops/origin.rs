@@ -2,7 +2,8 @@
 //!
 //! A browser sends the page's origin with every WebSocket handshake, and cookies go along
 //! whichever page opened the socket: without this check any site could talk to this server
-//! as its visitor. Clients that are not browsers send no Origin and pass.
+//! as its visitor. Clients that are not browsers send no Origin and pass. Operations layer:
+//! imports nothing of the crate.
 
 use std::net::IpAddr;
 

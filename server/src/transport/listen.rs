@@ -1,5 +1,6 @@
 //! Binding the listening socket, with errors that name the flag and the value; and the
-//! listener axum serves from, plain TCP or TLS on the same port.
+//! listener axum serves from, plain TCP or TLS on the same port. Transport layer: imports
+//! only `transport`.
 
 use std::io;
 use std::net::SocketAddr;
@@ -15,7 +16,7 @@ use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::either::Either;
 
-use crate::upgrade::PeerAddr;
+use super::upgrade::PeerAddr;
 
 /// How long a client may take over its TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,19 +1,19 @@
-//! `/relay/{room}` and `/relay`: every message from a peer goes to every other peer of the
-//! same room, never back to its sender. With `--redis` a room spans every instance: the
-//! relay also hands each message to the backplane, and the backplane delivers what other
-//! instances published through [`Rooms::deliver`].
+//! The relay rooms: which peers are in which room, and handing a message to every other
+//! peer of a room without waiting for any of them. With `--redis` a room spans every
+//! instance: [`Membership::forward`] also hands each message to the backplane, and the
+//! backplane delivers what other instances published through [`Rooms::deliver`].
+//! Rooms layer: imports `transport` and the backplane's handle.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Message;
+use prometheus::IntGauge;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
-use crate::backplane::Backplane;
-use crate::connection::Connection;
-use crate::metrics::Metrics;
-use crate::writer::{Link, Outgoing};
+use super::backplane::Backplane;
+use crate::transport::{Connection, Link, Metrics, Outbound};
 
 /// The room of `/relay` without a name.
 pub const DEFAULT_ROOM: &str = "default";
@@ -34,7 +34,7 @@ pub fn check_room_name(room: &str) -> Result<(), String> {
 
 /// A peer as its room sees it: where to put messages for it, and how to close it.
 struct Member {
-    outbox: mpsc::Sender<Outgoing>,
+    outbox: mpsc::Sender<Outbound>,
     link: Arc<Link>,
 }
 
@@ -45,7 +45,7 @@ pub struct Rooms {
     next_id: AtomicU64,
     /// Peers in all rooms; changed only with `rooms` locked.
     members: AtomicUsize,
-    metrics: Metrics,
+    gauges: RoomGauges,
     /// With `--redis`: where messages go for the other instances.
     backplane: Option<Backplane>,
 }
@@ -58,14 +58,15 @@ pub struct Membership<'a> {
 }
 
 impl Rooms {
-    /// No rooms yet; `metrics` gets the count of rooms and peers; `backplane`, if any, gets
-    /// every message and hears when a room is created or removed.
-    pub fn new(metrics: Metrics, backplane: Option<Backplane>) -> Rooms {
+    /// No rooms yet; registers the gauges of rooms and peers (`duplex_relay_rooms`,
+    /// `duplex_relay_members`) in `metrics`, once per server. `backplane`, if any, gets every
+    /// message and hears when a room is created or removed.
+    pub fn new(metrics: &Metrics, backplane: Option<Backplane>) -> Rooms {
         Rooms {
             rooms: Mutex::default(),
             next_id: AtomicU64::new(0),
             members: AtomicUsize::new(0),
-            metrics,
+            gauges: RoomGauges::register(metrics),
             backplane,
         }
     }
@@ -132,7 +133,8 @@ impl Rooms {
     /// Updates the gauges; called with the lock held, so they are never out of order.
     fn count(&self, rooms: &HashMap<String, HashMap<u64, Member>>) {
         let members = self.members.load(Ordering::Relaxed);
-        self.metrics.relay(rooms.len(), members);
+        self.gauges.rooms.set(rooms.len() as i64);
+        self.gauges.members.set(members as i64);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<u64, Member>>> {
@@ -166,7 +168,7 @@ fn fan_out(members: &HashMap<u64, Member>, skip: Option<u64>, message: &Message)
             continue;
         }
         // Text and binary payloads are reference-counted: a clone copies no bytes.
-        match member.outbox.try_send(Outgoing::Message(message.clone())) {
+        match member.outbox.try_send(Outbound::Message(message.clone())) {
             Ok(()) | Err(TrySendError::Closed(_)) => {}
             Err(TrySendError::Full(_)) => member.link.close_now(
                 TRY_AGAIN_LATER,
@@ -195,12 +197,25 @@ impl Drop for Membership<'_> {
     }
 }
 
-/// Runs one relay connection in `room` until it closes.
-pub async fn relay(mut connection: Connection, rooms: &Rooms, room: String) {
-    let membership = rooms.join(&room, &connection);
-    while let Some(message) = connection.recv().await {
-        membership.forward(&message);
+/// The relay's series of `/metrics`.
+struct RoomGauges {
+    rooms: IntGauge,
+    members: IntGauge,
+}
+
+impl RoomGauges {
+    fn register(metrics: &Metrics) -> RoomGauges {
+        let gauge = |name: &str, help: &str| {
+            let metric = IntGauge::new(name, help).expect("valid metric");
+            metrics
+                .registry()
+                .register(Box::new(metric.clone()))
+                .expect("unique metric");
+            metric
+        };
+        RoomGauges {
+            rooms: gauge("duplex_relay_rooms", "Relay rooms with at least one peer"),
+            members: gauge("duplex_relay_members", "Peers in relay rooms"),
+        }
     }
-    drop(membership);
-    connection.finish().await;
 }

@@ -1,5 +1,6 @@
 //! One connection to Redis, from connect until Redis goes away: a pub/sub connection for the
-//! room channels, a multiplexed connection for PUBLISH.
+//! room channels, a multiplexed connection for PUBLISH. Rooms layer (backplane): imports
+//! the backplane's handle and the rooms it delivers to.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -9,8 +10,10 @@ use redis::aio::{MultiplexedConnection, PubSubSink, PubSubStream};
 use redis::{AsyncConnectionConfig, Client, Msg};
 use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
 
+use tokio_util::sync::CancellationToken;
+
 use super::{frame, Backplane, Dropped, Inbox, Publication};
-use crate::state::AppState;
+use crate::rooms::room::Rooms;
 
 /// How long connecting, or any one command, may take before Redis counts as gone.
 pub const REDIS_TIMEOUT: Duration = Duration::from_secs(5);
@@ -63,11 +66,12 @@ impl Session {
         mut self,
         backplane: &Backplane,
         inbox: &mut Inbox,
-        state: &AppState,
+        rooms: &Rooms,
+        shutdown: &CancellationToken,
     ) -> Option<String> {
         // Changes from here on are seen again after the snapshot, so none is missed.
         backplane.take_changed();
-        if let Err(why) = self.sync(state.rooms.names(), backplane, state).await {
+        if let Err(why) = self.sync(rooms.names(), backplane, rooms).await {
             return Some(why);
         }
         let mut ping = interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
@@ -75,17 +79,17 @@ impl Session {
         loop {
             // Not biased: deliveries, publications and room changes take turns.
             let step = tokio::select! {
-                _ = state.shutdown.cancelled() => return None,
+                _ = shutdown.cancelled() => return None,
                 message = self.stream.next() => match message {
                     Some(message) => {
-                        self.deliver(&message, backplane, state);
+                        self.deliver(&message, backplane, rooms);
                         Ok(())
                     }
                     None => Err("the subscription connection closed".to_owned()),
                 },
                 _ = backplane.0.wake.notified() => {
                     let changed = backplane.take_changed();
-                    self.sync(changed, backplane, state).await
+                    self.sync(changed, backplane, rooms).await
                 }
                 publication = inbox.publications.recv() => match publication {
                     Some(first) => self.publish(first, inbox, backplane).await,
@@ -103,14 +107,14 @@ impl Session {
     /// that have none any more.
     async fn sync(
         &mut self,
-        rooms: impl IntoIterator<Item = String>,
+        changed: impl IntoIterator<Item = String>,
         backplane: &Backplane,
-        state: &AppState,
+        rooms: &Rooms,
     ) -> Result<(), String> {
         let mut join = Vec::new();
         let mut leave = Vec::new();
-        for room in rooms {
-            match (state.rooms.contains(&room), self.subscribed.contains(&room)) {
+        for room in changed {
+            match (rooms.contains(&room), self.subscribed.contains(&room)) {
                 (true, false) => join.push(room),
                 (false, true) => leave.push(room),
                 _ => {}
@@ -134,14 +138,14 @@ impl Session {
 
     /// Hands a message from another instance to the local peers of its room; skips this
     /// instance's own publications (its peers had them from the relay).
-    fn deliver(&mut self, message: &Msg, backplane: &Backplane, state: &AppState) {
+    fn deliver(&mut self, message: &Msg, backplane: &Backplane, rooms: &Rooms) {
         let Some(room) = frame::room_of(message.get_channel_name().as_bytes()) else {
             return;
         };
         match frame::decode(message.get_payload_bytes()) {
             Ok(decoded) if decoded.instance == backplane.instance() => {}
             Ok(decoded) => {
-                state.rooms.deliver(room, &decoded.message);
+                rooms.deliver(room, &decoded.message);
                 backplane.0.metrics.received();
             }
             Err(why) => {

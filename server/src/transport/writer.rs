@@ -1,22 +1,24 @@
 //! The writing half of a connection: one task that owns the sink, drains the bounded send
-//! queue, pings the peer, and sends the close frame.
+//! queue, pings the peer, and sends the close frame. Transport layer: imports only
+//! `transport`.
 
+use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::stream::SplitSink;
-use futures_util::SinkExt;
+use axum::extract::ws::{CloseFrame, Message};
+use futures_util::{Sink, SinkExt};
 use tokio::sync::{mpsc, Notify};
-use tokio::time::{interval_at, sleep, sleep_until, timeout, Instant, MissedTickBehavior};
+use tokio::time::{interval_at, sleep_until, timeout, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::metrics::Metrics;
+use super::metrics::Metrics;
 
 /// What the writer task sends, in the order queued.
 #[derive(Debug)]
-pub enum Outgoing {
+pub enum Outbound {
     /// A text or binary message.
     Message(Message),
     /// A close frame after everything queued before it; the writer ends with it.
@@ -94,99 +96,128 @@ pub struct WriterSettings {
 
 /// Runs the writer until the queue closes, a close frame is sent, a write fails, or the
 /// peer stops answering pings; then records why in `link` and drops the sink.
-pub async fn run_writer(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut queue: mpsc::Receiver<Outgoing>,
+///
+/// `sink` is the writing half of the WebSocket (a `SplitSink<WebSocket, Message>` on the
+/// server; any sink of messages in tests).
+pub async fn run_writer<S>(
+    mut sink: S,
+    mut queue: mpsc::Receiver<Outbound>,
     link: Arc<Link>,
     settings: WriterSettings,
-) {
+) where
+    S: Sink<Message> + Unpin,
+    S::Error: std::fmt::Display,
+{
     let end = write_until_done(&mut sink, &mut queue, &link, &settings).await;
     *link.end.lock().unwrap_or_else(|e| e.into_inner()) = Some(end);
     link.writer_done.cancel();
 }
 
-async fn write_until_done(
-    sink: &mut SplitSink<WebSocket, Message>,
-    queue: &mut mpsc::Receiver<Outgoing>,
+/// The write in progress: a message (or a ping) taken from the queue, until the sink has
+/// flushed it.
+struct InFlight {
+    /// Not yet accepted by the sink; `None` once it was handed over and only the flush is left.
+    unsent: Option<Message>,
+    /// Its payload bytes, for the counters.
+    bytes: usize,
+    /// Whether it counts as a message sent (pings do not).
+    counted: bool,
+}
+
+/// One loop, one `select!`: whether the writer is idle or a write is stuck on a peer that
+/// reads nothing, a close request, a sign of life from the peer, a missed pong and the ping
+/// timer are all heard. A write in progress lives in `in_flight`, not in a future, so no arm
+/// is written twice; a new message (or ping) is taken only when no write is in progress.
+async fn write_until_done<S>(
+    sink: &mut S,
+    queue: &mut mpsc::Receiver<Outbound>,
     link: &Link,
     settings: &WriterSettings,
-) -> WriterEnd {
+) -> WriterEnd
+where
+    S: Sink<Message> + Unpin,
+    S::Error: std::fmt::Display,
+{
     let period = settings.ping_interval;
     let mut pings = interval_at(Instant::now() + period, period);
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // Set when a ping goes out; cleared by anything heard from the peer.
     let mut pong_deadline: Option<Instant> = None;
+    let mut in_flight: Option<InFlight> = None;
+    // Set by `Outbound::Pause`: until then nothing is written, pinged or timed out.
+    let mut paused_until: Option<Instant> = None;
     loop {
-        let message = tokio::select! {
+        let paused = paused_until.is_some();
+        tokio::select! {
             biased;
-            _ = link.closing.cancelled() => return close_requested(sink, link, settings).await,
-            _ = link.heard.notified() => {
-                pong_deadline = None;
-                continue;
+            // A write that completes is counted before anything else happens.
+            written = poll_fn(|cx| poll_write(sink, &mut in_flight, cx)), if in_flight.is_some() => {
+                if let Err(error) = written {
+                    return WriterEnd::WriteFailed(error.to_string());
+                }
+                if let Some(InFlight { bytes, counted: true, .. }) = in_flight.take() {
+                    settings.metrics.sent(settings.endpoint, bytes);
+                }
             }
-            _ = sleep_until(pong_deadline.unwrap_or_else(Instant::now)), if pong_deadline.is_some() => {
+            _ = link.closing.cancelled() => return close_requested(sink, link, settings).await,
+            _ = sleep_until(paused_until.unwrap_or_else(Instant::now)), if paused => {
+                // The silence was on purpose: start the ping cycle afresh.
+                paused_until = None;
+                pings.reset();
+                pong_deadline = None;
+            }
+            _ = link.heard.notified(), if !paused => pong_deadline = None,
+            // No ping can go out while a write is stuck, but the ping timer still runs: a peer
+            // that takes nothing in for a whole ping timeout is as good as gone.
+            _ = sleep_until(pong_deadline.unwrap_or_else(Instant::now)), if pong_deadline.is_some() && !paused => {
                 return WriterEnd::PingTimeout;
             }
-            _ = pings.tick() => {
+            _ = pings.tick(), if !paused => {
                 pong_deadline.get_or_insert_with(|| Instant::now() + settings.ping_timeout);
-                Message::Ping(Default::default())
+                if in_flight.is_none() {
+                    in_flight = Some(InFlight { unsent: Some(Message::Ping(Default::default())), bytes: 0, counted: false });
+                }
             }
-            item = queue.recv() => match item {
+            item = queue.recv(), if in_flight.is_none() && !paused => match item {
                 None => return WriterEnd::QueueClosed,
-                Some(Outgoing::Message(message)) => message,
-                Some(Outgoing::Close(code, reason)) => return send_close(sink, link, code, reason, settings).await,
-                Some(Outgoing::Pause(duration)) => {
-                    tokio::select! {
-                        _ = sleep(duration) => {}
-                        _ = link.closing.cancelled() => {}
-                    }
-                    // The silence was on purpose: start the ping cycle afresh.
-                    pings.reset();
-                    pong_deadline = None;
-                    continue;
+                Some(Outbound::Message(message)) => {
+                    let bytes = payload_len(&message);
+                    in_flight = Some(InFlight { unsent: Some(message), bytes, counted: true });
                 }
+                Some(Outbound::Close(code, reason)) => return send_close(sink, link, code, reason, settings).await,
+                Some(Outbound::Pause(duration)) => paused_until = Some(Instant::now() + duration),
             },
-        };
-        let bytes = payload_len(&message);
-        let counted = !matches!(message, Message::Ping(_));
-        // A write blocks while the peer reads nothing; a close request or a missed pong must
-        // still get through. No ping can go out while a write is stuck, but the ping timer
-        // still runs: a peer that takes nothing in for a whole ping timeout is as good as gone.
-        let interrupted = {
-            let send = sink.send(message);
-            tokio::pin!(send);
-            loop {
-                tokio::select! {
-                    biased;
-                    result = &mut send => match result {
-                        Ok(()) => break false,
-                        Err(error) => return WriterEnd::WriteFailed(error.to_string()),
-                    },
-                    _ = link.closing.cancelled() => break true,
-                    _ = link.heard.notified() => pong_deadline = None,
-                    _ = sleep_until(pong_deadline.unwrap_or_else(Instant::now)), if pong_deadline.is_some() => {
-                        return WriterEnd::PingTimeout;
-                    }
-                    _ = pings.tick() => {
-                        pong_deadline.get_or_insert_with(|| Instant::now() + settings.ping_timeout);
-                    }
-                }
-            }
-        };
-        if interrupted {
-            return close_requested(sink, link, settings).await;
-        }
-        if counted {
-            settings.metrics.sent(settings.endpoint, bytes);
         }
     }
 }
 
-async fn close_requested(
-    sink: &mut SplitSink<WebSocket, Message>,
-    link: &Link,
-    settings: &WriterSettings,
-) -> WriterEnd {
+/// Drives the write in progress: hands the message to the sink once it is ready, then
+/// flushes; what `SinkExt::send` does, but with its state in `in_flight`, so that the future
+/// can be dropped by `select!` and polled afresh on the next turn.
+fn poll_write<S>(
+    sink: &mut S,
+    in_flight: &mut Option<InFlight>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), S::Error>>
+where
+    S: Sink<Message> + Unpin,
+{
+    if let Some(write) = in_flight.as_mut() {
+        if write.unsent.is_some() {
+            ready!(sink.poll_ready_unpin(cx))?;
+            if let Some(message) = write.unsent.take() {
+                sink.start_send_unpin(message)?;
+            }
+        }
+    }
+    sink.poll_flush_unpin(cx)
+}
+
+async fn close_requested<S>(sink: &mut S, link: &Link, settings: &WriterSettings) -> WriterEnd
+where
+    S: Sink<Message> + Unpin,
+    S::Error: std::fmt::Display,
+{
     let request = link
         .close_request
         .lock()
@@ -196,13 +227,17 @@ async fn close_requested(
     send_close(sink, link, code, reason, settings).await
 }
 
-async fn send_close(
-    sink: &mut SplitSink<WebSocket, Message>,
+async fn send_close<S>(
+    sink: &mut S,
     link: &Link,
     code: u16,
     reason: String,
     settings: &WriterSettings,
-) -> WriterEnd {
+) -> WriterEnd
+where
+    S: Sink<Message> + Unpin,
+    S::Error: std::fmt::Display,
+{
     link.close_started.store(true, Ordering::SeqCst);
     let frame = CloseFrame {
         code,
@@ -228,3 +263,6 @@ pub fn payload_len(message: &Message) -> usize {
         Message::Close(_) => 0,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,5 @@
-//! The `--redis` value: a `redis://` URL, checked at start.
+//! The `--redis` value: a `redis://` URL, checked at start. Rooms layer (backplane): imports
+//! nothing of the crate.
 
 use std::fmt;
 
@@ -12,7 +13,7 @@ impl RedisUrl {
     /// Checks `value`; the error names the value and the rule (clap adds the flag).
     ///
     /// ```
-    /// use duplex_server::backplane::RedisUrl;
+    /// use duplex_server::rooms::backplane::RedisUrl;
     /// assert!(RedisUrl::parse("redis://127.0.0.1:6379").is_ok());
     /// assert!(RedisUrl::parse("http://x").unwrap_err().contains("not a redis:// URL"));
     /// ```

@@ -1,0 +1,57 @@
+//! **Layer 3 of 4: endpoints.** What the server does with a connection once it is open: the
+//! original [`conversation`], [`echo`], the [`relay`] rooms, and the test [`hooks`], which wrap
+//! another endpoint (`/hooks` wraps echo; `/` wraps the conversation when `--test-hooks` is on).
+//!
+//! May import: `rooms`, `transport`. Never the app state nor the router: an endpoint is a
+//! function of a [`Connection`] and what it needs (the rooms, the hooks' refusal book).
+
+pub mod conversation;
+pub mod echo;
+pub mod hooks;
+pub mod relay;
+
+use axum::extract::ws::Message;
+
+use crate::transport::Connection;
+
+/// An endpoint that answers each message on its own: maybe a greeting first, then one reply
+/// per message, in order, until the peer closes. The conversation and echo are responders;
+/// the test hooks wrap one ([`hooks::run`]).
+///
+/// ```
+/// use axum::extract::ws::Message;
+/// use duplex_server::endpoints::{conversation, echo};
+///
+/// assert_eq!(echo::ECHO.greeting, None);
+/// let reply = (conversation::CONVERSATION.reply)(Message::Text("hi".into()));
+/// assert_eq!(reply, Message::Text("I heard you say \"hi\"".into()));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Responder {
+    /// Sent first on every connection, if any.
+    pub greeting: Option<&'static str>,
+    /// The reply to a text or binary message.
+    pub reply: fn(Message) -> Message,
+}
+
+impl Responder {
+    /// Runs one connection: the greeting, then a reply to each message; waits for room in the
+    /// connection's own queue (backpressure on this peer only); then the close handshake.
+    pub async fn run(self, mut connection: Connection) {
+        if let Some(greeting) = self.greeting {
+            if connection
+                .send(Message::Text(greeting.into()))
+                .await
+                .is_err()
+            {
+                return connection.finish().await;
+            }
+        }
+        while let Some(message) = connection.recv().await {
+            if connection.send((self.reply)(message)).await.is_err() {
+                break;
+            }
+        }
+        connection.finish().await;
+    }
+}

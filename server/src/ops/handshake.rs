@@ -1,0 +1,88 @@
+//! [`Handshake`]: what every WebSocket route extracts from its request (the upgrade, the
+//! peer's address, the headers, the URI), so that each handler is a few lines; and the
+//! Origin check every handshake passes before the transport admits it. Operations layer.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, WebSocketUpgrade};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use super::app::AppState;
+use crate::transport::upgrade::{accept, refuse};
+use crate::transport::{Connection, PeerAddr, PeerInfo};
+
+/// A WebSocket handshake, or a plain request to a WebSocket route (then `upgrade` is the
+/// rejection, which answers 400).
+pub struct Handshake {
+    /// The upgrade, if the request asked for one.
+    pub upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    /// The peer's address: the listener's `ConnectInfo<PeerAddr>` (the binary), else
+    /// `ConnectInfo<SocketAddr>` (an application that serves with connect info), else
+    /// `0.0.0.0:0` (unknown).
+    pub peer: SocketAddr,
+    /// The request's headers (Origin, Host, the subprotocols).
+    pub headers: HeaderMap,
+    /// The full URI asked for, for the logs.
+    pub uri: Uri,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Handshake {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let upgrade = WebSocketUpgrade::from_request_parts(parts, state).await;
+        let peer = match ConnectInfo::<PeerAddr>::from_request_parts(parts, state).await {
+            Ok(ConnectInfo(PeerAddr(peer))) => peer,
+            Err(_) => match ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await {
+                Ok(ConnectInfo(peer)) => peer,
+                Err(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            },
+        };
+        Ok(Handshake {
+            upgrade,
+            peer,
+            headers: parts.headers.clone(),
+            uri: parts.uri.clone(),
+        })
+    }
+}
+
+impl Handshake {
+    /// The peer as `endpoint` (a metrics label) sees it.
+    pub fn info(&self, endpoint: &'static str) -> PeerInfo {
+        PeerInfo {
+            peer: self.peer,
+            endpoint,
+            path: self.uri.to_string(),
+        }
+    }
+
+    /// Opens the connection if the handshake passes every check: an upgrade was asked for
+    /// (else 400), the Origin is allowed (else 403), the transport admits it (else 503); then
+    /// runs `endpoint` on it.
+    pub fn open<F, Fut>(self, app: &AppState, endpoint: &'static str, run: F) -> Response
+    where
+        F: FnOnce(Connection) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let info = self.info(endpoint);
+        let upgrade = match self.upgrade {
+            Ok(upgrade) => upgrade,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let headers = &self.headers;
+        if let Err(why) = app
+            .origins
+            .check(headers.get(header::ORIGIN), headers.get(header::HOST))
+        {
+            let metrics = &app.connections.metrics;
+            return refuse(metrics, &info, StatusCode::FORBIDDEN, "origin", why);
+        }
+        accept(&app.connections, upgrade, info, run)
+    }
+}

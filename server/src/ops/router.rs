@@ -1,0 +1,172 @@
+//! The router: the list of endpoints, each handler a few lines over a [`Handshake`].
+//! Operations layer: the only place that sees the [`AppState`]; it hands each endpoint what
+//! that endpoint needs.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
+
+use super::app::AppState;
+use super::handshake::Handshake;
+use crate::endpoints::conversation::CONVERSATION;
+use crate::endpoints::echo::ECHO;
+use crate::endpoints::hooks::{self, check_handshake, offered_protocols};
+use crate::endpoints::relay::relay;
+use crate::rooms::{check_room_name, DEFAULT_ROOM};
+use crate::transport::metrics::CONTENT_TYPE;
+use crate::transport::upgrade::refuse;
+
+/// Every endpoint of the server:
+/// - `GET /` with `Upgrade: websocket`: the original conversation; without: the demo page;
+/// - `/echo`: every message back unchanged;
+/// - `/relay/{room}`, `/relay`: every message to the other peers of the room; a plain GET
+///   of `/relay/{room}` answers `{"room":..., "peers":N}`;
+/// - `/hooks`: with `--test-hooks` only, an echo with misbehaviour on command (404 without);
+/// - `GET /healthz`: `ok` (`ok (backplane down)` while `--redis` is unreachable); `GET /metrics`: the counters, Prometheus text format;
+/// - `GET /pkg/...`: the built npm package;
+/// - any other path: a file of www/ (ServeDir refuses paths that climb out of it).
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/", any(root))
+        .route("/echo", any(echo))
+        .route("/relay", any(relay_default_room))
+        .route("/relay/{room}", any(relay_room))
+        .route("/hooks", any(hooks_endpoint))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics));
+    if let Some(pkg) = &state.pkg {
+        router = router.nest_service("/pkg", ServeDir::new(pkg));
+    }
+    if let Some(www) = &state.www {
+        router = router.fallback_service(ServeDir::new(www));
+    }
+    router.with_state(state)
+}
+
+async fn root(State(app): State<AppState>, handshake: Handshake, request: Request) -> Response {
+    match (&handshake.upgrade, &app.www) {
+        (Err(_), Some(www)) => match ServeFile::new(www.join("index.html"))
+            .oneshot(request)
+            .await
+        {
+            Ok(page) => page.into_response(),
+            Err(never) => match never {},
+        },
+        _ => match app.hooks.clone() {
+            // With --test-hooks, `hook:` commands work here too, so the demo page can show a
+            // dropped connection.
+            Some(book) => handshake.open(&app, "/", |connection| async move {
+                hooks::run(CONVERSATION, connection, &book, "").await;
+            }),
+            None => handshake.open(&app, "/", |connection| CONVERSATION.run(connection)),
+        },
+    }
+}
+
+async fn echo(State(app): State<AppState>, handshake: Handshake) -> Response {
+    handshake.open(&app, "/echo", |connection| ECHO.run(connection))
+}
+
+async fn relay_default_room(State(app): State<AppState>, handshake: Handshake) -> Response {
+    join_room(app, handshake, DEFAULT_ROOM.to_owned())
+}
+
+async fn relay_room(
+    State(app): State<AppState>,
+    handshake: Handshake,
+    Path(room): Path<String>,
+) -> Response {
+    if let Err(why) = check_room_name(&room) {
+        let info = handshake.info("/relay");
+        return refuse(
+            &app.connections.metrics,
+            &info,
+            StatusCode::BAD_REQUEST,
+            "room",
+            why,
+        );
+    }
+    match handshake.upgrade {
+        Ok(_) => join_room(app, handshake, room),
+        // A plain GET: how many peers the room has here (the demo page shows it).
+        Err(_) => room_info(&app, &room),
+    }
+}
+
+/// `{"room":"<name>","peers":N}` for a plain GET of `/relay/{room}`.
+fn room_info(app: &AppState, room: &str) -> Response {
+    let peers = app.rooms.peers(room);
+    let name = serde_json::to_string(room).unwrap_or_else(|_| "\"\"".to_owned());
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{{\"room\":{name},\"peers\":{peers}}}\n"),
+    )
+        .into_response()
+}
+
+fn join_room(app: AppState, handshake: Handshake, room: String) -> Response {
+    let rooms = app.rooms.clone();
+    handshake.open(&app, "/relay", |connection| async move {
+        relay(connection, &rooms, room).await;
+    })
+}
+
+async fn hooks_endpoint(
+    State(app): State<AppState>,
+    mut handshake: Handshake,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let Some(book) = app.hooks.clone() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "/hooks exists only with --test-hooks\n",
+        )
+            .into_response();
+    };
+    let info = handshake.info("/hooks");
+    let upgrade = match handshake.upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let query = query
+        .as_ref()
+        .map(|Query(query)| query)
+        .map_err(|rejection| {
+            let raw = handshake.uri.query().unwrap_or("");
+            format!("bad query {raw:?}: {rejection}")
+        });
+    let shutdown = &app.connections.shutdown;
+    let key = match check_handshake(&book, query, shutdown).await {
+        Ok(key) => key,
+        Err(refusal) => {
+            let metrics = &app.connections.metrics;
+            return refuse(metrics, &info, refusal.status, refusal.reason, refusal.why);
+        }
+    };
+    handshake.upgrade = Ok(upgrade.protocols(offered_protocols(&handshake.headers)));
+    handshake.open(&app, "/hooks", |connection| async move {
+        hooks::run(ECHO, connection, &book, &key).await;
+    })
+}
+
+/// Always 200: an instance whose Redis is down still serves its own peers, and a load balancer
+/// that took every instance out when Redis fails would turn a partial outage into a full one.
+/// The body tells the two apart.
+async fn healthz(State(app): State<AppState>) -> &'static str {
+    match &app.backplane {
+        Some(backplane) if !backplane.is_up() => "ok (backplane down)\n",
+        _ => "ok\n",
+    }
+}
+
+async fn metrics(State(app): State<AppState>) -> Response {
+    let text = app.connections.metrics.render();
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response()
+}
