@@ -63,7 +63,9 @@ fn help_lists_every_flag_with_its_environment_twin() {
         ("--max-message-size", "DUPLEX_MAX_MESSAGE_SIZE"),
         ("--max-frame-size", "DUPLEX_MAX_FRAME_SIZE"),
         ("--max-connections", "DUPLEX_MAX_CONNECTIONS"),
-        ("--send-queue", "DUPLEX_SEND_QUEUE"),
+        ("--send-buffer", "DUPLEX_SEND_BUFFER"),
+        ("--slow-reader-grace", "DUPLEX_SLOW_READER_GRACE"),
+        ("--max-pings-per-second", "DUPLEX_MAX_PINGS_PER_SECOND"),
         ("--ping-interval", "DUPLEX_PING_INTERVAL"),
         ("--ping-timeout", "DUPLEX_PING_TIMEOUT"),
         ("--close-timeout", "DUPLEX_CLOSE_TIMEOUT"),
@@ -112,7 +114,7 @@ fn a_zero_limit_is_refused_with_the_rule() {
 #[test]
 fn environment_twins_set_the_flags() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_duplex-server"))
-        .env("DUPLEX_SEND_QUEUE", "nope")
+        .env("DUPLEX_SEND_BUFFER", "nope")
         .output()
         .unwrap();
     assert!(!output.status.success());

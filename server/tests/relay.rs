@@ -137,14 +137,24 @@ async fn connect_with_a_tiny_receive_buffer(server: &Server, path: &str) -> Clie
 }
 
 #[tokio::test]
-async fn a_reader_that_never_reads_delays_nobody_and_is_closed_when_its_queue_is_full() {
-    let server = Server::start_with("page", &["--send-queue", "4", "--close-timeout", "2s"]);
+async fn a_reader_that_never_reads_delays_nobody_and_is_closed_when_its_queue_stays_over_budget() {
+    let server = Server::start_with(
+        "page",
+        &[
+            "--send-buffer",
+            "65536",
+            "--slow-reader-grace",
+            "500ms",
+            "--close-timeout",
+            "2s",
+        ],
+    );
     let mut talker = connect(&server.ws_url("/relay/busy")).await;
     let mut listener = connect(&server.ws_url("/relay/busy")).await;
     let mut sleeper = connect_with_a_tiny_receive_buffer(&server, "/relay/busy").await;
     server.wait_for_metric(MEMBERS, 3.0).await;
 
-    // Far more than the sleeper's socket buffers and its queue of 4 can hold. The talker
+    // Far more than the sleeper's socket buffers and its 64 KiB budget can hold. The talker
     // sends each message once the listener got the one before, so the listener is never
     // behind; if the relay waited for the sleeper, the listener would stop receiving and
     // this would hang.
@@ -162,7 +172,7 @@ async fn a_reader_that_never_reads_delays_nobody_and_is_closed_when_its_queue_is
         );
     }
 
-    // The sleeper was closed with 1013 ("try again later") when its queue filled up.
+    // The sleeper was closed with 1013 ("try again later"): its queue stayed over budget.
     server
         .wait_for_metric(r#"duplex_closes_total{code="1013",endpoint="/relay"}"#, 1.0)
         .await;
@@ -203,4 +213,47 @@ async fn a_plain_get_of_a_room_tells_how_many_peers_it_has() {
         (status, body.as_str()),
         (200, "{\"room\":\"lobby\",\"peers\":2}\n")
     );
+}
+
+#[tokio::test]
+async fn a_burst_in_one_packet_reaches_every_reader_of_a_room_of_fifty() {
+    let server = Server::start("page");
+    let mut readers = Vec::new();
+    for _ in 0..50 {
+        readers.push(connect(&server.ws_url("/relay/burst")).await);
+    }
+    let mut sender = connect(&server.ws_url("/relay/burst")).await;
+    server.wait_for_metric(MEMBERS, 51.0).await;
+
+    // 100 messages of 100 bytes, then 65 of 4 bytes, each batch written at once (one flush).
+    let mut sent = Vec::new();
+    for index in 0..100u8 {
+        sent.push(Message::binary(vec![index; 100]));
+    }
+    for index in 0..65u8 {
+        sent.push(Message::binary(vec![index; 4]));
+    }
+    for batch in [&sent[..100], &sent[100..]] {
+        for message in batch {
+            sender.feed(message.clone()).await.unwrap();
+        }
+        sender.flush().await.unwrap();
+    }
+    let readings = readers.into_iter().map(|mut reader| {
+        let expected = sent.clone();
+        tokio::spawn(async move {
+            for message in expected {
+                assert_eq!(next(&mut reader).await, message);
+            }
+            reader
+        })
+    });
+    let readers = futures_util::future::join_all(readings).await;
+    assert_eq!(readers.len(), 50);
+    for reader in &readers {
+        assert!(reader.is_ok(), "a reader missed messages: {reader:?}");
+    }
+    assert_eq!(server.metric(MEMBERS).await, 51.0, "{}", server.log());
+    let closed = r#"duplex_closes_total{code="1013",endpoint="/relay"}"#;
+    assert_eq!(server.metric(closed).await, 0.0);
 }

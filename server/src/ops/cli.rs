@@ -37,8 +37,8 @@ pub struct Args {
     pub pkg: PathBuf,
 
     /// The limits of every connection: --max-message-size, --max-frame-size,
-    /// --max-connections, --send-queue, --ping-interval, --ping-timeout, --close-timeout,
-    /// --shutdown-timeout.
+    /// --max-connections, --send-buffer, --slow-reader-grace, --max-pings-per-second,
+    /// --ping-interval, --ping-timeout, --close-timeout, --shutdown-timeout.
     #[command(flatten)]
     pub limits: Limits,
 
@@ -99,7 +99,7 @@ mod tests {
         assert!(Args::try_parse_from(["s", "--ping-interval", "250ms"]).is_ok());
         let error = Args::try_parse_from(["s", "--ping-interval", "soon"]).unwrap_err();
         assert!(error.to_string().contains("soon"), "{error}");
-        let error = Args::try_parse_from(["s", "--send-queue", "0"]).unwrap_err();
+        let error = Args::try_parse_from(["s", "--send-buffer", "0"]).unwrap_err();
         assert!(error.to_string().contains("1 or more"), "{error}");
     }
 }

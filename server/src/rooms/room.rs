@@ -6,21 +6,19 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use axum::extract::ws::Message;
 use prometheus::IntGauge;
-use tokio::sync::mpsc::{self, error::TrySendError};
 
 use super::backplane::Backplane;
-use crate::transport::{Connection, Link, Metrics, Outbound};
+pub use crate::transport::outbox::TRY_AGAIN_LATER;
+use crate::transport::{Connection, Metrics, Outbox};
 
 /// The room of `/relay` without a name.
 pub const DEFAULT_ROOM: &str = "default";
 /// The longest room name accepted, in bytes.
 pub const MAX_ROOM_NAME: usize = 128;
-/// The close code for a peer whose send queue is full ("try again later").
-pub const TRY_AGAIN_LATER: u16 = 1013;
 
 /// Checks a room name from the path; the error names the value and the rule.
 pub fn check_room_name(room: &str) -> Result<(), String> {
@@ -32,10 +30,10 @@ pub fn check_room_name(room: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A peer as its room sees it: where to put messages for it, and how to close it.
+/// A peer as its room sees it: where to put messages for it (its outbox closes it with 1013
+/// when it reads too slowly).
 struct Member {
-    outbox: mpsc::Sender<Outbound>,
-    link: Arc<Link>,
+    outbox: Outbox,
 }
 
 /// Every room with at least one peer. A room exists while it has peers: joining makes it,
@@ -76,7 +74,6 @@ impl Rooms {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let member = Member {
             outbox: connection.outbox(),
-            link: connection.link(),
         };
         let mut rooms = self.lock();
         let members = rooms.entry(room.to_owned()).or_default();
@@ -144,7 +141,7 @@ impl Rooms {
 
 impl Membership<'_> {
     /// Hands `message` to every other peer of the room without waiting for any of them: a
-    /// peer whose queue is full reads too slowly and is closed with 1013.
+    /// peer that reads too slowly is closed with 1013 by its outbox.
     /// With a backplane, the message then goes to the other instances (without waiting
     /// either).
     pub fn forward(&self, message: &Message) {
@@ -160,21 +157,15 @@ impl Membership<'_> {
     }
 }
 
-/// Puts `message` in the queue of every member but `skip`; a full queue closes its peer with
-/// 1013, so that no one waits for a slow reader.
+/// Puts `message` in the queue of every member but `skip` without waiting: no one waits for a
+/// slow reader (its outbox closes it with 1013, see [`crate::transport::outbox`]).
 fn fan_out(members: &HashMap<u64, Member>, skip: Option<u64>, message: &Message) {
     for (id, member) in members {
         if Some(*id) == skip {
             continue;
         }
         // Text and binary payloads are reference-counted: a clone copies no bytes.
-        match member.outbox.try_send(Outbound::Message(message.clone())) {
-            Ok(()) | Err(TrySendError::Closed(_)) => {}
-            Err(TrySendError::Full(_)) => member.link.close_now(
-                TRY_AGAIN_LATER,
-                "send queue full: this peer reads more slowly than the room talks",
-            ),
-        }
+        let _ = member.outbox.offer(message.clone());
     }
 }
 

@@ -12,15 +12,23 @@ use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::timeout;
+use tokio::time::{timeout, Duration, Instant};
 
 use super::context::{Admission, ConnContext};
+pub use super::outbox::Closed;
+use super::outbox::Outbox;
 use super::writer::{payload_len, run_writer, Link, Outbound, WriterEnd, WriterSettings};
 
 /// The close code for a message or frame over the size limit.
 pub const MESSAGE_TOO_BIG: u16 = 1009;
 /// The close code sent to every peer on shutdown.
 pub const GOING_AWAY: u16 = 1001;
+/// The close code for a frame that breaks the protocol (unmasked, reserved opcode...).
+pub const PROTOCOL_ERROR: u16 = 1002;
+/// The close code for a text message that is not UTF-8.
+pub const INVALID_PAYLOAD: u16 = 1007;
+/// The close code for a peer that pings more than `--max-pings-per-second`.
+pub const POLICY_VIOLATION: u16 = 1008;
 
 /// Who is on the other end, and where.
 #[derive(Debug, Clone)]
@@ -33,17 +41,15 @@ pub struct PeerInfo {
     pub path: String,
 }
 
-/// Why a message could not be queued: the connection is closing or gone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Closed;
-
 /// An open WebSocket connection; see the module doc.
 pub struct Connection {
     info: PeerInfo,
     context: Arc<ConnContext>,
     stream: SplitStream<WebSocket>,
-    queue: mpsc::Sender<Outbound>,
+    outbox: Outbox,
     link: Arc<Link>,
+    /// The pings of the current second: when it began, and how many came.
+    pings: (Instant, u32),
     writer: JoinHandle<()>,
     /// Set once `recv` has returned `None`.
     ended: bool,
@@ -63,14 +69,18 @@ impl Connection {
         admission: Admission,
     ) -> Connection {
         let (sink, stream) = socket.split();
-        let (queue, queued) = mpsc::channel(context.limits.send_queue);
+        let (queue, queued) = mpsc::unbounded_channel();
         let link = Arc::new(Link::default());
+        let limits = &context.limits;
+        let outbox = Outbox::new(queue, link.clone(), limits.send_buffer, limits.queue_cap());
         let settings = WriterSettings {
             endpoint: info.endpoint,
             metrics: context.metrics.clone(),
             ping_interval: context.limits.ping_interval,
             ping_timeout: context.limits.ping_timeout,
             close_timeout: context.limits.close_timeout,
+            send_buffer: context.limits.send_buffer,
+            slow_reader_grace: context.limits.slow_reader_grace,
         };
         let writer = tokio::spawn(run_writer(sink, queued, link.clone(), settings));
         context.metrics.opened(info.endpoint);
@@ -79,8 +89,9 @@ impl Connection {
             info,
             context,
             stream,
-            queue,
+            outbox,
             link,
+            pings: (Instant::now(), 0),
             writer,
             ended: false,
             peer_close: None,
@@ -109,14 +120,27 @@ impl Connection {
                 _ = self.link.writer_done.cancelled() => { self.ended = true; return None; }
                 item = self.stream.next() => item,
             };
-            self.link.heard.notify_one();
             match item {
                 Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+                    self.link.heard.notify_one();
                     let bytes = payload_len(&message);
                     self.context.metrics.received(self.info.endpoint, bytes);
                     return Some(message);
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(Message::Pong(_))) => {
+                    self.link.heard.notify_one();
+                    continue;
+                }
+                Some(Ok(Message::Ping(_))) => {
+                    if self.too_many_pings() {
+                        let most = self.context.limits.max_pings_per_second;
+                        self.link.close_now(
+                            POLICY_VIOLATION,
+                            &format!("too many pings: more than {most} a second"),
+                        );
+                    }
+                    continue;
+                }
                 Some(Ok(Message::Close(frame))) => {
                     self.peer_close = Some(
                         frame.map_or((1005, String::new()), |f| (f.code, f.reason.to_string())),
@@ -124,18 +148,11 @@ impl Connection {
                 }
                 Some(Err(error)) => {
                     let error = error.into_inner();
-                    if is_too_big(error.as_ref()) {
-                        let limit = self
-                            .context
-                            .limits
-                            .max_message_size
-                            .min(self.context.limits.max_frame_size);
-                        self.link.close_now(
-                            MESSAGE_TOO_BIG,
-                            &format!("message too big: the limit is {limit} bytes"),
-                        );
-                    } else {
-                        self.failure = Some(error.to_string());
+                    let limits = &self.context.limits;
+                    let limit = limits.max_message_size.min(limits.max_frame_size);
+                    match close_for(error.as_ref(), limit) {
+                        Some((code, reason)) => self.link.close_now(code, &reason),
+                        None => self.failure = Some(error.to_string()),
                     }
                 }
                 None => self.failure = Some("the connection ended without a close frame".into()),
@@ -145,25 +162,42 @@ impl Connection {
         None
     }
 
-    /// Queues a message for the writer, waiting while the queue is full (backpressure: the
-    /// peer's own traffic waits for the peer). Fails once the connection is closing.
+    /// Queues a message for the writer, waiting while the queue is over its byte budget
+    /// (backpressure: the peer's own traffic waits for the peer). Fails once the connection
+    /// is closing; on shutdown it starts the close 1001 itself (the reader may be waiting here,
+    /// not in [`recv`](Connection::recv)).
     pub async fn send(&self, message: Message) -> Result<(), Closed> {
         tokio::select! {
             biased;
-            _ = self.link.closing.cancelled() => Err(Closed),
-            _ = self.link.writer_done.cancelled() => Err(Closed),
-            _ = self.context.shutdown.cancelled() => Err(Closed),
-            sent = self.queue.send(Outbound::Message(message)) => sent.map_err(|_| Closed),
+            _ = self.link.closing.cancelled() => return Err(Closed),
+            _ = self.link.writer_done.cancelled() => return Err(Closed),
+            _ = self.context.shutdown.cancelled() => {
+                self.link.close_now(GOING_AWAY, "server shutting down");
+                return Err(Closed);
+            }
+            _ = self.outbox.room() => {}
         }
+        self.outbox.offer(message)
     }
 
     /// Queues something other than a message: a close after the queued messages, a pause.
     pub async fn send_control(&self, item: Outbound) -> Result<(), Closed> {
-        tokio::select! {
-            biased;
-            _ = self.link.writer_done.cancelled() => Err(Closed),
-            sent = self.queue.send(item) => sent.map_err(|_| Closed),
+        if self.link.writer_done.is_cancelled() {
+            return Err(Closed);
         }
+        self.outbox.control(item)
+    }
+
+    /// Counts a ping from the peer; whether it is one too many for this second.
+    fn too_many_pings(&mut self) -> bool {
+        let now = Instant::now();
+        let (start, count) = &mut self.pings;
+        if now.duration_since(*start) >= Duration::from_secs(1) {
+            *start = now;
+            *count = 0;
+        }
+        *count = count.saturating_add(1);
+        *count > self.context.limits.max_pings_per_second
     }
 
     /// Neither reads nor writes (not even pings or pongs) for `duration`; what arrives
@@ -177,11 +211,11 @@ impl Connection {
     }
 
     /// The writer's queue, for others to put messages in without waiting (relay fan-out).
-    pub fn outbox(&self) -> mpsc::Sender<Outbound> {
-        self.queue.clone()
+    pub fn outbox(&self) -> Outbox {
+        self.outbox.clone()
     }
 
-    /// The handle through which others close this connection (a full queue: 1013).
+    /// The handle through which others close this connection.
     pub fn link(&self) -> Arc<Link> {
         self.link.clone()
     }
@@ -191,6 +225,10 @@ impl Connection {
     /// connection closed and drops it.
     pub async fn finish(mut self) {
         let close_timeout = self.context.limits.close_timeout;
+        if self.context.shutdown.is_cancelled() && self.peer_close.is_none() {
+            // However the endpoint got here, a shutdown ends with close 1001.
+            self.link.close_now(GOING_AWAY, "server shutting down");
+        }
         if self.link.closing.is_cancelled() || self.link.close_started() {
             // The server is closing: wait until the writer sent its close frame, or gave up
             // after its own close timeout (doubled here only as a safety net). The peer's
@@ -274,12 +312,38 @@ impl Connection {
     }
 }
 
-/// Whether tungstenite refused a message or frame over the size limits.
-fn is_too_big(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
-    matches!(
-        error.downcast_ref::<tungstenite::Error>(),
-        Some(tungstenite::Error::Capacity(
-            tungstenite::error::CapacityError::MessageTooLong { .. }
-        ))
-    )
+/// The close frame that answers a read error, if one should: 1009 for a message or frame
+/// over `limit`, 1002 for a broken protocol, 1007 for a text message that is not UTF-8.
+/// `None` for the rest (the peer went away: there is no one to tell).
+fn close_for(
+    error: &(dyn std::error::Error + Send + Sync + 'static),
+    limit: usize,
+) -> Option<(u16, String)> {
+    use tungstenite::error::{CapacityError, ProtocolError};
+    let reason = match error.downcast_ref::<tungstenite::Error>()? {
+        tungstenite::Error::Capacity(CapacityError::MessageTooLong { .. }) => (
+            MESSAGE_TOO_BIG,
+            format!("message too big: the limit is {limit} bytes"),
+        ),
+        tungstenite::Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return None,
+        tungstenite::Error::Protocol(error) => (PROTOCOL_ERROR, format!("protocol error: {error}")),
+        tungstenite::Error::Utf8(_) => (
+            INVALID_PAYLOAD,
+            "a text message is not valid UTF-8".to_owned(),
+        ),
+        _ => return None,
+    };
+    Some((reason.0, truncate(reason.1, 123)))
+}
+
+/// `text` cut to at most `most` bytes, on a character boundary (a close reason's limit).
+fn truncate(mut text: String, most: usize) -> String {
+    if text.len() > most {
+        let mut end = most;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }

@@ -35,11 +35,24 @@ pub struct Limits {
           default_value_t = 1000, value_parser = positive_usize)]
     pub max_connections: usize,
 
-    /// How many messages may wait to be written to one peer. A relay peer whose queue is full
-    /// reads too slowly: it is closed with 1013, and the other peers never wait for it.
-    #[arg(long, env = "DUPLEX_SEND_QUEUE", value_name = "MESSAGES",
-          default_value_t = 64, value_parser = positive_usize)]
-    pub send_queue: usize,
+    /// The byte budget of what may wait to be written to one peer. On `/`, `/echo` and
+    /// `/hooks` a peer's replies wait while its queue is over it; on `/relay` the other peers
+    /// never wait: a peer whose queue stays over it for `--slow-reader-grace` is closed with
+    /// 1013, and one whose queue would pass twice the budget plus `--max-message-size` at once.
+    #[arg(long, env = "DUPLEX_SEND_BUFFER", value_name = "BYTES",
+          default_value_t = DEFAULT_MAX_SIZE, value_parser = positive_usize)]
+    pub send_buffer: usize,
+
+    /// How long a peer's queue may stay over `--send-buffer` before the peer counts as a slow
+    /// reader and is closed with 1013 (e.g. 2s).
+    #[arg(long, env = "DUPLEX_SLOW_READER_GRACE", value_name = "DURATION", default_value = "2s",
+          value_parser = positive_duration)]
+    pub slow_reader_grace: Duration,
+
+    /// How many pings a peer may send in one second; one more closes it with 1008.
+    #[arg(long, env = "DUPLEX_MAX_PINGS_PER_SECOND", value_name = "N",
+          default_value_t = 20, value_parser = positive_u32)]
+    pub max_pings_per_second: u32,
 
     /// How often the server pings each peer (e.g. 30s, 500ms).
     #[arg(long, env = "DUPLEX_PING_INTERVAL", value_name = "DURATION", default_value = "30s",
@@ -62,8 +75,45 @@ pub struct Limits {
     pub shutdown_timeout: Duration,
 }
 
-/// 1 MiB: the default for both size limits.
+/// 1 MiB: the default for both size limits and the send buffer.
 pub const DEFAULT_MAX_SIZE: usize = 1 << 20;
+
+/// The read and write buffer of each WebSocket connection, in bytes.
+pub const IO_BUFFER_BYTES: usize = 8 * 1024;
+
+/// Room in the write buffer beyond one message: frame headers, the conversation's reply
+/// around a message, a pong and a close frame.
+pub const WRITE_SLACK_BYTES: usize = 64 * 1024;
+
+impl Limits {
+    /// The most payload bytes that may be queued for one peer: past it the peer is closed
+    /// with 1013 at once (twice `send_buffer`, plus one message of the largest size).
+    pub fn queue_cap(&self) -> usize {
+        self.send_buffer
+            .saturating_mul(2)
+            .saturating_add(self.max_message_size)
+    }
+
+    /// The largest tungstenite write buffer of a connection (its `max_write_buffer_size`):
+    /// the buffer, one message of the largest size, and [`WRITE_SLACK_BYTES`]. Pongs that do
+    /// not fit wait (one at a time) instead of growing it.
+    pub fn max_write_buffer(&self) -> usize {
+        IO_BUFFER_BYTES
+            .saturating_add(self.max_message_size)
+            .saturating_add(WRITE_SLACK_BYTES)
+    }
+
+    /// The worst case of the memory one WebSocket connection holds, in bytes: the read
+    /// buffer with a frame in it, the message being assembled, the message in the endpoint's
+    /// hands, the queue at its cap, and the write buffer at its maximum.
+    pub fn worst_case_connection_bytes(&self) -> usize {
+        let read = IO_BUFFER_BYTES + self.max_frame_size + self.max_message_size;
+        let in_hand = self.max_message_size;
+        read.saturating_add(in_hand)
+            .saturating_add(self.queue_cap())
+            .saturating_add(self.max_write_buffer())
+    }
+}
 
 impl Default for Limits {
     /// The flags' defaults. The environment twins are ignored here: a library's defaults do
@@ -83,6 +133,17 @@ fn positive_usize(value: &str) -> Result<usize, String> {
         Ok(0) => Err("must be 1 or more".to_owned()),
         Ok(number) => Ok(number),
         Err(_) => Err(format!("{value:?} is not a whole number of 1 or more")),
+    }
+}
+
+fn positive_u32(value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(0) => Err("must be 1 or more".to_owned()),
+        Ok(number) => Ok(number),
+        Err(_) => Err(format!(
+            "{value:?} is not a whole number from 1 to {}",
+            u32::MAX
+        )),
     }
 }
 
@@ -106,7 +167,9 @@ mod tests {
         assert_eq!(limits.max_message_size, 1 << 20);
         assert_eq!(limits.max_frame_size, 1 << 20);
         assert_eq!(limits.max_connections, 1000);
-        assert_eq!(limits.send_queue, 64);
+        assert_eq!(limits.send_buffer, 1 << 20);
+        assert_eq!(limits.slow_reader_grace, Duration::from_secs(2));
+        assert_eq!(limits.max_pings_per_second, 20);
         assert_eq!(limits.ping_interval, Duration::from_secs(30));
         assert_eq!(limits.ping_timeout, Duration::from_secs(20));
         assert_eq!(limits.close_timeout, Duration::from_secs(5));

@@ -13,10 +13,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::connection::{Connection, PeerInfo};
 use super::context::ConnContext;
+use super::limits::IO_BUFFER_BYTES;
 use super::metrics::Metrics;
-
-/// The read and write buffer of each WebSocket connection, in bytes.
-const IO_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Admits the handshake of `info.endpoint`; if it passes, answers 101 and runs `run` on the
 /// connection, else answers 503 with a line that says why.
@@ -50,6 +48,9 @@ where
         // Larger messages still arrive whole: the buffers grow while a message is read.
         .read_buffer_size(IO_BUFFER_BYTES)
         .write_buffer_size(IO_BUFFER_BYTES)
+        // Bounded, so that pongs to a peer that pings and never reads wait instead of piling
+        // up (tungstenite's default has no maximum).
+        .max_write_buffer_size(context.limits.max_write_buffer())
         .max_message_size(context.limits.max_message_size)
         .max_frame_size(context.limits.max_frame_size)
         .on_failed_upgrade(move |error| {

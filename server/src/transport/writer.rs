@@ -3,7 +3,7 @@
 //! `transport`.
 
 use std::future::poll_fn;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -15,6 +15,7 @@ use tokio::time::{interval_at, sleep_until, timeout, Instant, MissedTickBehavior
 use tokio_util::sync::CancellationToken;
 
 use super::metrics::Metrics;
+use super::outbox::TRY_AGAIN_LATER;
 
 /// What the writer task sends, in the order queued.
 #[derive(Debug)]
@@ -50,8 +51,15 @@ pub struct Link {
     pub closing: CancellationToken,
     /// Cancelled when the writer task has ended; its reason is in [`Link::writer_end`].
     pub writer_done: CancellationToken,
-    /// Notified by the reading half whenever anything arrives: the peer is alive.
+    /// Notified by the reading half when a message or a pong arrives: the peer is alive
+    /// (its own pings do not count: a peer that pings and never reads is not).
     pub heard: Notify,
+    /// Payload bytes queued for the peer and not yet written (see [`super::Outbox`]).
+    pub queued: AtomicUsize,
+    /// Notified by the writer whenever a message has been written (the queue shrank).
+    pub drained: Notify,
+    /// Notified when the queue goes over the byte budget: the slow-reader clock starts.
+    pub over_budget: Notify,
     end: Mutex<Option<WriterEnd>>,
     close_started: AtomicBool,
 }
@@ -92,6 +100,10 @@ pub struct WriterSettings {
     pub ping_timeout: Duration,
     /// How long writing a close frame may take.
     pub close_timeout: Duration,
+    /// The byte budget of the queue (`--send-buffer`).
+    pub send_buffer: usize,
+    /// How long the queue may stay over the budget (`--slow-reader-grace`).
+    pub slow_reader_grace: Duration,
 }
 
 /// Runs the writer until the queue closes, a close frame is sent, a write fails, or the
@@ -101,7 +113,7 @@ pub struct WriterSettings {
 /// server; any sink of messages in tests).
 pub async fn run_writer<S>(
     mut sink: S,
-    mut queue: mpsc::Receiver<Outbound>,
+    mut queue: mpsc::UnboundedReceiver<Outbound>,
     link: Arc<Link>,
     settings: WriterSettings,
 ) where
@@ -130,7 +142,7 @@ struct InFlight {
 /// is written twice; a new message (or ping) is taken only when no write is in progress.
 async fn write_until_done<S>(
     sink: &mut S,
-    queue: &mut mpsc::Receiver<Outbound>,
+    queue: &mut mpsc::UnboundedReceiver<Outbound>,
     link: &Link,
     settings: &WriterSettings,
 ) -> WriterEnd
@@ -146,6 +158,8 @@ where
     let mut in_flight: Option<InFlight> = None;
     // Set by `Outbound::Pause`: until then nothing is written, pinged or timed out.
     let mut paused_until: Option<Instant> = None;
+    // Set when the queue went over the budget: if it still is then, the peer is too slow.
+    let mut slow_deadline: Option<Instant> = None;
     loop {
         let paused = paused_until.is_some();
         tokio::select! {
@@ -157,6 +171,14 @@ where
                 }
                 if let Some(InFlight { bytes, counted: true, .. }) = in_flight.take() {
                     settings.metrics.sent(settings.endpoint, bytes);
+                    // Saturating: a message queued without the outbox (tests) added nothing.
+                    let _ = link.queued.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |queued| {
+                        Some(queued.saturating_sub(bytes))
+                    });
+                    link.drained.notify_one();
+                    if link.queued.load(Ordering::SeqCst) <= settings.send_buffer {
+                        slow_deadline = None;
+                    }
                 }
             }
             _ = link.closing.cancelled() => return close_requested(sink, link, settings).await,
@@ -167,6 +189,19 @@ where
                 pong_deadline = None;
             }
             _ = link.heard.notified(), if !paused => pong_deadline = None,
+            _ = link.over_budget.notified(), if slow_deadline.is_none() && !paused => {
+                slow_deadline = Some(Instant::now() + settings.slow_reader_grace);
+            }
+            _ = sleep_until(slow_deadline.unwrap_or_else(Instant::now)), if slow_deadline.is_some() && !paused => {
+                slow_deadline = None;
+                let queued = link.queued.load(Ordering::SeqCst);
+                if queued > settings.send_buffer {
+                    link.close_now(TRY_AGAIN_LATER, &format!(
+                        "too slow: over {} bytes waited for this peer for {:?}",
+                        settings.send_buffer, settings.slow_reader_grace
+                    ));
+                }
+            }
             // No ping can go out while a write is stuck, but the ping timer still runs: a peer
             // that takes nothing in for a whole ping timeout is as good as gone.
             _ = sleep_until(pong_deadline.unwrap_or_else(Instant::now)), if pong_deadline.is_some() && !paused => {

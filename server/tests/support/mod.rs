@@ -39,9 +39,23 @@ impl Server {
 
     /// Starts the binary with `--port 0`, a www/ folder holding `index.html`, and `args`.
     pub fn start_with(index_html: &str, args: &[&str]) -> Server {
+        Server::start_wrapped(index_html, args, &[])
+    }
+
+    /// The same, started through `wrapper` (e.g. `["prlimit", "--nofile=1024:1024", "--"]`).
+    pub fn start_wrapped(index_html: &str, args: &[&str], wrapper: &[&str]) -> Server {
         let www = TempDir::new("www");
         std::fs::write(www.path().join("index.html"), index_html).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_duplex-server"))
+        let binary = env!("CARGO_BIN_EXE_duplex-server");
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
             .args(["--port", "0", "--www"])
             .arg(www.path())
             .args(["--pkg", "no-such-pkg"])
@@ -66,6 +80,18 @@ impl Server {
             child,
             www,
         }
+    }
+
+    /// The server's resident memory now (VmRSS of /proc/PID/status), in bytes.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read /proc/PID/status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status");
+        kib * 1024
     }
 
     /// `ws://127.0.0.1:PORT{path}`.
@@ -307,4 +333,25 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// One masked client frame (FIN set) with `opcode` and `payload` (under 64 KiB), as a peer
+/// writes it on the wire.
+pub fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = [0x11, 0x22, 0x33, 0x44];
+    let mut frame = vec![0x80 | opcode];
+    if payload.len() < 126 {
+        frame.push(0x80 | payload.len() as u8);
+    } else {
+        frame.push(0x80 | 126);
+        frame.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    }
+    frame.extend_from_slice(&mask);
+    frame.extend(
+        payload
+            .iter()
+            .enumerate()
+            .map(|(i, byte)| byte ^ mask[i % 4]),
+    );
+    frame
 }

@@ -24,6 +24,8 @@ fn settings(metrics: &Metrics, ping_interval: Duration, ping_timeout: Duration) 
         ping_interval,
         ping_timeout,
         close_timeout: Duration::from_millis(300),
+        send_buffer: 1 << 20,
+        slow_reader_grace: Duration::from_secs(60),
     }
 }
 
@@ -47,7 +49,7 @@ async fn start(
     buffer: usize,
     settings: WriterSettings,
 ) -> (
-    mpsc::Sender<Outbound>,
+    mpsc::UnboundedSender<Outbound>,
     std::sync::Arc<Link>,
     tokio::task::JoinHandle<()>,
     WebSocketStream<DuplexStream>,
@@ -57,7 +59,7 @@ async fn start(
     let peer = WebSocketStream::from_raw_socket(peer_io, Role::Client, None).await;
     let (sink, _unread) = server.split();
     let sink = sink.with(|message: Message| future::ok::<_, tungstenite::Error>(to_wire(message)));
-    let (queue, queued) = mpsc::channel(16);
+    let (queue, queued) = mpsc::unbounded_channel();
     let link = std::sync::Arc::new(Link::default());
     let task = tokio::spawn(run_writer(Box::pin(sink), queued, link.clone(), settings));
     (queue, link, task, peer)
@@ -88,16 +90,12 @@ async fn queued_messages_go_out_in_order_then_the_close_with_its_code() {
     let queued = tokio::spawn(async move {
         for n in 0..10 {
             let text = Message::Text(format!("message {n}").into());
-            queue.send(Outbound::Message(text)).await.unwrap();
+            queue.send(Outbound::Message(text)).unwrap();
             queue
                 .send(Outbound::Message(Message::Binary(vec![n; 3].into())))
-                .await
                 .unwrap();
         }
-        queue
-            .send(Outbound::Close(4000, "bye".into()))
-            .await
-            .unwrap();
+        queue.send(Outbound::Close(4000, "bye".into())).unwrap();
     });
     for n in 0..10 {
         assert_eq!(
@@ -158,7 +156,7 @@ async fn a_close_request_gets_through_while_a_write_is_stuck() {
     // A pipe of 64 bytes that the peer never reads: a 64 KiB message cannot be written.
     let (queue, link, task, _peer) = start(64, settings(&metrics, long, long)).await;
     let big = Message::Binary(vec![0; 64 * 1024].into());
-    queue.send(Outbound::Message(big)).await.unwrap();
+    queue.send(Outbound::Message(big)).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(
         !link.writer_done.is_cancelled(),
