@@ -1,0 +1,53 @@
+//! Frames that break the protocol get a close frame with the code that says why: 1002 for a
+//! broken protocol, 1007 for a text message that is not UTF-8 (like 1009 for a size).
+
+mod support;
+
+use std::time::Duration;
+
+use support::{client_frame, connect, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::MaybeTlsStream;
+
+/// Opens `/echo`, writes `bytes` as they are, and returns the code of the server's close
+/// frame (the first frame it sends back), or `None` if the connection ends without one.
+async fn close_code_after(server: &Server, bytes: &[u8]) -> Option<u16> {
+    let client = connect(&server.ws_url("/echo")).await;
+    let MaybeTlsStream::Plain(mut tcp) = client.into_inner() else {
+        panic!("plain TCP expected");
+    };
+    tcp.write_all(bytes).await.unwrap();
+    let mut head = [0u8; 4];
+    let read = tokio::time::timeout(Duration::from_secs(10), tcp.read_exact(&mut head)).await;
+    match read.expect("an answer within 10 s") {
+        Ok(_) if head[0] == 0x88 => Some(u16::from_be_bytes([head[2], head[3]])),
+        Ok(_) => panic!("expected a close frame, got {head:?}"),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test]
+async fn protocol_errors_close_with_1002_and_bad_utf8_with_1007() {
+    let server = Server::start("page");
+    // Unmasked, from a client.
+    assert_eq!(
+        close_code_after(&server, &[0x81, 0x02, b'h', b'i']).await,
+        Some(1002)
+    );
+    // A reserved opcode.
+    assert_eq!(
+        close_code_after(&server, &client_frame(0x3, b"x")).await,
+        Some(1002)
+    );
+    // A text message that is not UTF-8.
+    assert_eq!(
+        close_code_after(&server, &client_frame(0x1, &[0xff, 0xfe, 0xfd])).await,
+        Some(1007)
+    );
+    server
+        .wait_for_metric(r#"duplex_closes_total{code="1002",endpoint="/echo"}"#, 2.0)
+        .await;
+    server
+        .wait_for_metric(r#"duplex_closes_total{code="1007",endpoint="/echo"}"#, 1.0)
+        .await;
+}
