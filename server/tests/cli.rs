@@ -71,6 +71,7 @@ fn help_lists_every_flag_with_its_environment_twin() {
         ("--close-timeout", "DUPLEX_CLOSE_TIMEOUT"),
         ("--shutdown-timeout", "DUPLEX_SHUTDOWN_TIMEOUT"),
         ("--allow-origin", "DUPLEX_ALLOW_ORIGIN"),
+        ("--allow-host", "DUPLEX_ALLOW_HOST"),
         ("--tls-cert", "DUPLEX_TLS_CERT"),
         ("--tls-key", "DUPLEX_TLS_KEY"),
         ("--test-hooks", "DUPLEX_TEST_HOOKS"),

@@ -110,3 +110,36 @@ fn no_path_outside_www_can_be_read() {
     // The page itself is still served.
     assert_eq!(server.get("/index.html").0, 200);
 }
+
+/// A handshake to `/echo` with these Origin and Host headers: 101, or the refusal's status.
+async fn handshake_status(server: &Server, origin: &str, host: &str) -> u16 {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = server.ws_url("/echo").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Origin", origin.parse().unwrap());
+    request.headers_mut().insert("Host", host.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(error) => panic!("{error}"),
+    }
+}
+
+#[tokio::test]
+async fn a_dns_rebinding_page_is_refused_and_allowed_hosts_are_own_origins() {
+    let server = Server::start_with("page", &["--allow-host", "chat.example"]);
+    // evil.example resolved to 127.0.0.1: its page's Origin matches the Host it sends.
+    let rebinding = handshake_status(&server, "http://evil.example", "evil.example").await;
+    assert_eq!(rebinding, 403);
+    let port = server.address.rsplit(':').next().unwrap();
+    let own = handshake_status(
+        &server,
+        &format!("http://chat.example:{port}"),
+        &format!("chat.example:{port}"),
+    )
+    .await;
+    assert_eq!(own, 101);
+    let local = handshake_status(&server, "http://localhost:5173", &server.address).await;
+    assert_eq!(local, 101);
+}

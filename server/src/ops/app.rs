@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::Router;
 
 use super::cli::Args;
-use super::origin::{AllowedOrigin, OriginPolicy};
+use super::origin::{AllowedHost, AllowedOrigin, OriginPolicy};
 use crate::endpoints::hooks::RefusalBook;
 use crate::rooms::backplane::{self, url::RedisUrl, Backplane};
 use crate::rooms::Rooms;
@@ -31,6 +31,9 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Origins allowed besides the server's own and localhost ones (`--allow-origin`).
     pub allowed_origins: Vec<AllowedOrigin>,
+    /// Names this server is reached by, besides localhost ones, for the own-origin rule
+    /// (`--allow-host`, and `--host` when it is a name or a specific address).
+    pub allowed_hosts: Vec<AllowedHost>,
     /// Opens `/hooks` and `hook:` commands on `/`: for tests only, never in production.
     pub test_hooks: bool,
     /// Relay rooms span every instance on this Redis (`--redis`).
@@ -45,10 +48,30 @@ impl From<Args> for ServerConfig {
             pkg: Some(args.pkg),
             limits: args.limits,
             allowed_origins: args.allow_origins,
+            allowed_hosts: own_hosts(&args.host, args.allow_hosts),
             test_hooks: args.test_hooks,
             redis: args.redis,
         }
     }
+}
+
+/// `--allow-host` values, and `--host` unless it is a wildcard address (0.0.0.0, ::), which
+/// names no host.
+fn own_hosts(host: &str, mut hosts: Vec<AllowedHost>) -> Vec<AllowedHost> {
+    let wildcard = host
+        .trim_matches(|c| c == '[' || c == ']')
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_unspecified());
+    let bracketed = match host.parse::<std::net::Ipv6Addr>() {
+        Ok(_) => format!("[{host}]"),
+        Err(_) => host.to_owned(),
+    };
+    if !wildcard {
+        if let Ok(own) = AllowedHost::parse(&bracketed) {
+            hosts.push(own);
+        }
+    }
+    hosts
 }
 
 /// What the route handlers share; cheap to clone (one `Arc`). Only the router sees it.
@@ -116,7 +139,7 @@ impl DuplexServer {
         let state = AppState(Arc::new(AppInner {
             www: config.www,
             pkg: config.pkg,
-            origins: OriginPolicy::new(config.allowed_origins),
+            origins: OriginPolicy::new(config.allowed_origins, config.allowed_hosts),
             connections,
             rooms,
             backplane,

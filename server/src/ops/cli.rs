@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Parser};
 
-use super::origin::AllowedOrigin;
+use super::origin::{AllowedHost, AllowedOrigin};
 use crate::rooms::backplane::url::RedisUrl;
 use crate::transport::Limits;
 
@@ -50,6 +50,16 @@ pub struct Args {
           action = ArgAction::Append, value_delimiter = ',',
           value_parser = AllowedOrigin::parse)]
     pub allow_origins: Vec<AllowedOrigin>,
+
+    /// A name (or address) this server is reached by, e.g. chat.example.com (`.example.com`
+    /// for its subdomains too): pages served from it pass the Origin check as the server's own
+    /// origin. Localhost names and addresses, and --host, always do; any other Host (a
+    /// DNS-rebinding name) does not. Repeatable; the environment twin takes a comma-separated
+    /// list.
+    #[arg(long = "allow-host", env = "DUPLEX_ALLOW_HOST", value_name = "HOST",
+          action = ArgAction::Append, value_delimiter = ',',
+          value_parser = AllowedHost::parse)]
+    pub allow_hosts: Vec<AllowedHost>,
 
     /// The TLS certificate chain (PEM). With --tls-key, the port serves https and wss.
     #[arg(

@@ -76,17 +76,60 @@ impl Origin {
     }
 }
 
-/// Which origins may open WebSockets: the server's own, localhost on any port, and the
-/// `--allow-origin` list.
+/// One `--allow-host` value: a name (or address) this server is reached by, for the
+/// own-origin rule; `.example.com` also stands for every subdomain of `example.com`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedHost(String);
+
+impl AllowedHost {
+    /// Parses a flag value; the error names the value and the rule.
+    pub fn parse(value: &str) -> Result<AllowedHost, String> {
+        let rule = "a host is a name or an IP address without scheme, port or path (e.g. chat.example.com, .example.com for its subdomains too, 192.168.1.5, [::1])";
+        let host = value.trim().to_ascii_lowercase();
+        let bare = host.strip_prefix('.').unwrap_or(&host);
+        let ip = bare.starts_with('[')
+            && bare.ends_with(']')
+            && bare[1..bare.len() - 1]
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok();
+        let name = !bare.is_empty()
+            && bare.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        if ip || name {
+            Ok(AllowedHost(host))
+        } else {
+            Err(format!("{value:?} is not a host: {rule}"))
+        }
+    }
+
+    /// Whether `host` (lowercase, from a Host header without its port) is this one.
+    fn matches(&self, host: &str) -> bool {
+        match self.0.strip_prefix('.') {
+            Some(domain) => host == domain || host.ends_with(&self.0),
+            None => host == self.0,
+        }
+    }
+}
+
+/// Which origins may open WebSockets: the server's own (when the Host it came to is a
+/// localhost name or an allowed host), localhost on any port, and the `--allow-origin` list.
 #[derive(Debug, Clone, Default)]
 pub struct OriginPolicy {
     allowed: Vec<AllowedOrigin>,
+    hosts: Vec<AllowedHost>,
 }
 
 impl OriginPolicy {
-    /// A policy that lets `allowed` through besides the server's own and loopback origins.
-    pub fn new(allowed: Vec<AllowedOrigin>) -> OriginPolicy {
-        OriginPolicy { allowed }
+    /// A policy that lets `allowed` through besides loopback origins and the server's own
+    /// origin; the own-origin rule holds only for a Host that is a localhost name or address
+    /// or one of `hosts` (a page on a DNS-rebinding name gets 403).
+    pub fn new(allowed: Vec<AllowedOrigin>, hosts: Vec<AllowedHost>) -> OriginPolicy {
+        OriginPolicy { allowed, hosts }
     }
 
     /// Checks a handshake's Origin and Host headers; the error says why the origin is refused.
@@ -105,7 +148,7 @@ impl OriginPolicy {
         let parsed = Origin::parse(text).map_err(|_| {
             format!("origin {text:?} is not allowed: not an http(s) origin (a sandboxed or file page sends \"null\")")
         })?;
-        if parsed.is_loopback() || is_same_host(&parsed, host) {
+        if parsed.is_loopback() || self.is_own_origin(&parsed, host) {
             return Ok(());
         }
         if self.allowed.contains(&AllowedOrigin::Exact(parsed)) {
@@ -117,17 +160,22 @@ impl OriginPolicy {
     }
 }
 
-/// The page came from this server: the origin's host and port are the Host header's.
-fn is_same_host(origin: &Origin, host: Option<&HeaderValue>) -> bool {
-    let Some(host) = host.and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
-    let Ok(authority) = host.parse::<axum::http::uri::Authority>() else {
-        return false;
-    };
-    let default_port = if origin.scheme == "https" { 443 } else { 80 };
-    authority.host().eq_ignore_ascii_case(&origin.host)
-        && authority.port_u16().unwrap_or(default_port) == origin.port
+impl OriginPolicy {
+    /// The page came from this server: the origin's host and port are the Host header's, and
+    /// that host is one this server is known by (not whatever name resolved to it).
+    fn is_own_origin(&self, origin: &Origin, host: Option<&HeaderValue>) -> bool {
+        let Some(host) = host.and_then(|h| h.to_str().ok()) else {
+            return false;
+        };
+        let Ok(authority) = host.parse::<axum::http::uri::Authority>() else {
+            return false;
+        };
+        let default_port = if origin.scheme == "https" { 443 } else { 80 };
+        let same = authority.host().eq_ignore_ascii_case(&origin.host)
+            && authority.port_u16().unwrap_or(default_port) == origin.port;
+        // The origin's host is the Host's, lowercase: a local name or an allowed one?
+        same && (origin.is_loopback() || self.hosts.iter().any(|h| h.matches(&origin.host)))
+    }
 }
 
 #[cfg(test)]
@@ -149,18 +197,30 @@ mod tests {
         assert!(check(&policy, "http://localhost:8000", "example.com"));
         assert!(check(&policy, "http://127.0.0.1:41234", "127.0.0.1:9900"));
         assert!(check(&policy, "http://[::1]:3000", "127.0.0.1:9900"));
+        // DNS rebinding: a name that resolves here is not this server's own origin.
+        assert!(!check(&policy, "http://evil.example", "evil.example"));
+        let known = OriginPolicy::new(
+            vec![],
+            vec![
+                AllowedHost::parse("chat.example.com").unwrap(),
+                AllowedHost::parse(".corp.example").unwrap(),
+            ],
+        );
         assert!(check(
-            &policy,
+            &known,
             "https://chat.example.com",
             "chat.example.com"
         ));
         assert!(check(
-            &policy,
+            &known,
             "http://chat.example.com:9900",
             "chat.example.com:9900"
         ));
+        assert!(check(&known, "http://a.corp.example", "a.corp.example"));
+        assert!(!check(&known, "http://evil.example", "evil.example"));
+        assert!(!check(&known, "http://xcorp.example", "xcorp.example"));
         assert!(!check(
-            &policy,
+            &known,
             "http://chat.example.com:9901",
             "chat.example.com:9900"
         ));
@@ -176,11 +236,14 @@ mod tests {
 
     #[test]
     fn the_allow_list_adds_exact_origins_or_every_origin() {
-        let listed = OriginPolicy::new(vec![AllowedOrigin::parse("https://app.example").unwrap()]);
+        let listed = OriginPolicy::new(
+            vec![AllowedOrigin::parse("https://app.example").unwrap()],
+            vec![],
+        );
         assert!(check(&listed, "https://app.example", "api.example"));
         assert!(check(&listed, "https://app.example:443", "api.example"));
         assert!(!check(&listed, "http://app.example", "api.example"));
-        let any = OriginPolicy::new(vec![AllowedOrigin::parse("*").unwrap()]);
+        let any = OriginPolicy::new(vec![AllowedOrigin::parse("*").unwrap()], vec![]);
         assert!(check(&any, "https://evil.example", "api.example"));
     }
 
@@ -194,6 +257,17 @@ mod tests {
         ] {
             let error = AllowedOrigin::parse(bad).unwrap_err();
             assert!(error.contains(bad), "{error}");
+        }
+        for bad in [
+            "",
+            "http://a.example",
+            "a.example:80",
+            "a.example/x",
+            "a..example",
+            "[zz]",
+        ] {
+            let error = AllowedHost::parse(bad).unwrap_err();
+            assert!(error.contains(&format!("{bad:?}")), "{error}");
         }
     }
 }
