@@ -72,6 +72,8 @@ fn help_lists_every_flag_with_its_environment_twin() {
         ("--shutdown-timeout", "DUPLEX_SHUTDOWN_TIMEOUT"),
         ("--allow-origin", "DUPLEX_ALLOW_ORIGIN"),
         ("--allow-host", "DUPLEX_ALLOW_HOST"),
+        ("--header-timeout", "DUPLEX_HEADER_TIMEOUT"),
+        ("--max-http-connections", "DUPLEX_MAX_HTTP_CONNECTIONS"),
         ("--tls-cert", "DUPLEX_TLS_CERT"),
         ("--tls-key", "DUPLEX_TLS_KEY"),
         ("--test-hooks", "DUPLEX_TEST_HOOKS"),

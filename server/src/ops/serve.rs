@@ -2,15 +2,13 @@
 //! then close every connection with 1001 and wait a bounded time for the close handshakes.
 //! Operations layer.
 
-use std::future::IntoFuture;
 use std::io::Write;
 
 use super::app::{DuplexServer, ServerConfig};
 use super::cli::Args;
 use super::error::StartError;
 use super::shutdown;
-use crate::transport::listen::{self, DuplexListener};
-use crate::transport::{tls, PeerAddr};
+use crate::transport::{http, listen, tls};
 
 /// Serves until a signal asks it to stop; `Ok` after a graceful shutdown.
 pub async fn run(args: Args) -> Result<(), StartError> {
@@ -24,10 +22,6 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         .map_err(StartError::Bind)?;
     let address = tcp.local_addr().map_err(|source| StartError::Io {
         context: "cannot read the bound address",
-        source,
-    })?;
-    let listener = DuplexListener::new(tcp, tls).map_err(|source| StartError::Io {
-        context: "cannot start the TLS listener",
         source,
     })?;
     let limits = args.limits.clone();
@@ -46,20 +40,17 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     let _ = std::io::stdout().flush();
     tracing::info!(%address, scheme, ?limits, "listening");
 
-    let app = server
-        .router()
-        .into_make_service_with_connect_info::<PeerAddr>();
-    let mut serving = tokio::spawn(
-        axum::serve(listener, app)
-            .with_graceful_shutdown(server.stopping())
-            .into_future(),
-    );
+    let router = server.router();
+    let stopping = server.stopping();
+    let http_limits = limits.clone();
+    let mut serving = tokio::spawn(async move {
+        http::serve(tcp, tls, router, &http_limits, stopping).await;
+    });
     tokio::select! {
         result = &mut serving => {
-            // axum::serve only returns on shutdown; anything else is a failure.
+            // Serving only ends on shutdown; anything else is a failure.
             return match result {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(source)) => Err(StartError::Io { context: "the server stopped", source }),
+                Ok(()) => Ok(()),
                 Err(join) => Err(StartError::Io { context: "the server stopped", source: std::io::Error::other(join) }),
             };
         }

@@ -54,6 +54,19 @@ pub struct Limits {
           default_value_t = 20, value_parser = positive_u32)]
     pub max_pings_per_second: u32,
 
+    /// How long a client may take to send a request's headers; also how long a connection may
+    /// stay silent before its first request, or idle between two (keep-alive). Then it is
+    /// closed. Applies to the binary's listener (`duplex_server::run`).
+    #[arg(long, env = "DUPLEX_HEADER_TIMEOUT", value_name = "DURATION", default_value = "10s",
+          value_parser = positive_duration)]
+    pub header_timeout: Duration,
+
+    /// How many plain HTTP connections (not yet, or never, WebSockets) may be open at once;
+    /// the next one gets 503 and is closed. Applies to the binary's listener.
+    #[arg(long, env = "DUPLEX_MAX_HTTP_CONNECTIONS", value_name = "N",
+          default_value_t = 512, value_parser = positive_usize)]
+    pub max_http_connections: usize,
+
     /// How often the server pings each peer (e.g. 30s, 500ms).
     #[arg(long, env = "DUPLEX_PING_INTERVAL", value_name = "DURATION", default_value = "30s",
           value_parser = positive_duration)]
@@ -170,6 +183,8 @@ mod tests {
         assert_eq!(limits.send_buffer, 1 << 20);
         assert_eq!(limits.slow_reader_grace, Duration::from_secs(2));
         assert_eq!(limits.max_pings_per_second, 20);
+        assert_eq!(limits.header_timeout, Duration::from_secs(10));
+        assert_eq!(limits.max_http_connections, 512);
         assert_eq!(limits.ping_interval, Duration::from_secs(30));
         assert_eq!(limits.ping_timeout, Duration::from_secs(20));
         assert_eq!(limits.close_timeout, Duration::from_secs(5));

@@ -12,6 +12,7 @@
 
 pub mod connection;
 pub mod context;
+pub mod http;
 pub mod limits;
 pub mod listen;
 pub mod metrics;

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::WebSocketUpgrade;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::connection::{Connection, PeerInfo};
@@ -61,7 +61,8 @@ where
         })
 }
 
-/// Answers a handshake with `status` and `why`, and logs and counts it (`reason` is the
+/// Answers a handshake with `status` and `why` (a 503 with `Connection: close`), and logs
+/// and counts it (`reason` is the
 /// label of `duplex_handshakes_refused_total`).
 pub fn refuse(
     metrics: &Metrics,
@@ -72,7 +73,14 @@ pub fn refuse(
 ) -> Response {
     tracing::warn!(peer = %info.peer, endpoint = info.endpoint, path = %info.path, status = status.as_u16(), %why, "handshake refused");
     metrics.refused(info.endpoint, reason);
-    (status, format!("{why}\n")).into_response()
+    let mut response = (status, format!("{why}\n")).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // Busy or shutting down: the client should not keep this connection for the next try.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// The peer's address as the listener saw it (plain TCP or TLS).
