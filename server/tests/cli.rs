@@ -123,3 +123,16 @@ fn environment_twins_set_the_flags() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("nope"), "{}", stderr(&output));
 }
+
+#[test]
+fn help_never_shows_the_redis_password() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_duplex-server"))
+        .arg("--help")
+        .env("DUPLEX_REDIS", "redis://user:s3cret-pw@127.0.0.1:6379/0")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("DUPLEX_REDIS"), "{help}");
+    assert!(!help.contains("s3cret-pw"), "{help}");
+}

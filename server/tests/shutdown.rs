@@ -53,3 +53,35 @@ async fn sigterm_with_no_connections_exits_0() {
     assert!(status.0.success(), "{:?}\n{}", status.0, status.1);
     assert!(status.1.contains("SIGTERM"), "{}", status.1);
 }
+
+#[tokio::test]
+async fn a_peer_whose_replies_wait_for_room_still_gets_1001() {
+    use futures_util::StreamExt;
+    // A 64 KiB budget, a long grace: the echo waits for room (the peer reads nothing) when
+    // SIGTERM comes.
+    let mut server = Server::start_with(
+        "page",
+        &["--send-buffer", "65536", "--slow-reader-grace", "60s"],
+    );
+    let client = connect(&server.ws_url("/echo")).await;
+    let (mut sink, mut stream) = client.split();
+    let pushing = tokio::spawn(async move {
+        let message = Message::binary(vec![1u8; 64 * 1024]);
+        for _ in 0..256 {
+            if sink.send(message.clone()).await.is_err() {
+                break;
+            }
+        }
+        sink
+    });
+    // Long enough for the echo to fill every buffer and wait in its send.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server.terminate();
+    let ending = read_to_end(&mut stream).await;
+    let close = ending
+        .close
+        .expect("a close frame, not a dropped connection");
+    assert_eq!(u16::from(close.code), 1001, "{close:?}");
+    assert!(server.wait_exit().success());
+    pushing.abort();
+}

@@ -9,12 +9,15 @@ use std::net::{Ipv4Addr, SocketAddr};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, WebSocketUpgrade};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::app::AppState;
 use crate::transport::upgrade::{accept, refuse};
 use crate::transport::{Connection, PeerAddr, PeerInfo};
+
+/// The longest path written to the logs, in bytes.
+const MAX_LOGGED_PATH: usize = 256;
 
 /// A WebSocket handshake, or a plain request to a WebSocket route (then `upgrade` is the
 /// rejection, which answers 400).
@@ -53,17 +56,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Handshake {
 }
 
 impl Handshake {
-    /// The peer as `endpoint` (a metrics label) sees it.
+    /// The peer as `endpoint` (a metrics label) sees it; the path at most 256 bytes long,
+    /// for the logs (a longer one ends with `...`).
     pub fn info(&self, endpoint: &'static str) -> PeerInfo {
+        let mut path = self.uri.to_string();
+        if path.len() > MAX_LOGGED_PATH {
+            let mut end = MAX_LOGGED_PATH;
+            while !path.is_char_boundary(end) {
+                end -= 1;
+            }
+            path.truncate(end);
+            path.push_str("...");
+        }
         PeerInfo {
             peer: self.peer,
             endpoint,
-            path: self.uri.to_string(),
+            path,
         }
     }
 
     /// Opens the connection if the handshake passes every check: an upgrade was asked for
-    /// (else 400), the Origin is allowed (else 403), the transport admits it (else 503); then
+    /// with a well-formed `Sec-WebSocket-Key` (else 400), the Origin is allowed (else 403), the transport admits it (else 503); then
     /// runs `endpoint` on it.
     pub fn open<F, Fut>(self, app: &AppState, endpoint: &'static str, run: F) -> Response
     where
@@ -76,6 +89,10 @@ impl Handshake {
             Err(rejection) => return rejection.into_response(),
         };
         let headers = &self.headers;
+        if let Err(why) = check_key(headers.get(header::SEC_WEBSOCKET_KEY)) {
+            let metrics = &app.connections.metrics;
+            return refuse(metrics, &info, StatusCode::BAD_REQUEST, "key", why);
+        }
         if let Err(why) = app
             .origins
             .check(headers.get(header::ORIGIN), headers.get(header::HOST))
@@ -85,4 +102,22 @@ impl Handshake {
         }
         accept(&app.connections, upgrade, info, run)
     }
+}
+
+/// RFC 6455: `Sec-WebSocket-Key` is 16 bytes in base64, 24 characters ending in `==`.
+fn check_key(key: Option<&HeaderValue>) -> Result<(), String> {
+    let value = key.map(|key| key.as_bytes()).unwrap_or_default();
+    let base64 = |b: &u8| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/';
+    // The 22nd character carries 2 bits of the 16th byte and 4 zero bits.
+    let well_formed = value.len() == 24
+        && value[..22].iter().all(base64)
+        && matches!(value[21], b'A' | b'Q' | b'g' | b'w')
+        && &value[22..] == b"==";
+    if well_formed {
+        return Ok(());
+    }
+    let shown = String::from_utf8_lossy(&value[..value.len().min(64)]).into_owned();
+    Err(format!(
+        "Sec-WebSocket-Key {shown:?} is not allowed: it must be 16 bytes in base64 (24 characters ending in ==)"
+    ))
 }

@@ -12,6 +12,7 @@
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod files;
 pub mod handshake;
 pub mod origin;
 pub mod router;

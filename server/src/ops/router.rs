@@ -6,14 +6,16 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::get;
 use axum::Router;
 use tower::ServiceExt;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeFile;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::app::AppState;
+use super::files::files;
 use super::handshake::Handshake;
 use crate::endpoints::conversation::CONVERSATION;
 use crate::endpoints::echo::ECHO;
@@ -31,23 +33,32 @@ use crate::transport::upgrade::refuse;
 /// - `/hooks`: with `--test-hooks` only, an echo with misbehaviour on command (404 without);
 /// - `GET /healthz`: `ok` (`ok (backplane down)` while `--redis` is unreachable); `GET /metrics`: the counters, Prometheus text format;
 /// - `GET /pkg/...`: the built npm package;
-/// - any other path: a file of www/ (ServeDir refuses paths that climb out of it).
+/// - any other path: a file of www/ (no path nor symbolic link leads out of it).
+///
+/// Only GET (and HEAD) is answered (else 405); every response says
+/// `X-Content-Type-Options: nosniff`.
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
-        .route("/", any(root))
-        .route("/echo", any(echo))
-        .route("/relay", any(relay_default_room))
-        .route("/relay/{room}", any(relay_room))
-        .route("/hooks", any(hooks_endpoint))
+        .route("/", get(root))
+        .route("/echo", get(echo))
+        .route("/relay", get(relay_default_room))
+        .route("/relay/", get(relay_empty_room))
+        .route("/relay/{room}", get(relay_room))
+        .route("/hooks", get(hooks_endpoint))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics));
     if let Some(pkg) = &state.pkg {
-        router = router.nest_service("/pkg", ServeDir::new(pkg));
+        router = router.nest_service("/pkg", files(pkg.clone()));
     }
     if let Some(www) = &state.www {
-        router = router.fallback_service(ServeDir::new(www));
+        router = router.fallback_service(files(www.clone()));
     }
-    router.with_state(state)
+    router
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
 }
 
 async fn root(State(app): State<AppState>, handshake: Handshake, request: Request) -> Response {
@@ -78,11 +89,20 @@ async fn relay_default_room(State(app): State<AppState>, handshake: Handshake) -
     join_room(app, handshake, DEFAULT_ROOM.to_owned())
 }
 
+/// `/relay/` (an empty room name): refused like any name that breaks the rule (400).
+async fn relay_empty_room(State(app): State<AppState>, handshake: Handshake) -> Response {
+    named_room(app, handshake, String::new())
+}
+
 async fn relay_room(
     State(app): State<AppState>,
     handshake: Handshake,
     Path(room): Path<String>,
 ) -> Response {
+    named_room(app, handshake, room)
+}
+
+fn named_room(app: AppState, handshake: Handshake, room: String) -> Response {
     if let Err(why) = check_room_name(&room) {
         let info = handshake.info("/relay");
         return refuse(

@@ -23,8 +23,16 @@ pub const MAX_ROOM_NAME: usize = 128;
 /// Checks a room name from the path; the error names the value and the rule.
 pub fn check_room_name(room: &str) -> Result<(), String> {
     if room.is_empty() || room.len() > MAX_ROOM_NAME {
+        // Only the start of a long name: the log and the answer stay small.
+        let mut shown = room.len().min(MAX_ROOM_NAME);
+        while !room.is_char_boundary(shown) {
+            shown -= 1;
+        }
+        let more = if shown < room.len() { "..." } else { "" };
         return Err(format!(
-            "room name {room:?} is not allowed: it must be 1 to {MAX_ROOM_NAME} bytes long"
+            "room name {:?}{more} ({} bytes) is not allowed: it must be 1 to {MAX_ROOM_NAME} bytes long",
+            &room[..shown],
+            room.len()
         ));
     }
     Ok(())
