@@ -106,3 +106,23 @@ async fn a_peer_that_stops_answering_pings_is_dropped_and_one_that_answers_is_no
     );
     reading.abort();
 }
+
+#[test]
+fn the_readme_states_the_worst_case_memory_of_the_default_limits() {
+    let limits = duplex_server::Limits::default();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let connection = limits.worst_case_connection_bytes();
+    let server = limits.worst_case_server_bytes();
+    assert_eq!(connection, 7_421_952);
+    assert_eq!(server, 7_489_060_864);
+    for figure in [
+        format!("worst case per WebSocket connection: **{connection} bytes**"),
+        format!("worst case for the whole server: **{server} bytes**"),
+    ] {
+        assert!(
+            readme.contains(&figure),
+            "server/README.md lacks {figure:?}"
+        );
+    }
+}

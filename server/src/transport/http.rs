@@ -21,16 +21,12 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::limits::Limits;
+use super::limits::{Limits, MAX_HEAD_BYTES};
 use super::listen::Acceptor;
 use super::upgrade::PeerAddr;
 
 /// How long a client may take over its TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The most bytes of a request head (request line and headers) hyper buffers: past it the
-/// client gets 431 and the connection is closed.
-pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// What a connection over `--max-http-connections` is told, before it is closed.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 55\r\n\r\ntoo many HTTP connections: see --max-http-connections\r\n";

@@ -94,6 +94,10 @@ pub const DEFAULT_MAX_SIZE: usize = 1 << 20;
 /// The read and write buffer of each WebSocket connection, in bytes.
 pub const IO_BUFFER_BYTES: usize = 8 * 1024;
 
+/// The most bytes of a request head (request line and headers) the binary's HTTP server
+/// buffers; past it the client gets 431 and the connection is closed.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// Room in the write buffer beyond one message: frame headers, the conversation's reply
 /// around a message, a pong and a close frame.
 pub const WRITE_SLACK_BYTES: usize = 64 * 1024;
@@ -125,6 +129,18 @@ impl Limits {
         read.saturating_add(in_hand)
             .saturating_add(self.queue_cap())
             .saturating_add(self.max_write_buffer())
+    }
+
+    /// The worst case of the memory the binary's server holds for its connections, in bytes:
+    /// `max_connections` WebSockets at [`Limits::worst_case_connection_bytes`], and
+    /// `max_http_connections` plain HTTP connections, each with a full request head read and
+    /// as much again written.
+    pub fn worst_case_server_bytes(&self) -> usize {
+        let websockets = self
+            .max_connections
+            .saturating_mul(self.worst_case_connection_bytes());
+        let http = self.max_http_connections.saturating_mul(2 * MAX_HEAD_BYTES);
+        websockets.saturating_add(http)
     }
 }
 
