@@ -57,6 +57,8 @@ pub struct Connection {
     peer_close: Option<(u16, String)>,
     /// Why reading ended without a close frame, if it did.
     failure: Option<String>,
+    /// Whether a close frame waits in the queue, after the replies before it (1002, 1007).
+    close_queued: bool,
     _admission: Admission,
 }
 
@@ -96,6 +98,7 @@ impl Connection {
             ended: false,
             peer_close: None,
             failure: None,
+            close_queued: false,
             _admission: admission,
         }
     }
@@ -151,7 +154,15 @@ impl Connection {
                     let limits = &self.context.limits;
                     let limit = limits.max_message_size.min(limits.max_frame_size);
                     match close_for(error.as_ref(), limit) {
-                        Some((code, reason)) => self.link.close_now(code, &reason),
+                        // Over a limit: close now, dropping what is queued.
+                        Some((MESSAGE_TOO_BIG, reason)) => {
+                            self.link.close_now(MESSAGE_TOO_BIG, &reason);
+                        }
+                        // A broken frame: the replies to the messages before it go out first.
+                        Some((code, reason)) => {
+                            let queued = self.outbox.control(Outbound::Close(code, reason));
+                            self.close_queued = queued.is_ok();
+                        }
                         None => self.failure = Some(error.to_string()),
                     }
                 }
@@ -229,7 +240,7 @@ impl Connection {
             // However the endpoint got here, a shutdown ends with close 1001.
             self.link.close_now(GOING_AWAY, "server shutting down");
         }
-        if self.link.closing.is_cancelled() || self.link.close_started() {
+        if self.link.closing.is_cancelled() || self.link.close_started() || self.close_queued {
             // The server is closing: wait until the writer sent its close frame, or gave up
             // after its own close timeout (doubled here only as a safety net). The peer's
             // answer can arrive before the writer has noted that it sent the frame.
