@@ -199,3 +199,49 @@ async fn a_peer_that_answers_is_kept() {
     task.abort();
     reader.abort();
 }
+
+#[tokio::test]
+async fn a_queue_over_budget_for_the_grace_time_closes_with_1013_and_a_dip_does_not() {
+    use std::sync::atomic::Ordering;
+    let metrics = Metrics::new();
+    let long = Duration::from_secs(60);
+    let grace = Duration::from_millis(200);
+    let slow = WriterSettings {
+        slow_reader_grace: grace,
+        ..settings(&metrics, long, long)
+    };
+    // Over the budget, then back under it before the grace time: nobody is closed.
+    let (_queue, link, task, mut peer) = start(64 * 1024, slow.clone()).await;
+    link.queued.store(2 << 20, Ordering::SeqCst);
+    link.over_budget.notify_one();
+    tokio::time::sleep(grace / 2).await;
+    link.queued.store(0, Ordering::SeqCst);
+    tokio::time::sleep(grace * 2).await;
+    link.close_now(1000, "done");
+    assert!(
+        matches!(next(&mut peer).await, WireMessage::Close(Some(f)) if u16::from(f.code) == 1000)
+    );
+    ended(&link, task).await;
+
+    // Over the budget for the whole grace time: closed with 1013.
+    let (_queue, link, task, mut peer) = start(64 * 1024, slow).await;
+    let start = std::time::Instant::now();
+    link.queued.store(2 << 20, Ordering::SeqCst);
+    link.over_budget.notify_one();
+    match next(&mut peer).await {
+        WireMessage::Close(Some(frame)) => {
+            assert_eq!(u16::from(frame.code), 1013);
+            assert!(frame.reason.as_str().starts_with("too slow"), "{frame:?}");
+        }
+        other => panic!("expected close 1013, got {other:?}"),
+    }
+    assert!(
+        start.elapsed() >= grace,
+        "closed after {:?}",
+        start.elapsed()
+    );
+    assert!(matches!(
+        ended(&link, task).await,
+        WriterEnd::CloseSent(1013, _)
+    ));
+}
