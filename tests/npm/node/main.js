@@ -1,0 +1,16 @@
+// The package in Node.js, as README.md shows it: run by tests/node/runtimes.test.mjs with
+// SERVER_URL set to a duplex-server, from a project that installed the packed package.
+import WebSocket from 'ws';
+import init, { DuplexSocket } from 'duplex-ws';
+
+globalThis.WebSocket ??= WebSocket; // Node.js 20 has no WebSocket of its own; 22 and later do
+
+await init();
+const socket = new DuplexSocket(process.env.SERVER_URL);
+let received = 0;
+socket.onmessage = (event) => {
+  console.log('received: ', event.data);
+  if (++received === 2) socket.close(1000, 'done');
+};
+socket.onclose = (event) => console.log('closed: ', event.code, event.reason, event.wasClean);
+socket.send('I am listening');
