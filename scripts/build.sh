@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/ (wasm-pack, --target web, release) and duplex-server.
+# Builds the npm package into pkg/ (wasm-pack, --target web, release; then the entry from js/
+# and the wasm inlined in duplex_ws_wasm.js) and duplex-server.
 #   scripts/build.sh            optimised server (what `npm start` runs: the server-speed profile,
 #                               every crate at opt-level 3, not the wasm's size-first release)
 #   scripts/build.sh --debug    debug server (what the tests run; faster to build)
@@ -12,6 +13,10 @@ profile=server-speed
 say "building the npm package into pkg/ (wasm-pack build --target web --release)"
 (cd "$ROOT" && wasm-pack --quiet build --target web --release)
 note "pkg/duplex_ws_bg.wasm: $(wc -c < "$ROOT/pkg/duplex_ws_bg.wasm") bytes"
+# The package entry (pkg/index.js, index.d.ts, init.js) next to the glue, and the wasm in a JS
+# module that init() reads in every runtime and bundler (see js/init.js).
+cp "$ROOT"/js/* "$ROOT/pkg/"
+note "$(node "$ROOT/scripts/inline-wasm.mjs" "$ROOT/pkg")"
 
 say "building duplex-server ($profile)"
 if [[ "$profile" == server-speed ]]; then

@@ -26,7 +26,7 @@ fi
 if [[ -f "$ROOT/node_modules/.package-lock.json" && ! "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
   note "npm packages: installed"
 else
-  say "installing the npm packages (npm ci: binaryen for wasm-opt, ws, playwright-core, vite, typescript)"
+  say "installing the npm packages (npm ci: binaryen for wasm-opt, ws, playwright-core, typescript, and the bundlers the tests build with: vite, webpack, rollup, esbuild)"
   (cd "$ROOT" && npm ci --no-audit --no-fund)
 fi
 

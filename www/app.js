@@ -1,5 +1,5 @@
 // The demo page: loads duplex-ws and starts both panels.
-import init from '/pkg/duplex_ws.js';
+import init from '/pkg/index.js';
 import { startConversation } from './conversation.js';
 import { startRelay } from './relay.js';
 

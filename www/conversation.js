@@ -1,6 +1,6 @@
 // The conversation panel: the original exchange through DuplexSocket, with round-trip times,
 // the state badge, the queued bytes and the robustness controls.
-import { DuplexSocket } from '/pkg/duplex_ws.js';
+import { DuplexSocket } from '/pkg/index.js';
 import { hex, logLine, showError } from './view.js';
 
 const $ = (id) => document.getElementById(id);

@@ -1,5 +1,5 @@
 // The relay chat panel: a DuplexSocket on /relay/{room}; messages go to the other peers.
-import { DuplexSocket } from '/pkg/duplex_ws.js';
+import { DuplexSocket } from '/pkg/index.js';
 import { logLine } from './view.js';
 
 const $ = (id) => document.getElementById(id);

@@ -1,7 +1,7 @@
 // The browser side of the client benchmarks: one function per client, the same loop for
 // each (`window` messages in flight until `count` echoes came back; window 1 is sequential
 // round trips), resolving to the elapsed milliseconds after the open.
-import init, { DuplexSocket } from '/pkg/duplex_ws.js';
+import init, { DuplexSocket } from '/pkg/index.js';
 import initRust, * as rust from './wasm/duplex_bench_wasm.js';
 
 /** A payload of `size` bytes: ASCII text, or a Uint8Array. */

@@ -23,6 +23,10 @@ const EXPECTED_FILES = [
   'pkg/duplex_ws.d.ts',
   'pkg/duplex_ws.js',
   'pkg/duplex_ws_bg.wasm',
+  'pkg/duplex_ws_wasm.js',
+  'pkg/index.d.ts',
+  'pkg/index.js',
+  'pkg/init.js',
 ];
 
 let packed;
@@ -53,7 +57,8 @@ test('the tarball holds only what a user needs', () => {
   assert.deepEqual(files, EXPECTED_FILES);
   const size = (name) => packed.files.find((f) => f.path === name).size;
   console.log(`# tarball ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked; `
-    + `wasm ${size('pkg/duplex_ws_bg.wasm')} bytes, glue ${size('pkg/duplex_ws.js')} bytes`);
+    + `wasm ${size('pkg/duplex_ws_bg.wasm')} bytes (inlined: ${size('pkg/duplex_ws_wasm.js')}), `
+    + `glue ${size('pkg/duplex_ws.js')} bytes`);
 });
 
 /** Serves `www` with duplex-server and checks the conversation shows in `#log`. */

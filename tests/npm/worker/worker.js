@@ -1,0 +1,8 @@
+// A dedicated module Worker: no import map reaches a worker, so it imports the installed
+// package's entry by its path.
+import init, { DuplexSocket } from '/node_modules/duplex-ws/pkg/index.js';
+
+await init();
+const socket = new DuplexSocket(`ws://${location.host}/`);
+socket.onmessage = (event) => postMessage(`received: ${event.data}`);
+socket.send('I am listening');
