@@ -48,7 +48,11 @@ pub enum Readiness {
 /// ```
 /// use duplex_ws::{Command, Connection, Input, Options, ReadyState};
 /// let mut conn = Connection::new("ws://localhost:9900", Options::default(), 1, 0.0);
-/// assert_eq!(conn.poll(), Some(Command::Connect));
+/// // Where does the first attempt go? The shell answers (the fixed URL, or a provider's).
+/// let Some(Command::Connect { id, .. }) = conn.poll() else { unreachable!() };
+/// let url = "ws://localhost:9900/".to_owned();
+/// conn.handle(Input::Target { id, url: url.clone(), protocols: vec![] }, 0.0).unwrap();
+/// assert_eq!(conn.poll(), Some(Command::OpenSocket { url, protocols: vec![] }));
 /// conn.handle(Input::Send("I am listening"), 0.0).unwrap(); // queued until open
 /// assert_eq!(conn.poll(), None);
 /// conn.handle(Input::SocketOpened, 5.0).unwrap();

@@ -23,7 +23,7 @@ use crate::shell::rust_halves::SinkState;
 /// let socket = DuplexSocket::builder("wss://example.com/feed")
 ///     .connect_timeout_ms(5_000)
 ///     .reconnect(ReconnectPolicy { final_codes: vec![4000], ..Default::default() })
-///     .heartbeat(HeartbeatPolicy { interval_ms: 10_000, timeout_ms: 25_000, message: "ping".into() })
+///     .heartbeat(HeartbeatPolicy { interval_ms: 10_000, timeout_ms: 25_000, ..Default::default() })
 ///     .connect()?;
 /// # Ok(()) }
 /// ```
