@@ -120,6 +120,17 @@ pub enum Error {
         /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
         unsent: usize,
     },
+    /// The app's provider (`url` or `protocols` given as a function) threw or rejected, so
+    /// the attempt could not start.
+    #[error("could not connect: the {provider} provider {reason}{}", lost_note(*.unsent))]
+    ProviderFailed {
+        /// Which provider: `url` or `protocols`.
+        provider: &'static str,
+        /// What it did: `threw ...` or `rejected with ...`, with its message.
+        reason: String,
+        /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
+        unsent: usize,
+    },
     /// An open connection ended without a close frame.
     #[error("the connection to {url} was lost without a close frame (close code {code}){}", lost_note(*.unsent))]
     ConnectionLost {
@@ -156,6 +167,7 @@ impl Error {
     pub(crate) fn with_unsent(mut self, count: usize) -> Error {
         if let Error::ConnectTimeout { unsent, .. }
         | Error::ConnectionFailed { unsent, .. }
+        | Error::ProviderFailed { unsent, .. }
         | Error::ConnectionLost { unsent, .. }
         | Error::HeartbeatTimeout { unsent, .. }
         | Error::ClosedWithUnsent { unsent, .. } = &mut self
@@ -176,7 +188,7 @@ impl Error {
             Error::QueueFull { .. } | Error::QueueOverflow { .. } => "QUEUE_FULL",
             Error::Closed { .. } | Error::ClosedWithUnsent { .. } => "CLOSED",
             Error::ConnectTimeout { .. } => "CONNECT_TIMEOUT",
-            Error::ConnectionFailed { .. } => "CONNECTION_FAILED",
+            Error::ConnectionFailed { .. } | Error::ProviderFailed { .. } => "CONNECTION_FAILED",
             Error::ConnectionLost { .. } => "CONNECTION_LOST",
             Error::HeartbeatTimeout { .. } => "HEARTBEAT_TIMEOUT",
         }

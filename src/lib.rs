@@ -39,7 +39,7 @@ mod shell;
 
 pub use engine::backoff::Backoff;
 pub use engine::close::{validate_close, CloseRequest, MAX_CLOSE_REASON_BYTES};
-pub use engine::commands::{CloseInfo, Command, Event, Input, ReadyState, Timer};
+pub use engine::commands::{AttemptContext, CloseInfo, Command, Event, Input, ReadyState, Timer};
 pub use engine::connection::{Connection, Readiness};
 pub use engine::options::{
     validate_protocols, BinaryType, HeartbeatPolicy, Options, Overflow, QueueLimits,
@@ -53,4 +53,5 @@ pub use shell::live::{live_counts, LiveCounts};
 pub use shell::message::Message;
 pub use shell::rust_api::DuplexSocket;
 pub use shell::rust_builder::Builder;
+pub use shell::rust_face::{ProviderFuture, ReconnectInfo};
 pub use shell::rust_halves::{SocketSink, SocketStream};

@@ -57,15 +57,19 @@ pub enum Timer {
     HeartbeatSend,
     /// Time to check for silence.
     HeartbeatCheck,
+    /// While waiting to reconnect with lifecycle on: a tick whose lateness reveals a wake
+    /// from sleep (timers do not run while the machine sleeps; the clock does).
+    Watchdog,
 }
 
 impl Timer {
     /// Every timer, in the order they fire when due at the same time.
-    pub const ALL: [Timer; 4] = [
+    pub const ALL: [Timer; 5] = [
         Timer::Connect,
         Timer::Reconnect,
         Timer::HeartbeatSend,
         Timer::HeartbeatCheck,
+        Timer::Watchdog,
     ];
 }
 
@@ -97,6 +101,50 @@ pub enum Input<M> {
     ///
     /// [`poll_timeout`]: crate::engine::connection::Connection::poll_timeout
     Timeout,
+    /// Where attempt `id` ([`Command::Connect`]) goes: the URL and protocols, as the app's
+    /// providers (or the fixed options) gave them.
+    Target {
+        /// The attempt's id.
+        id: u32,
+        /// The URL (checked here: a bad one fails the attempt with `INVALID_URL`).
+        url: String,
+        /// The subprotocols (checked here likewise, `INVALID_OPTION`).
+        protocols: Vec<String>,
+    },
+    /// A provider of attempt `id` threw or rejected: the attempt fails with this error.
+    TargetFailed {
+        /// The attempt's id.
+        id: u32,
+        /// What went wrong, naming the provider.
+        error: Error,
+    },
+    /// The app's answer to [`Command::ConsultReconnect`].
+    ReconnectVerdict(bool),
+    /// The user asks to connect again now: skips a backoff wait, replaces an open
+    /// connection, reopens a socket closed for good (after its close completes).
+    Reconnect,
+    /// The browser went offline: attempts pause, uncounted.
+    Offline,
+    /// The browser is online again: attempt at once; probe an open connection.
+    Online,
+    /// The page woke (made visible, shown from the back/forward cache, or timer drift
+    /// revealed a sleep): attempt at once; probe an open connection.
+    Wake,
+    /// The page is going into the back/forward cache (`pagehide`, persisted): the connection
+    /// closes, so the page stays eligible, and the queue waits for [`Input::Wake`].
+    PageHidden,
+}
+
+/// What a connection attempt is told about the one before it: what the app's providers and
+/// `shouldReconnect` get.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptContext {
+    /// 0 for the first connection; then 1, 2, ... for the attempts after a loss.
+    pub attempt: u32,
+    /// How the last connection ended, if one did.
+    pub last_close: Option<CloseInfo>,
+    /// The error that ended it, if any.
+    pub last_error: Option<Error>,
 }
 
 /// What the socket tells its user.
@@ -106,10 +154,15 @@ pub enum Event {
     Open,
     /// A connection ended and another attempt follows after `delay_ms`.
     Reconnecting {
-        /// 1 for the first attempt after a loss, counting up until an attempt opens.
+        /// 1 for the first attempt after a loss, counting up until a connection stays open
+        /// `min_uptime_ms`.
         attempt: u32,
         /// The delay before it, in milliseconds.
         delay_ms: u32,
+        /// How the last connection ended.
+        last_close: CloseInfo,
+        /// The error that ended it, if any.
+        error: Option<Error>,
     },
     /// Something went wrong; see the error's code.
     Error(Error),
@@ -121,8 +174,24 @@ pub enum Event {
 /// [`Connection::poll`](crate::engine::connection::Connection::poll).
 #[derive(Debug, PartialEq)]
 pub enum Command<M> {
-    /// Open a new browser socket (the previous one, if any, is done).
-    Connect,
+    /// Find out where attempt `id` goes: call the app's providers with the context (or take
+    /// the fixed URL and protocols) and feed [`Input::Target`] or [`Input::TargetFailed`].
+    Connect {
+        /// The attempt's id, to give back with its target.
+        id: u32,
+        /// What the providers are told.
+        context: AttemptContext,
+    },
+    /// Open a new browser socket to `url` with `protocols` (the previous one is done).
+    OpenSocket {
+        /// The URL, checked.
+        url: String,
+        /// The subprotocols, checked.
+        protocols: Vec<String>,
+    },
+    /// Ask the app whether to reconnect (its `shouldReconnect`) and feed
+    /// [`Input::ReconnectVerdict`].
+    ConsultReconnect(AttemptContext),
     /// Hand a message to the browser socket.
     Transmit(M),
     /// Send the heartbeat message.

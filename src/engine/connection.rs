@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use crate::engine::backoff::Backoff;
 use crate::engine::close::CloseRequest;
-use crate::engine::commands::{CloseInfo, Command, Input, ReadyState, Timer};
+use crate::engine::commands::{AttemptContext, CloseInfo, Command, Input, ReadyState, Timer};
 use crate::engine::deadlines::Deadlines;
 use crate::engine::options::{HeartbeatPolicy, Options};
 use crate::engine::queue::{Payload, SendQueue};
@@ -26,6 +26,8 @@ enum Phase {
     Reconnecting,
     /// The user called close; the browser socket's close event is still to come.
     Closing,
+    /// A connection ended and the app's `shouldReconnect` is being asked.
+    Consulting,
     Closed,
 }
 
@@ -46,7 +48,11 @@ pub enum Readiness {
 /// ```
 /// use duplex_ws::{Command, Connection, Input, Options, ReadyState};
 /// let mut conn = Connection::new("ws://localhost:9900", Options::default(), 1, 0.0);
-/// assert_eq!(conn.poll(), Some(Command::Connect));
+/// // Where does the first attempt go? The shell answers (the fixed URL, or a provider's).
+/// let Some(Command::Connect { id, .. }) = conn.poll() else { unreachable!() };
+/// let url = "ws://localhost:9900/".to_owned();
+/// conn.handle(Input::Target { id, url: url.clone(), protocols: vec![] }, 0.0).unwrap();
+/// assert_eq!(conn.poll(), Some(Command::OpenSocket { url, protocols: vec![] }));
 /// conn.handle(Input::Send("I am listening"), 0.0).unwrap(); // queued until open
 /// assert_eq!(conn.poll(), None);
 /// conn.handle(Input::SocketOpened, 5.0).unwrap();
@@ -63,11 +69,33 @@ pub struct Connection<M> {
     backoff: Option<Backoff>,
     failed_attempts: u32,
     has_opened: bool,
-    /// How many browser sockets were asked for: a refusal of the very first one is the
-    /// constructor's error (bad input), not a connection failure.
+    /// How many attempts were started (also the id of the latest): a refusal of the very
+    /// first socket is the constructor's error (bad input), not a connection failure.
     connects: u32,
+    /// The attempt whose target (URL, protocols) is awaited: no browser socket yet.
+    resolving: Option<u32>,
     close_after_flush: Option<CloseRequest>,
     last_received_ms: f64,
+    /// When the first heartbeat still unanswered went out: the server's fair chance to
+    /// answer runs from there, so a heartbeat our own late timer never sent is not the
+    /// server's silence.
+    first_unanswered_ms: Option<f64>,
+    /// When the current connection opened.
+    opened_at_ms: Option<f64>,
+    /// How the last connection ended, and why: what the next attempt is told.
+    last_close: Option<CloseInfo>,
+    last_error: Option<Error>,
+    /// The end being decided on by the app's `shouldReconnect` (phase Consulting).
+    pending_end: Option<(Option<Error>, CloseInfo)>,
+    lifecycle: bool,
+    /// The browser said it is offline: no attempts until it is online or the page wakes.
+    offline: bool,
+    /// The page was hidden into the back/forward cache: no attempts until it is shown.
+    frozen: bool,
+    /// The user asked to reconnect while closing: reopen once the close completes.
+    reopen_after_close: bool,
+    /// How many times the socket was reopened after closing for good.
+    lives: u32,
     deadlines: Deadlines,
     out: VecDeque<Command<M>>,
     /// The error that ended the socket for good, if one did.
@@ -79,6 +107,7 @@ impl<M: Payload> Connection<M> {
     /// A connection to `url` (already validated) with validated `options`, started at
     /// `now_ms`; `seed` feeds the backoff jitter. Its first command is [`Command::Connect`].
     pub fn new(url: impl Into<String>, options: Options, seed: u64, now_ms: f64) -> Self {
+        let lifecycle = options.lifecycle_on();
         let mut connection = Self {
             url: url.into(),
             phase: Phase::Connecting,
@@ -89,8 +118,19 @@ impl<M: Payload> Connection<M> {
             failed_attempts: 0,
             has_opened: false,
             connects: 0,
+            resolving: None,
             close_after_flush: None,
             last_received_ms: 0.0,
+            first_unanswered_ms: None,
+            opened_at_ms: None,
+            last_close: None,
+            last_error: None,
+            pending_end: None,
+            lifecycle,
+            offline: false,
+            frozen: false,
+            reopen_after_close: false,
+            lives: 0,
             deadlines: Deadlines::default(),
             out: VecDeque::new(),
             final_error: None,
@@ -108,9 +148,12 @@ impl<M: Payload> Connection<M> {
     pub fn handle(&mut self, input: Input<M>, now_ms: f64) -> Result<(), Error> {
         match input {
             Input::Send(message) => return self.send(message),
-            Input::Close { code, reason } => return self.close(code, reason.as_deref()),
+            Input::Close { code, reason } => return self.close(code, reason.as_deref(), now_ms),
             Input::SocketOpened => self.opened(now_ms),
-            Input::MessageReceived => self.last_received_ms = now_ms,
+            Input::MessageReceived => {
+                self.last_received_ms = now_ms;
+                self.first_unanswered_ms = None;
+            }
             Input::SocketClosing if self.phase == Phase::Open => {
                 self.phase = Phase::RemoteClosing;
             }
@@ -118,10 +161,21 @@ impl<M: Payload> Connection<M> {
             Input::SocketClosed(info) => self.closed(info, now_ms),
             Input::SocketRefused(reason) => return self.refused(reason, now_ms),
             Input::Timeout => {
-                while let Some(timer) = self.deadlines.take_due(now_ms) {
-                    self.timer_fired(timer, now_ms);
+                while let Some((timer, due_ms)) = self.deadlines.take_due(now_ms) {
+                    self.timer_fired(timer, due_ms, now_ms);
                 }
             }
+            Input::Target { id, url, protocols } => self.target(id, Ok((url, protocols)), now_ms),
+            Input::TargetFailed { id, error } => self.target(id, Err(error), now_ms),
+            Input::ReconnectVerdict(yes) => self.verdict(yes, now_ms),
+            Input::Reconnect => self.reconnect(now_ms),
+            Input::Offline => self.offline(),
+            Input::Online => {
+                self.offline = false;
+                self.wake(now_ms);
+            }
+            Input::Wake => self.wake(now_ms),
+            Input::PageHidden => self.hide(),
         }
         Ok(())
     }
@@ -151,7 +205,7 @@ impl<M> Connection<M> {
     /// The current state.
     pub fn ready_state(&self) -> ReadyState {
         match self.phase {
-            Phase::Connecting | Phase::Reconnecting => ReadyState::Connecting,
+            Phase::Connecting | Phase::Reconnecting | Phase::Consulting => ReadyState::Connecting,
             Phase::Open => ReadyState::Open,
             Phase::RemoteClosing if self.backoff.is_some() => ReadyState::Connecting,
             Phase::RemoteClosing | Phase::Closing => ReadyState::Closing,
@@ -186,6 +240,34 @@ impl<M> Connection<M> {
         self.final_error.as_ref()
     }
 
+    /// Whether a received text message is the server's answer to the heartbeat
+    /// (`heartbeat.reply`), not to be dispatched.
+    pub fn is_heartbeat_reply(&self, text: &str) -> bool {
+        self.heartbeat_reply() == Some(text)
+    }
+
+    /// The heartbeat reply, if one is set.
+    pub fn heartbeat_reply(&self) -> Option<&str> {
+        self.heartbeat.as_ref().and_then(|h| h.reply.as_deref())
+    }
+
+    /// The heartbeat reply's length in UTF-16 units (a JS string's `length`), so the shell
+    /// reads only messages of that length to compare them.
+    pub fn heartbeat_reply_len(&self) -> Option<usize> {
+        self.heartbeat_reply().map(|r| r.encode_utf16().count())
+    }
+
+    /// How many times the socket was reopened after closing for good (`reconnect()` on a
+    /// closed socket): a face's `closed` promise belongs to one life.
+    pub fn lives(&self) -> u32 {
+        self.lives
+    }
+
+    /// Whether lifecycle events steer this socket.
+    pub fn lifecycle(&self) -> bool {
+        self.lifecycle
+    }
+
     /// The heartbeat message, if heartbeats are on.
     pub fn heartbeat_message(&self) -> Option<&str> {
         self.heartbeat.as_ref().map(|h| h.message.as_str())
@@ -212,6 +294,15 @@ impl<M> Connection<M> {
             ReadyState::Open if self.queue.is_empty() => Readiness::Open,
             ReadyState::Closed | ReadyState::Closing => Readiness::Closed(self.closed_error()),
             _ => Readiness::NotOpen,
+        }
+    }
+
+    /// What the next attempt (or `shouldReconnect`) is told.
+    fn attempt_context(&self, attempt: u32) -> AttemptContext {
+        AttemptContext {
+            attempt,
+            last_close: self.last_close.clone(),
+            last_error: self.last_error.clone(),
         }
     }
 

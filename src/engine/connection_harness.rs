@@ -22,8 +22,30 @@ pub(crate) fn new(options: Options) -> Connection<Msg> {
     c
 }
 
+/// Drains the engine's commands, answering each `Connect` with the fixed URL at once, as
+/// the driver does for a socket without providers.
 pub(crate) fn drain(c: &mut Connection<Msg>) -> Vec<Command<Msg>> {
-    std::iter::from_fn(|| c.poll()).collect()
+    let mut out = Vec::new();
+    while let Some(command) = c.poll() {
+        if let Command::Connect { id, .. } = &command {
+            let target = Input::Target {
+                id: *id,
+                url: URL.into(),
+                protocols: Vec::new(),
+            };
+            c.handle(target, 0.0).expect("a target is never refused");
+        }
+        out.push(command);
+    }
+    out
+}
+
+/// The commands that open a browser socket.
+pub(crate) fn opens(commands: &[Command<Msg>]) -> usize {
+    commands
+        .iter()
+        .filter(|c| matches!(c, Command::OpenSocket { .. }))
+        .count()
 }
 
 /// Feeds `input` at `now` and drains what the engine answers.
@@ -73,6 +95,8 @@ pub(crate) fn fire(c: &mut Connection<Msg>, timer: Timer, now: f64) -> Vec<Comma
     }
 }
 
+/// Options with `policy`, and the backoff reset at every open (no minimum uptime) unless
+/// the test sets one.
 pub(crate) fn reconnecting(policy: ReconnectPolicy) -> Options {
     Options {
         reconnect: Some(policy),

@@ -22,6 +22,13 @@ enum Step {
     /// Time passes by this many milliseconds, then the timeout is fed.
     Wait(u8),
     UserClose,
+    Offline,
+    Online,
+    Wake,
+    PageHidden,
+    Verdict(bool),
+    /// The user's reconnect(): the only input that may leave Closed.
+    Reconnect,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -34,6 +41,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Refused),
         2 => (0u8..20).prop_map(Step::Wait),
         1 => Just(Step::UserClose),
+        1 => prop_oneof![Just(Step::Offline), Just(Step::Online), Just(Step::Wake), Just(Step::PageHidden)],
+        1 => any::<bool>().prop_map(Step::Verdict),
+        1 => Just(Step::Reconnect),
     ]
 }
 
@@ -57,7 +67,8 @@ fn lost_in(event: &Event) -> usize {
 proptest! {
     /// Whatever happens, every accepted message is transmitted once, in the order it was
     /// sent, or counted in an event that reports it lost; none is duplicated or reordered.
-    /// Once closed for good, nothing connects, opens or transmits again.
+    /// Once closed for good, nothing but the user's reconnect() connects, opens or
+    /// transmits again.
     #[test]
     fn accepted_messages_are_delivered_in_order_or_reported(
         steps in proptest::collection::vec(step(), 0..120),
@@ -65,11 +76,13 @@ proptest! {
         heartbeat in any::<bool>(),
         max_messages in 1usize..8,
         drop_oldest in any::<bool>(),
+        consult in any::<bool>(),
+        min_uptime_ms in 0u32..30,
     ) {
         let options = Options {
             connect_timeout_ms: Some(10),
-            reconnect: reconnect.then(|| ReconnectPolicy { max_retries: 5, final_codes: vec![4000], max_delay_ms: 20, ..Default::default() }),
-            heartbeat: heartbeat.then(|| HeartbeatPolicy { interval_ms: 3, timeout_ms: 7, message: "hb".into() }),
+            reconnect: reconnect.then(|| ReconnectPolicy { max_retries: 5, final_codes: vec![4000], max_delay_ms: 20, consult, min_uptime_ms, ..Default::default() }),
+            heartbeat: heartbeat.then(|| HeartbeatPolicy { interval_ms: 3, timeout_ms: 7, message: "hb".into(), reply: None }),
             queue: QueueLimits { max_bytes: usize::MAX, max_messages, overflow: if drop_oldest { Overflow::DropOldest } else { Overflow::Error } },
             ..Options::default()
         };
@@ -80,6 +93,7 @@ proptest! {
         for step in steps {
             now += 1.0;
             let was_closed = c.ready_state() == ReadyState::Closed;
+            let step_taken = step.clone();
             let result = match step {
                 Step::Send => match c.handle(Input::Send((accepted, 1)), now) {
                     Ok(()) => { accepted += 1; Ok(()) }
@@ -92,6 +106,12 @@ proptest! {
                 Step::Refused => c.handle(Input::SocketRefused("no".into()), now),
                 Step::Wait(ms) => { now += f64::from(ms); c.handle(Input::Timeout, now) }
                 Step::UserClose => c.handle(Input::Close { code: None, reason: None }, now),
+                Step::Offline => c.handle(Input::Offline, now),
+                Step::Online => c.handle(Input::Online, now),
+                Step::Wake => c.handle(Input::Wake, now),
+                Step::PageHidden => c.handle(Input::PageHidden, now),
+                Step::Verdict(yes) => c.handle(Input::ReconnectVerdict(yes), now),
+                Step::Reconnect => c.handle(Input::Reconnect, now),
             };
             if let Err(err) = result {
                 // Only the very first socket's refusal is refused, and it ends everything.
@@ -99,9 +119,9 @@ proptest! {
                 prop_assert_eq!(c.ready_state(), ReadyState::Closed);
             }
             commands.extend(drain(&mut c));
-            if was_closed {
+            if was_closed && !matches!(step_taken, Step::Reconnect) {
                 prop_assert!(
-                    !commands.iter().any(|c| matches!(c, Command::Connect | Command::Transmit(_) | Command::Emit(Event::Open))),
+                    !commands.iter().any(|c| matches!(c, Command::Connect { .. } | Command::OpenSocket { .. } | Command::Transmit(_) | Command::Emit(Event::Open))),
                     "revived after Closed: {:?}", commands
                 );
                 prop_assert_eq!(c.ready_state(), ReadyState::Closed);

@@ -9,7 +9,7 @@ use crate::engine::commands::Timer;
 /// One optional deadline per [`Timer`].
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Deadlines {
-    at: [Option<f64>; 4],
+    at: [Option<f64>; 5],
 }
 
 fn slot(timer: Timer) -> usize {
@@ -18,6 +18,7 @@ fn slot(timer: Timer) -> usize {
         Timer::Reconnect => 1,
         Timer::HeartbeatSend => 2,
         Timer::HeartbeatCheck => 3,
+        Timer::Watchdog => 4,
     }
 }
 
@@ -34,7 +35,7 @@ impl Deadlines {
 
     /// Unsets every timer.
     pub fn clear_all(&mut self) {
-        self.at = [None; 4];
+        self.at = [None; 5];
     }
 
     /// When `timer` is due, if it is set.
@@ -47,13 +48,14 @@ impl Deadlines {
         self.at.iter().flatten().copied().reduce(f64::min)
     }
 
-    /// The first timer (in [`Timer::ALL`] order) that is due at `now_ms`, unset.
-    pub fn take_due(&mut self, now_ms: f64) -> Option<Timer> {
-        let timer = Timer::ALL
+    /// The first timer (in [`Timer::ALL`] order) that is due at `now_ms`, unset, with the
+    /// time it was due (how late it fires tells of throttled timers or a sleep).
+    pub fn take_due(&mut self, now_ms: f64) -> Option<(Timer, f64)> {
+        let (timer, at) = Timer::ALL
             .into_iter()
-            .find(|t| self.get(*t).is_some_and(|at| at <= now_ms))?;
+            .find_map(|t| self.get(t).filter(|at| *at <= now_ms).map(|at| (t, at)))?;
         self.clear(timer);
-        Some(timer)
+        Some((timer, at))
     }
 }
 
@@ -69,8 +71,8 @@ mod tests {
         d.set(Timer::Connect, 10.0, 50);
         assert_eq!(d.next(), Some(60.0));
         assert_eq!(d.take_due(59.0), None);
-        assert_eq!(d.take_due(200.0), Some(Timer::Connect));
-        assert_eq!(d.take_due(200.0), Some(Timer::HeartbeatCheck));
+        assert_eq!(d.take_due(200.0), Some((Timer::Connect, 60.0)));
+        assert_eq!(d.take_due(200.0), Some((Timer::HeartbeatCheck, 110.0)));
         assert_eq!(d.take_due(200.0), None);
         assert_eq!(d.next(), None);
     }

@@ -92,6 +92,15 @@ pub struct ReconnectPolicy {
     pub max_retries: u32,
     /// Close codes from the server that end the socket for good. Default: none.
     pub final_codes: Vec<u16>,
+    /// The attempt count (and so the backoff) starts over only after a connection stayed
+    /// open this long, so a server that accepts and drops at once is not hammered.
+    /// Default 5,000.
+    pub min_uptime_ms: u32,
+    /// Whether to ask the user before each reconnect ([`Command::ConsultReconnect`]); set
+    /// when the app gave a `shouldReconnect` function. Default false.
+    ///
+    /// [`Command::ConsultReconnect`]: crate::engine::commands::Command::ConsultReconnect
+    pub consult: bool,
 }
 
 impl Default for ReconnectPolicy {
@@ -102,6 +111,8 @@ impl Default for ReconnectPolicy {
             factor: 2.0,
             max_retries: u32::MAX,
             final_codes: Vec::new(),
+            min_uptime_ms: 5_000,
+            consult: false,
         }
     }
 }
@@ -116,6 +127,9 @@ pub struct HeartbeatPolicy {
     pub timeout_ms: u32,
     /// What to send (text). Default `"ping"`.
     pub message: String,
+    /// The server's answer to the heartbeat, if it has a fixed one: incoming text messages
+    /// equal to it are not dispatched. Default none.
+    pub reply: Option<String>,
 }
 
 impl Default for HeartbeatPolicy {
@@ -124,6 +138,7 @@ impl Default for HeartbeatPolicy {
             interval_ms: 30_000,
             timeout_ms: 60_000,
             message: "ping".to_owned(),
+            reply: None,
         }
     }
 }
@@ -149,6 +164,9 @@ pub struct Options {
     pub queue: QueueLimits,
     /// `sendAsync` / `send_async` wait while the browser buffers more bytes than this.
     pub high_water_mark: usize,
+    /// Whether the page's lifecycle steers reconnects (offline pauses, online and wake try
+    /// at once). `None`: on when reconnect is on.
+    pub lifecycle: Option<bool>,
 }
 
 impl Default for Options {
@@ -161,11 +179,17 @@ impl Default for Options {
             heartbeat: None,
             queue: QueueLimits::default(),
             high_water_mark: DEFAULT_HIGH_WATER_MARK,
+            lifecycle: None,
         }
     }
 }
 
 impl Options {
+    /// Whether lifecycle events steer this socket (see [`Options::lifecycle`]).
+    pub fn lifecycle_on(&self) -> bool {
+        self.lifecycle.unwrap_or(self.reconnect.is_some())
+    }
+
     /// Checks every rule; the error names the option, its value and the rule.
     ///
     /// ```

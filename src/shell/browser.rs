@@ -21,6 +21,11 @@ extern "C" {
     fn send_any(this: &AnySend, data: &JsValue) -> Result<(), JsValue>;
 }
 
+thread_local! {
+    /// One JS function that does nothing, shared by every socket (not a Rust closure).
+    static IGNORE: js_sys::Function = js_sys::Function::new_no_args("");
+}
+
 /// The three listeners of a socket, made once and hung on each browser socket in turn (so
 /// reconnects create no closures). The browser's `error` event carries nothing; the `close`
 /// that always follows it says what happened, so it is not listened to.
@@ -45,6 +50,9 @@ impl Listeners {
 
     /// Hangs the listeners on `ws`.
     pub(crate) fn install(&self, ws: &WebSocket) {
+        // The `close` that follows says what happened; an `error` listener that does nothing
+        // is there because Node.js's `ws` throws on an error event nobody listens to.
+        IGNORE.with(|ignore| ws.set_onerror(Some(ignore)));
         ws.set_onopen(Some(self.open.get().as_ref().unchecked_ref()));
         ws.set_onmessage(Some(self.message.get().as_ref().unchecked_ref()));
         ws.set_onclose(Some(self.close.get().as_ref().unchecked_ref()));
@@ -65,6 +73,7 @@ pub(crate) fn open_socket(url: &str, protocols: &[String]) -> Result<WebSocket, 
 /// Lets go of `ws`: no more events from it, and it is closed.
 pub(crate) fn abandon(ws: WebSocket) {
     ws.set_onopen(None);
+    ws.set_onerror(None);
     ws.set_onmessage(None);
     ws.set_onclose(None);
     let _ = ws.close();

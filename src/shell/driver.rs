@@ -9,13 +9,13 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
-use crate::engine::commands::{Command, Input, ReadyState};
+use crate::engine::commands::{AttemptContext, Command, Input, ReadyState};
 use crate::engine::connection::Connection;
 use crate::engine::options::{BinaryType, Options};
-use crate::engine::url::validate_url;
 use crate::error::Error;
 use crate::shell::browser::{abandon, open_socket, transmit, Listeners};
-use crate::shell::face::{Face, Outbound};
+use crate::shell::face::{Face, Outbound, Resolution, Target};
+use crate::shell::lifecycle::PageWatch;
 use crate::shell::live::{Counted, Kind};
 use crate::shell::timers::{Slot, Timers};
 
@@ -25,14 +25,17 @@ fn now_ms() -> f64 {
 
 /// One socket: the engine, the browser socket it drives, and the face it delivers through.
 pub(crate) struct Driver<F: Face> {
-    /// The URL as the browser resolved it on the first attempt (the engine's until then).
+    /// The URL of the latest browser socket, as the browser resolved it.
     url: RefCell<String>,
-    protocols: Vec<String>,
-    binary_type: web_sys::BinaryType,
+    binary_type: Cell<web_sys::BinaryType>,
+    /// `heartbeat.reply`'s length in UTF-16 units: only messages that long are compared.
+    reply_len: Option<usize>,
     pub(crate) high_water_mark: usize,
     engine: RefCell<Connection<Outbound>>,
     socket: RefCell<Option<WebSocket>>,
     listeners: RefCell<Option<Listeners>>,
+    /// The page's lifecycle listeners, while lifecycle is on and the socket lives.
+    page: RefCell<Option<PageWatch>>,
     timers: Timers,
     /// The engine deadline the wake timer is armed for.
     armed: Cell<Option<f64>>,
@@ -45,38 +48,36 @@ pub(crate) struct Driver<F: Face> {
 }
 
 impl<F: Face> Driver<F> {
-    /// Validates `url` and `options` and starts connecting; the browser's refusal of the
-    /// first socket is an `INVALID_URL` error here, as the constructor's.
+    /// Starts connecting to `url` (validated by the face, or a name for the app's URL
+    /// provider) with validated `options`; the browser's refusal of the first socket is an
+    /// `INVALID_URL` error here, as the constructor's.
     pub(crate) fn open(url: &str, options: Options, face: F) -> Result<Rc<Self>, Error> {
-        let ws_url = validate_url(url)?;
-        options.validate()?;
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let reply_len = options
+            .heartbeat
+            .as_ref()
+            .and_then(|h| h.reply.as_ref())
+            .map(|r| r.encode_utf16().count());
         let driver = Rc::new(Driver {
-            url: RefCell::new(ws_url.clone()),
-            protocols: options.protocols.clone(),
-            binary_type: match options.binary_type {
+            url: RefCell::new(url.to_owned()),
+            binary_type: Cell::new(match options.binary_type {
                 BinaryType::ArrayBuffer => web_sys::BinaryType::Arraybuffer,
                 BinaryType::Blob => web_sys::BinaryType::Blob,
-            },
+            }),
+            reply_len,
             high_water_mark: options.high_water_mark,
-            engine: RefCell::new(Connection::new(ws_url, options, seed, now_ms())),
+            engine: RefCell::new(Connection::new(url, options, seed, now_ms())),
             socket: RefCell::new(None),
             listeners: RefCell::new(None),
+            page: RefCell::new(None),
             timers: Timers::default(),
             armed: Cell::new(None),
             face,
             linger: RefCell::new(None),
             _live: Counted::new(Kind::Socket, ()),
         });
-        *driver.listeners.borrow_mut() = Some(events::listeners(&driver));
-        driver.drain().map_err(|error| match error {
-            // The engine knows the URL as validated; the error names it as the caller gave it.
-            Error::InvalidUrl { problem, .. } => Error::InvalidUrl {
-                url: url.to_owned(),
-                problem,
-            },
-            other => other,
-        })?;
+        driver.attach();
+        driver.drain()?;
         Ok(driver)
     }
 
@@ -105,7 +106,17 @@ impl<F: Face> Driver<F> {
             let command = self.engine.borrow_mut().poll();
             let done = match command {
                 None => break,
-                Some(Command::Connect) => self.connect(),
+                Some(Command::Connect { id, context }) => {
+                    self.resolve(id, &context);
+                    Ok(())
+                }
+                Some(Command::OpenSocket { url, protocols }) => self.open_socket(&url, &protocols),
+                Some(Command::ConsultReconnect(context)) => {
+                    let verdict = self.face.should_reconnect(&context);
+                    self.engine
+                        .borrow_mut()
+                        .handle(Input::ReconnectVerdict(verdict), now_ms())
+                }
                 Some(Command::Transmit(outbound)) => self.transmit(&outbound.data),
                 Some(Command::SendHeartbeat) => {
                     let message = self.engine.borrow().heartbeat_message().map(str::to_owned);
@@ -152,12 +163,42 @@ impl<F: Face> Driver<F> {
         }
     }
 
-    fn connect(&self) -> Result<(), Error> {
-        let url = self.url.borrow().clone();
-        match open_socket(&url, &self.protocols) {
+    /// Hangs the browser listeners (and the page's, with lifecycle on) for a new life.
+    fn attach(self: &Rc<Self>) {
+        *self.listeners.borrow_mut() = Some(events::listeners(self));
+        if self.engine.borrow().lifecycle() {
+            *self.page.borrow_mut() = PageWatch::install(events::page_listener(self));
+        }
+    }
+
+    /// Finds out where attempt `id` goes: now, or when the app's provider settles.
+    fn resolve(self: &Rc<Self>, id: u32, context: &AttemptContext) {
+        let input = move |target: Target| match target {
+            Ok((url, protocols)) => Input::Target { id, url, protocols },
+            Err(error) => Input::TargetFailed { id, error },
+        };
+        match self.face.target(context) {
+            // Fed without a drain of its own: the loop that asked drains what it answers.
+            Resolution::Now(target) => {
+                drop(self.engine.borrow_mut().handle(input(target), now_ms()))
+            }
+            Resolution::Later(pending) => {
+                let weak = Rc::downgrade(self);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let target = pending.await;
+                    if let Some(driver) = weak.upgrade() {
+                        driver.feed_event(input(target));
+                    }
+                });
+            }
+        }
+    }
+
+    fn open_socket(&self, url: &str, protocols: &[String]) -> Result<(), Error> {
+        match open_socket(url, protocols) {
             Ok(ws) => {
                 *self.url.borrow_mut() = ws.url();
-                ws.set_binary_type(self.binary_type);
+                ws.set_binary_type(self.binary_type.get());
                 if let Some(listeners) = &*self.listeners.borrow() {
                     listeners.install(&ws);
                 }
@@ -212,6 +253,8 @@ impl<F: Face> Driver<F> {
         self.let_go();
         let listeners = self.listeners.borrow_mut().take();
         drop(listeners);
+        let page = self.page.borrow_mut().take();
+        drop(page);
         let lingering = self.linger.borrow_mut().take();
         drop(lingering);
     }

@@ -1,4 +1,4 @@
-//! The JS objects handed to JS handlers and promises: events and `Error`s.
+//! The JS objects the JS face dispatches and settles promises with: events and `Error`s.
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -6,7 +6,7 @@ use wasm_bindgen::JsValue;
 use crate::engine::commands::CloseInfo;
 use crate::error::Error;
 
-fn set(target: &JsValue, key: &str, value: &JsValue) {
+pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
     // Setting a plain data property on an object we just made cannot fail.
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
@@ -25,12 +25,35 @@ pub(crate) fn plain_event(kind: &str) -> JsValue {
         .unwrap_or_else(|_| Object::new().into())
 }
 
-/// A `reconnecting` event: an `Event` with `attempt` and `delayMs`.
-pub(crate) fn reconnecting_event(attempt: u32, delay_ms: u32) -> JsValue {
+/// A `reconnecting` event: an `Event` with `attempt` and `delayMs`, and what ended the last
+/// connection: `code`, `reason`, `wasClean`, `error` (an `Error` with a `code`, or null).
+pub(crate) fn reconnecting_event(
+    attempt: u32,
+    delay_ms: u32,
+    last_close: &CloseInfo,
+    error: Option<&Error>,
+) -> JsValue {
     let event = plain_event("reconnecting");
     set(&event, "attempt", &attempt.into());
     set(&event, "delayMs", &delay_ms.into());
+    set(&event, "code", &last_close.code.into());
+    set(&event, "reason", &JsValue::from_str(&last_close.reason));
+    set(&event, "wasClean", &last_close.was_clean.into());
+    set(&event, "error", &error.map_or(JsValue::NULL, to_js_error));
     event
+}
+
+/// A `message` event carrying the browser's own `data` (not a copy).
+pub(crate) fn message_event(data: &JsValue) -> JsValue {
+    let init = web_sys::MessageEventInit::new();
+    init.set_data(data);
+    web_sys::MessageEvent::new_with_event_init_dict("message", &init)
+        .map(JsValue::from)
+        .unwrap_or_else(|_| {
+            let event = plain_event("message");
+            set(&event, "data", data);
+            event
+        })
 }
 
 /// A `CloseEvent` with the final code, reason and wasClean.
@@ -41,7 +64,14 @@ pub(crate) fn close_event(info: &CloseInfo) -> JsValue {
     init.set_was_clean(info.was_clean);
     web_sys::CloseEvent::new_with_event_init_dict("close", &init)
         .map(JsValue::from)
-        .unwrap_or_else(|_| close_info_object(info))
+        .unwrap_or_else(|_| {
+            // No CloseEvent constructor (Node.js before 23): an Event with the same fields.
+            let event = plain_event("close");
+            set(&event, "code", &info.code.into());
+            set(&event, "reason", &JsValue::from_str(&info.reason));
+            set(&event, "wasClean", &info.was_clean.into());
+            event
+        })
 }
 
 /// `{ code, reason, wasClean }`, what the `closed` promise resolves to.
@@ -60,5 +90,11 @@ pub(crate) fn error_event(error: &Error) -> JsValue {
     init.set_error(&to_js_error(error));
     web_sys::ErrorEvent::new_with_event_init_dict("error", &init)
         .map(JsValue::from)
-        .unwrap_or_else(|_| to_js_error(error))
+        .unwrap_or_else(|_| {
+            // No ErrorEvent constructor (Node.js): an Event with the same fields.
+            let event = plain_event("error");
+            set(&event, "message", &JsValue::from_str(&error.to_string()));
+            set(&event, "error", &to_js_error(error));
+            event
+        })
 }

@@ -2,10 +2,13 @@
 //! the Rust API, chosen when the socket is made. The driver decides nothing here; it hands
 //! each engine event to the face, which knows its own handlers and waiters.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use wasm_bindgen::JsValue;
 use web_sys::MessageEvent;
 
-use crate::engine::commands::CloseInfo;
+use crate::engine::commands::{AttemptContext, CloseInfo};
 use crate::engine::connection::Readiness;
 use crate::engine::queue::Payload;
 use crate::error::Error;
@@ -23,8 +26,26 @@ impl Payload for Outbound {
     }
 }
 
+/// Where an attempt goes: the URL and the subprotocols, or why the app's provider failed.
+pub(crate) type Target = Result<(String, Vec<String>), Error>;
+
+/// A target now, or one the app's provider will give later.
+pub(crate) enum Resolution {
+    Now(Target),
+    Later(Pin<Box<dyn Future<Output = Target>>>),
+}
+
 /// The user-facing side of one socket.
 pub(crate) trait Face: 'static {
+    /// Whether the socket outlives its handles until it has closed for good (as a browser
+    /// `WebSocket` does, for JS).
+    const LINGERS: bool;
+    /// Where the attempt with `context` goes: the fixed URL and protocols, or what the app's
+    /// providers give.
+    fn target(&self, context: &AttemptContext) -> Resolution;
+    /// The app's `shouldReconnect`, asked with `context` (true when it has none; a callback
+    /// that throws is reported the platform's way and the policy's answer stands).
+    fn should_reconnect(&self, context: &AttemptContext) -> bool;
     /// A connection opened (the first, or one after a reconnect).
     fn opened(&self);
     /// A message arrived: the browser's own event.
@@ -32,8 +53,15 @@ pub(crate) trait Face: 'static {
     /// Something went wrong; returns whether anyone was told (else the driver warns on the
     /// console, so that no failure passes unseen).
     fn error(&self, error: &Error) -> bool;
-    /// A connection ended and attempt `attempt` follows after `delay_ms`.
-    fn reconnecting(&self, attempt: u32, delay_ms: u32);
+    /// A connection ended (how: `last_close`, why: `error`) and attempt `attempt` follows
+    /// after `delay_ms`.
+    fn reconnecting(
+        &self,
+        attempt: u32,
+        delay_ms: u32,
+        last_close: &CloseInfo,
+        error: Option<&Error>,
+    );
     /// Closed for good.
     fn closed(&self, info: &CloseInfo);
     /// Settles those who wait for the first open.

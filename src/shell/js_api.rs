@@ -1,31 +1,34 @@
-//! The JavaScript face: the class `DuplexSocket` of the npm package.
+//! The JavaScript face's core: the wasm class `DuplexSocketCore` behind the npm package's
+//! `DuplexSocket` (js/duplex_socket.js, a real `EventTarget` that owns the `on<type>`
+//! properties and the constants and forwards the rest here).
 //!
 //! A thin wrapper over a [`Driver`] with a [`JsFace`]: it reads JS arguments and turns
-//! [`Error`]s into JS `Error`s with a `.code`. The event side of the class (handlers,
-//! listeners, constants) is in `js_events_api`.
+//! [`Error`]s into JS `Error`s with a `.code`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::EventTarget;
 
 use crate::engine::commands::Input;
 use crate::engine::connection::Readiness;
-use crate::engine::options::{display_number, invalid};
+use crate::engine::options::{display_number, invalid, BinaryType};
+use crate::engine::url::validate_url;
 use crate::error::{Error, UrlProblem};
 use crate::shell::driver::Driver;
 use crate::shell::events::{close_info_object, to_js_error};
-use crate::shell::js_face::{JsFace, JsWaiter};
+use crate::shell::js_face::{JsFace, JsWaiter, UrlSource};
 use crate::shell::js_options::read_options;
 use crate::shell::message::{describe_value, SendData};
 
-/// `new DuplexSocket(url, options?)`: a dependable WebSocket for JavaScript.
+/// The core of `new DuplexSocket(url, options?)`: a dependable WebSocket for JavaScript.
 ///
 /// Like the browser's `WebSocket`, it stays alive until it has closed for good, even when no
 /// variable refers to it any more; `close()` ends it.
-#[wasm_bindgen(js_name = DuplexSocket, skip_typescript)]
+#[wasm_bindgen(js_name = DuplexSocketCore, skip_typescript)]
 pub struct JsDuplexSocket {
     pub(crate) driver: Rc<Driver<JsFace>>,
 }
@@ -82,22 +85,72 @@ fn waiting_promise(register: impl FnOnce(JsWaiter)) -> Promise {
     })
 }
 
-#[wasm_bindgen(js_class = DuplexSocket)]
+#[wasm_bindgen(js_class = DuplexSocketCore)]
 impl JsDuplexSocket {
-    /// Opens a socket to `url`; throws an `Error` with `code` `INVALID_URL` or
+    /// Opens a socket to `url` (a string, or a provider function called per attempt) whose
+    /// events are dispatched on `target`; throws an `Error` with `code` `INVALID_URL` or
     /// `INVALID_OPTION` naming the value and the rule.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: JsValue, options: JsValue) -> Result<JsDuplexSocket, JsValue> {
-        let url = url.as_string().ok_or_else(|| {
-            to_js_error(&Error::InvalidUrl {
-                url: describe_value(&url),
-                problem: UrlProblem::DoesNotParse("the URL must be a string"),
-            })
+    pub fn new(url: JsValue, options: JsValue, target: JsValue) -> Result<JsDuplexSocket, JsValue> {
+        let target = target.dyn_into::<EventTarget>().map_err(|target| {
+            to_js_error(&invalid(
+                "target",
+                format!("must be an EventTarget, not {}", describe_value(&target)),
+            ))
         })?;
-        let options = js_result(read_options(&options))?;
-        let driver = js_result(Driver::open(&url, options, JsFace::default()))?;
+        let (options, callbacks) = js_result(read_options(&options))?;
+        js_result(options.validate())?;
+        let (name, source) = match url.dyn_ref::<Function>() {
+            Some(provider) => (
+                PROVIDED_URL.to_owned(),
+                UrlSource::Provider(provider.clone()),
+            ),
+            None => {
+                let text = url.as_string().ok_or_else(|| {
+                    to_js_error(&Error::InvalidUrl {
+                        url: describe_value(&url),
+                        problem: UrlProblem::DoesNotParse(
+                            "the URL must be a string or a function that gives one",
+                        ),
+                    })
+                })?;
+                let valid = js_result(validate_url(&text))?;
+                (valid.clone(), UrlSource::Fixed(text))
+            }
+        };
+        let protocols = options.protocols.clone();
+        let face = JsFace::new(target, source, protocols, callbacks);
+        let driver = Driver::open(&name, options, face);
+        let driver = js_result(driver.map_err(|error| with_caller_url(error, &url)))?;
         driver.keep_alive_until_closed();
         Ok(JsDuplexSocket { driver })
+    }
+
+    /// Connects again now: skips a backoff wait, replaces an open connection, reopens a
+    /// socket closed for good.
+    pub fn reconnect(&self) -> Result<(), JsValue> {
+        js_result(self.driver.reconnect())
+    }
+
+    /// How binary messages arrive: `"arraybuffer"` or `"blob"`.
+    #[wasm_bindgen(getter = binaryType)]
+    pub fn binary_type(&self) -> String {
+        match self.driver.binary_type() {
+            web_sys::BinaryType::Blob => "blob".to_owned(),
+            _ => "arraybuffer".to_owned(),
+        }
+    }
+
+    /// Sets how binary messages arrive from now on (the current connection's too).
+    #[wasm_bindgen(setter = binaryType)]
+    pub fn set_binary_type(&self, value: JsValue) -> Result<(), JsValue> {
+        let text = value.as_string().unwrap_or_else(|| describe_value(&value));
+        let binary_type = match js_result(BinaryType::parse(&text))? {
+            BinaryType::ArrayBuffer => web_sys::BinaryType::Arraybuffer,
+            BinaryType::Blob => web_sys::BinaryType::Blob,
+        };
+        self.driver.set_binary_type(binary_type);
+        Ok(())
     }
 
     /// Sends a string, ArrayBuffer, ArrayBufferView or Blob: queued while connecting or
@@ -149,10 +202,18 @@ impl JsDuplexSocket {
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> Promise {
         let face = &self.driver.face;
-        cached_promise(&face.closed_promise, || match self.driver.final_close() {
+        let life = self.driver.lives();
+        if let Some((of, promise)) = &*face.closed_promise.borrow() {
+            if *of == life {
+                return promise.clone();
+            }
+        }
+        let promise = match self.driver.final_close() {
             Some(info) => Promise::resolve(&close_info_object(&info)),
             None => waiting_promise(|waiter| face.waiters.wait_closed(waiter)),
-        })
+        };
+        *face.closed_promise.borrow_mut() = Some((life, promise.clone()));
+        promise
     }
 
     /// `CONNECTING` 0 (also while waiting to reconnect), `OPEN` 1, `CLOSING` 2, `CLOSED` 3.
@@ -202,4 +263,19 @@ fn cached_promise(slot: &RefCell<Option<Promise>>, make: impl FnOnce() -> Promis
     let promise = make();
     *slot.borrow_mut() = Some(promise.clone());
     promise
+}
+
+/// What the engine calls a socket whose URL comes from the app's provider, until the first
+/// target arrives.
+const PROVIDED_URL: &str = "(the url provider's URL)";
+
+/// The browser's refusal names the URL as the caller gave it (the engine knows it validated).
+fn with_caller_url(error: Error, url: &JsValue) -> Error {
+    match error {
+        Error::InvalidUrl { problem, .. } => Error::InvalidUrl {
+            url: url.as_string().unwrap_or_else(|| describe_value(url)),
+            problem,
+        },
+        other => other,
+    }
 }

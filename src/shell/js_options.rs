@@ -1,6 +1,6 @@
 //! Reads the JS constructor options into [`Options`], naming any bad key or value.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::options::{
@@ -95,13 +95,31 @@ fn string_of(name: &str, value: &JsValue) -> Result<String, Error> {
         .ok_or_else(|| invalid(name, format!("must be a string, not {}", type_of(value))))
 }
 
+/// The options that are JS functions, kept by the JS face.
+#[derive(Default)]
+pub(crate) struct JsCallbacks {
+    /// `protocols` given as a function, called per attempt.
+    pub(crate) protocols: Option<Function>,
+    /// `reconnect.shouldReconnect`.
+    pub(crate) should_reconnect: Option<Function>,
+}
+
+fn function_of(name: &str, value: &JsValue) -> Result<Function, Error> {
+    value
+        .dyn_ref::<Function>()
+        .cloned()
+        .ok_or_else(|| invalid(name, format!("must be a function, not {}", type_of(value))))
+}
+
 /// Reads the constructor's `options` argument (undefined or null: all defaults).
-pub(crate) fn read_options(value: &JsValue) -> Result<Options, Error> {
+pub(crate) fn read_options(value: &JsValue) -> Result<(Options, JsCallbacks), Error> {
     let mut options = Options::default();
+    let mut callbacks = JsCallbacks::default();
     if value.is_undefined() || value.is_null() {
-        return Ok(options);
+        return Ok((options, callbacks));
     }
     let known = [
+        "lifecycle",
         "protocols",
         "binaryType",
         "connectTimeoutMs",
@@ -112,23 +130,38 @@ pub(crate) fn read_options(value: &JsValue) -> Result<Options, Error> {
     ];
     for (key, item) in entries(value, "options", &known)? {
         match key.as_str() {
+            "protocols" if item.is_function() => {
+                callbacks.protocols = Some(function_of("protocols", &item)?)
+            }
             "protocols" => options.protocols = read_protocols(&item)?,
+            "lifecycle" => {
+                let on = item.as_bool().ok_or_else(|| {
+                    invalid(
+                        "lifecycle",
+                        format!("must be true or false, not {}", type_of(&item)),
+                    )
+                })?;
+                options.lifecycle = Some(on);
+            }
             "binaryType" => {
                 options.binary_type = BinaryType::parse(&string_of("binaryType", &item)?)?
             }
             "connectTimeoutMs" => {
                 options.connect_timeout_ms = Some(u32_of("connectTimeoutMs", &item)?)
             }
-            "reconnect" => options.reconnect = read_reconnect(&item)?,
+            "reconnect" => {
+                options.reconnect = read_reconnect(&item, &mut callbacks.should_reconnect)?
+            }
             "heartbeat" => options.heartbeat = Some(read_heartbeat(&item)?),
             "queue" => options.queue = read_queue(&item)?,
             _ => options.high_water_mark = size_of("highWaterMark", &item)?,
         }
     }
-    Ok(options)
+    Ok((options, callbacks))
 }
 
-fn read_protocols(value: &JsValue) -> Result<Vec<String>, Error> {
+/// Reads protocols as a provider gives them: a string or an array of strings.
+pub(crate) fn read_protocols(value: &JsValue) -> Result<Vec<String>, Error> {
     if let Some(one) = value.as_string() {
         return Ok(vec![one]);
     }
@@ -149,7 +182,10 @@ fn read_protocols(value: &JsValue) -> Result<Vec<String>, Error> {
         .collect()
 }
 
-fn read_reconnect(value: &JsValue) -> Result<Option<ReconnectPolicy>, Error> {
+fn read_reconnect(
+    value: &JsValue,
+    should_reconnect: &mut Option<Function>,
+) -> Result<Option<ReconnectPolicy>, Error> {
     if let Some(on) = value.as_bool() {
         return Ok(on.then(ReconnectPolicy::default));
     }
@@ -160,6 +196,8 @@ fn read_reconnect(value: &JsValue) -> Result<Option<ReconnectPolicy>, Error> {
         "factor",
         "maxRetries",
         "finalCodes",
+        "minUptimeMs",
+        "shouldReconnect",
     ];
     for (key, item) in entries(value, "reconnect", &known)? {
         let name = qualified("reconnect", &key);
@@ -173,6 +211,11 @@ fn read_reconnect(value: &JsValue) -> Result<Option<ReconnectPolicy>, Error> {
             }
             "maxRetries" => {
                 policy.max_retries = whole(&name, &item, f64::from(u32::MAX), true)? as u32
+            }
+            "minUptimeMs" => policy.min_uptime_ms = u32_of(&name, &item)?,
+            "shouldReconnect" => {
+                *should_reconnect = Some(function_of(&name, &item)?);
+                policy.consult = true;
             }
             _ => policy.final_codes = read_codes(&name, &item)?,
         }
@@ -197,11 +240,13 @@ fn read_codes(name: &str, value: &JsValue) -> Result<Vec<u16>, Error> {
 
 fn read_heartbeat(value: &JsValue) -> Result<HeartbeatPolicy, Error> {
     let mut policy = HeartbeatPolicy::default();
-    for (key, item) in entries(value, "heartbeat", &["intervalMs", "timeoutMs", "message"])? {
+    let known = ["intervalMs", "timeoutMs", "message", "reply"];
+    for (key, item) in entries(value, "heartbeat", &known)? {
         let name = qualified("heartbeat", &key);
         match key.as_str() {
             "intervalMs" => policy.interval_ms = u32_of(&name, &item)?,
             "timeoutMs" => policy.timeout_ms = u32_of(&name, &item)?,
+            "reply" => policy.reply = Some(string_of(&name, &item)?),
             _ => policy.message = string_of(&name, &item)?,
         }
     }

@@ -39,7 +39,30 @@ export interface ReconnectOptions {
   maxRetries?: number;
   /** Server close codes that end the socket for good. Default none. */
   finalCodes?: number[];
+  /** The backoff starts over only after a connection stayed open this long, in ms. Default 5000. */
+  minUptimeMs?: number;
+  /** The last word on each reconnect the policy allows; false closes for good. */
+  shouldReconnect?: (context: DuplexAttemptContext) => boolean;
 }
+
+/** What each attempt's providers and `shouldReconnect` are told. */
+export interface DuplexAttemptContext {
+  /** 0 for the first connection, then 1, 2, ... for the attempts after a loss. */
+  readonly attempt: number;
+  /** How the last connection ended, or null. */
+  readonly lastClose: DuplexCloseInfo | null;
+  /** The error that ended it, or null. */
+  readonly lastError: DuplexError | null;
+}
+
+/** Where to connect, per attempt: a URL, or a function giving one (or a promise of one). */
+export type DuplexUrl = string | ((context: DuplexAttemptContext) => string | Promise<string>);
+
+/** Subprotocols, per attempt: fixed, or a function giving them (or a promise of them). */
+export type DuplexProtocols =
+  | string
+  | string[]
+  | ((context: DuplexAttemptContext) => string | string[] | Promise<string | string[]>);
 
 /** Send `message` every `intervalMs`; nothing received within `timeoutMs` is a dead connection. */
 export interface HeartbeatOptions {
@@ -49,6 +72,8 @@ export interface HeartbeatOptions {
   timeoutMs?: number;
   /** Default 'ping'. */
   message?: string;
+  /** The server's fixed answer to the heartbeat: incoming messages equal to it are not dispatched. */
+  reply?: string;
 }
 
 /** Bounds of the queue used while connecting and reconnecting. */
@@ -63,7 +88,9 @@ export interface QueueOptions {
 
 /** The options of `new DuplexSocket(url, options)`; all optional. */
 export interface DuplexSocketOptions {
-  protocols?: string | string[];
+  protocols?: DuplexProtocols;
+  /** Let the page's lifecycle steer reconnects (offline pauses; online, visible, pageshow and a wake try at once). Default: on with reconnect. */
+  lifecycle?: boolean;
   /** How binary messages arrive. Default 'arraybuffer'. */
   binaryType?: 'arraybuffer' | 'blob';
   /** Give up an attempt that has not opened by then (CONNECT_TIMEOUT). */
@@ -79,7 +106,7 @@ export interface DuplexSocketOptions {
 /** What `send` and `sendAsync` take. */
 export type DuplexSendData = string | ArrayBuffer | ArrayBufferView | Blob;
 
-/** A `message` event: the browser's own `MessageEvent`, its `data` untouched. */
+/** A `message` event: a `MessageEvent` whose `data` is the browser's own value, untouched. */
 export type DuplexMessageEvent = MessageEvent<string | ArrayBuffer | Blob>;
 
 /** An `error` event: `error` says what happened. */
@@ -100,6 +127,12 @@ export interface DuplexReconnectingEvent extends Event {
   /** 1 for the first attempt after a loss. */
   readonly attempt: number;
   readonly delayMs: number;
+  /** How the last connection ended. */
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+  /** The error that ended it, or null. */
+  readonly error: DuplexError | null;
 }
 
 /** What the `closed` promise resolves to. */
@@ -125,9 +158,13 @@ export type DuplexReadyState = 0 | 1 | 2 | 3;
  * A dependable browser WebSocket: send before open, reconnect with backoff, a bounded send
  * queue that loses nothing silently, heartbeats, typed errors, backpressure.
  */
-export class DuplexSocket {
+export class DuplexSocket extends EventTarget {
   /** Throws a DuplexError (INVALID_URL, INVALID_OPTION) naming the value and the rule. */
-  constructor(url: string, options?: DuplexSocketOptions);
+  constructor(url: DuplexUrl, options?: DuplexSocketOptions);
+  /** Connect again now: skips a backoff wait, replaces an open connection, reopens a closed socket. */
+  reconnect(): void;
+  /** How binary messages arrive; settable, like the browser's. */
+  binaryType: 'arraybuffer' | 'blob';
   /** Queued while connecting or reconnecting, sent at once while open; throws CLOSED, QUEUE_FULL, INVALID_DATA. */
   send(data: DuplexSendData): void;
   /** Sends, then resolves once bufferedAmount is at most the high-water mark. */
@@ -149,10 +186,8 @@ export class DuplexSocket {
   onerror: ((event: DuplexErrorEvent) => void) | null;
   onclose: ((event: DuplexCloseEvent) => void) | null;
   onreconnecting: ((event: DuplexReconnectingEvent) => void) | null;
-  addEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (event: DuplexSocketEventMap[K]) => void): void;
-  removeEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (event: DuplexSocketEventMap[K]) => void): void;
-  /** Releases this handle (the socket itself lives on until it has closed). */
-  free(): void;
+  addEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (this: DuplexSocket, event: DuplexSocketEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (this: DuplexSocket, event: DuplexSocketEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
   static readonly CONNECTING: 0;
   static readonly OPEN: 1;
   static readonly CLOSING: 2;

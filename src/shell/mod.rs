@@ -2,10 +2,10 @@
 //! in [`crate::engine`].
 //!
 //! - [`driver`]: the one loop (feed the engine, drain its commands), owning the browser
-//!   socket ([`browser`]), its listeners and the [`timers`];
+//!   socket ([`browser`]), its listeners, the page's ([`lifecycle`]) and the [`timers`];
 //! - [`face`]: what a socket delivers through, one face per socket: the JS class
-//!   ([`js_face`], [`js_api`], [`js_events_api`], with [`handlers`], [`events`],
-//!   [`js_options`], [`js_types`]) or the Rust API ([`rust_face`], [`rust_api`],
+//!   ([`js_face`], [`js_api`], with [`events`], [`js_options`], [`js_types`]; the class
+//!   itself, an `EventTarget`, is js/duplex_socket.js) or the Rust API ([`rust_face`], [`rust_api`],
 //!   [`rust_builder`], [`rust_halves`]);
 //! - [`waiters`], [`message`], [`live`]: what both faces use.
 
@@ -13,12 +13,11 @@ pub mod browser;
 pub mod driver;
 pub mod events;
 pub mod face;
-pub mod handlers;
 pub mod js_api;
-pub mod js_events_api;
 pub mod js_face;
 pub mod js_options;
 pub mod js_types;
+pub mod lifecycle;
 pub mod live;
 pub mod message;
 pub mod rust_api;

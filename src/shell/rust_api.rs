@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::shell::driver::Driver;
 use crate::shell::message::{Message, SendData};
 use crate::shell::rust_builder::Builder;
-use crate::shell::rust_face::{RustFace, StreamItem};
+use crate::shell::rust_face::{ReconnectInfo, RustFace, StreamItem};
 use crate::shell::rust_halves::{
     send_message, Closed, Drained, Opened, SinkState, SocketSink, SocketStream,
 };
@@ -86,10 +86,7 @@ impl DuplexSocket {
 
     /// A [`Builder`] to set options first.
     pub fn builder(url: &str) -> Builder {
-        Builder {
-            url: url.to_owned(),
-            options: Options::default(),
-        }
+        Builder::new(url, Options::default())
     }
 
     fn driver(&self) -> &Rc<Driver<RustFace>> {
@@ -201,8 +198,15 @@ impl DuplexSocket {
         self.driver().face.error.set(Box::new(callback));
     }
 
-    /// Calls `callback(attempt, delay_ms)` before each reconnect attempt.
-    pub fn on_reconnecting(&self, callback: impl FnMut(u32, u32) + 'static) {
+    /// Connects again now: skips a backoff wait, replaces an open connection, reopens a
+    /// socket closed for good (its callbacks stay; a Stream that ended stays ended).
+    pub fn reconnect(&self) -> Result<(), Error> {
+        self.driver().reconnect()
+    }
+
+    /// Calls `callback` before each reconnect attempt, with the attempt, its delay and what
+    /// ended the last connection.
+    pub fn on_reconnecting(&self, callback: impl FnMut(&ReconnectInfo) + 'static) {
         self.driver().face.reconnecting.set(Box::new(callback));
     }
 }

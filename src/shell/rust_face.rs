@@ -2,20 +2,43 @@
 //! wakers of the futures that wait (`opened()`, `closed()`, `send_async`, the Sink).
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::task::Waker;
 
 use futures_channel::mpsc::UnboundedSender;
 use web_sys::MessageEvent;
 
-use crate::engine::commands::CloseInfo;
+use crate::engine::commands::{AttemptContext, CloseInfo};
 use crate::engine::connection::Readiness;
 use crate::error::Error;
-use crate::shell::face::Face;
+use crate::shell::face::{Face, Resolution, Target};
 use crate::shell::message::Message;
 use crate::shell::waiters::Waiters;
 
 /// What the Rust Stream receives.
 pub(crate) type StreamItem = Result<Message, Error>;
+
+/// What a Rust provider gives: a URL (or protocols), or why it could not.
+pub type ProviderFuture<T> = Pin<Box<dyn Future<Output = Result<T, String>>>>;
+
+/// A provider called per attempt with what the attempt is told.
+pub(crate) type Provider<T> = Box<dyn Fn(&AttemptContext) -> ProviderFuture<T>>;
+
+/// What a `reconnecting` callback is told: the attempt to come and what ended the last
+/// connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReconnectInfo {
+    /// 1 for the first attempt after a loss, counting up until a connection stays open
+    /// `min_uptime_ms`.
+    pub attempt: u32,
+    /// The delay before it, in milliseconds.
+    pub delay_ms: u32,
+    /// How the last connection ended.
+    pub last_close: CloseInfo,
+    /// The error that ended it, if any.
+    pub error: Option<Error>,
+}
 
 /// One Rust callback, callable while it may replace itself or call back into the socket.
 pub(crate) struct RustSlot<F: ?Sized>(RefCell<Option<Box<F>>>);
@@ -55,16 +78,32 @@ pub(crate) struct RustFace {
     pub(crate) message: RustSlot<dyn FnMut(Message)>,
     pub(crate) close: RustSlot<dyn FnMut(CloseInfo)>,
     pub(crate) error: RustSlot<dyn FnMut(Error)>,
-    pub(crate) reconnecting: RustSlot<dyn FnMut(u32, u32)>,
+    pub(crate) reconnecting: RustSlot<dyn FnMut(&ReconnectInfo)>,
+    pub(crate) should_reconnect: RustSlot<dyn FnMut(&AttemptContext) -> bool>,
+    /// The fixed URL, or none when the URL provider gives it.
+    url: String,
+    protocols: Vec<String>,
+    pub(crate) url_provider: Option<Provider<String>>,
+    pub(crate) protocols_provider: Option<Provider<Vec<String>>>,
     /// The Stream's sending end, until the socket closes for good.
     stream: RefCell<Option<UnboundedSender<StreamItem>>>,
     pub(crate) waiters: Waiters<Waker>,
 }
 
 impl RustFace {
-    /// A face whose messages go to `stream` while no `on_message` callback is set.
-    pub(crate) fn new(stream: UnboundedSender<StreamItem>) -> Self {
+    /// A face that connects to `url` with `protocols` (unless providers are set) and whose
+    /// messages go to `stream` while no `on_message` callback is set.
+    pub(crate) fn new(
+        url: String,
+        protocols: Vec<String>,
+        stream: UnboundedSender<StreamItem>,
+    ) -> Self {
         RustFace {
+            should_reconnect: RustSlot::default(),
+            url,
+            protocols,
+            url_provider: None,
+            protocols_provider: None,
             open: RustSlot::default(),
             message: RustSlot::default(),
             close: RustSlot::default(),
@@ -77,6 +116,45 @@ impl RustFace {
 }
 
 impl Face for RustFace {
+    const LINGERS: bool = false;
+
+    fn target(&self, context: &AttemptContext) -> Resolution {
+        if self.url_provider.is_none() && self.protocols_provider.is_none() {
+            return Resolution::Now(Ok((self.url.clone(), self.protocols.clone())));
+        }
+        let failed = |provider: &'static str| {
+            move |reason: String| Error::ProviderFailed {
+                provider,
+                reason: format!("failed: {reason}"),
+                unsent: 0,
+            }
+        };
+        let url = self.url_provider.as_ref().map(|provide| provide(context));
+        let protocols = self
+            .protocols_provider
+            .as_ref()
+            .map(|provide| provide(context));
+        let (fixed_url, fixed_protocols) = (self.url.clone(), self.protocols.clone());
+        Resolution::Later(Box::pin(async move {
+            let url = match url {
+                Some(pending) => pending.await.map_err(failed("url"))?,
+                None => fixed_url,
+            };
+            let protocols = match protocols {
+                Some(pending) => pending.await.map_err(failed("protocols"))?,
+                None => fixed_protocols,
+            };
+            Target::Ok((url, protocols))
+        }))
+    }
+
+    fn should_reconnect(&self, context: &AttemptContext) -> bool {
+        let mut answer = true;
+        self.should_reconnect
+            .call(|decide| answer = decide(context));
+        answer
+    }
+
     fn opened(&self) {
         self.open.call(|on_open| on_open());
     }
@@ -99,8 +177,22 @@ impl Face for RustFace {
         seen
     }
 
-    fn reconnecting(&self, attempt: u32, delay_ms: u32) {
-        self.reconnecting.call(|on| on(attempt, delay_ms));
+    fn reconnecting(
+        &self,
+        attempt: u32,
+        delay_ms: u32,
+        last_close: &CloseInfo,
+        error: Option<&Error>,
+    ) {
+        if self.reconnecting.is_set() {
+            let info = ReconnectInfo {
+                attempt,
+                delay_ms,
+                last_close: last_close.clone(),
+                error: error.cloned(),
+            };
+            self.reconnecting.call(|on| on(&info));
+        }
     }
 
     fn closed(&self, info: &CloseInfo) {

@@ -85,6 +85,7 @@ async fn heartbeat_timeout_without_reconnect_ends_the_socket() {
         interval_ms: 100,
         timeout_ms: 300,
         message: "hb".into(),
+        reply: None,
     };
     let mut w = watch(DuplexSocket::builder(&hooks()).heartbeat(heartbeat));
     w.socket.send_text("hook:silence 5000").unwrap();

@@ -7,7 +7,9 @@ mod support;
 
 mod conversation;
 mod errors;
+mod js_class;
 mod js_face;
+mod platform;
 mod reconnect;
 mod resources;
 mod streams;

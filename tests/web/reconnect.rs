@@ -7,6 +7,8 @@ use crate::support::{hooks, next, sleep, text, watch, watch_url, within};
 
 fn quick(max_retries: u32) -> ReconnectPolicy {
     ReconnectPolicy {
+        // These tests are about reconnecting: the backoff resets at every open.
+        min_uptime_ms: 0,
         min_delay_ms: 20,
         max_delay_ms: 200,
         max_retries,
@@ -149,6 +151,7 @@ async fn a_silent_server_is_detected_by_the_heartbeat_then_reconnected() {
         interval_ms: 100,
         timeout_ms: 400,
         message: "hb".into(),
+        reply: None,
     };
     let mut w = watch(
         DuplexSocket::builder(&hooks())

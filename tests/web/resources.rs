@@ -52,6 +52,8 @@ async fn two_hundred_reconnect_cycles_leave_closures_and_timers_flat() {
     sleep(300).await;
     let before = live_counts();
     let policy = ReconnectPolicy {
+        // These tests are about reconnecting: the backoff resets at every open.
+        min_uptime_ms: 0,
         min_delay_ms: 0,
         max_delay_ms: 0,
         ..Default::default()
@@ -61,8 +63,8 @@ async fn two_hundred_reconnect_cycles_leave_closures_and_timers_flat() {
     let open = live_counts();
     assert_eq!(
         open.listeners,
-        before.listeners + 3,
-        "one set of listeners per socket"
+        before.listeners + 4,
+        "one set of listeners per socket: open, message, close, and one for the page's lifecycle"
     );
     assert_eq!(open.sockets, before.sockets + 1);
     for cycle in 1..=200 {

@@ -43,6 +43,8 @@ async fn closing_the_sink_closes_the_socket_and_ends_the_stream() {
 #[wasm_bindgen_test]
 async fn errors_arrive_in_the_stream_which_goes_on_after_a_reconnect() {
     let policy = ReconnectPolicy {
+        // These tests are about reconnecting: the backoff resets at every open.
+        min_uptime_ms: 0,
         min_delay_ms: 10,
         max_delay_ms: 50,
         ..Default::default()

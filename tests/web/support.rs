@@ -95,8 +95,7 @@ pub fn watch(builder: Builder) -> Watched {
     socket.on_error(move |e| drop(error_tx.unbounded_send(e)));
     socket.on_close(move |c| drop(close_tx.unbounded_send(c)));
     socket.on_open(move || drop(open_tx.unbounded_send(())));
-    socket
-        .on_reconnecting(move |attempt, delay| drop(reconnect_tx.unbounded_send((attempt, delay))));
+    socket.on_reconnecting(move |r| drop(reconnect_tx.unbounded_send((r.attempt, r.delay_ms))));
     Watched {
         socket,
         messages,

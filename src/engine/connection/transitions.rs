@@ -1,20 +1,71 @@
 //! The transitions of the [`Connection`] state machine: what each input does in each phase.
-//! Every one is total (an input that does not apply to a phase changes nothing) and none
-//! leaves the Closed phase.
+//! Every one is total (an input that does not apply to a phase changes nothing), and only
+//! the user's explicit `reconnect()` leaves the Closed phase.
 
-use crate::engine::close::validate_close;
+use crate::engine::close::{validate_close, CloseRequest};
 use crate::engine::commands::{CloseInfo, Command, Event, Timer};
 use crate::engine::connection::{Connection, Phase};
+use crate::engine::options::validate_protocols;
 use crate::engine::queue::Payload;
+use crate::engine::url::validate_url;
 use crate::error::{Error, UrlProblem};
 
+/// How often the watchdog ticks while waiting to reconnect with lifecycle on.
+const WATCHDOG_MS: u32 = 2_000;
+/// A watchdog tick this late means the page slept (or its timers were frozen): a wake.
+const WAKE_LATENESS_MS: f64 = 10_000.0;
+
 impl<M: Payload> Connection<M> {
+    /// Starts an attempt: the shell finds out where it goes ([`Command::Connect`]).
     pub(super) fn connect(&mut self, now_ms: f64) {
         self.phase = Phase::Connecting;
         self.connects += 1;
-        self.out.push_back(Command::Connect);
+        self.resolving = Some(self.connects);
+        self.deadlines.clear(Timer::Reconnect);
+        self.deadlines.clear(Timer::Watchdog);
+        let context = self.attempt_context(self.failed_attempts);
+        self.out.push_back(Command::Connect {
+            id: self.connects,
+            context,
+        });
         if let Some(ms) = self.connect_timeout_ms {
             self.deadlines.set(Timer::Connect, now_ms, ms);
+        }
+    }
+
+    /// Attempt `id`'s target arrived (or its provider failed): open the socket, or fail the
+    /// attempt. A target of an attempt that has ended is stale and changes nothing.
+    pub(super) fn target(
+        &mut self,
+        id: u32,
+        target: Result<(String, Vec<String>), Error>,
+        now_ms: f64,
+    ) {
+        let current = matches!(self.phase, Phase::Connecting | Phase::Closing);
+        if !current || self.resolving != Some(id) {
+            return;
+        }
+        self.resolving = None;
+        let checked = target.and_then(|(url, protocols)| {
+            validate_protocols(&protocols)?;
+            Ok((validate_url(&url)?, protocols))
+        });
+        match checked {
+            Ok((url, protocols)) => {
+                // Errors from here on name the URL this attempt goes to.
+                self.url.clone_from(&url);
+                self.out.push_back(Command::OpenSocket { url, protocols });
+            }
+            Err(error) if self.phase == Phase::Connecting => {
+                self.connection_ended(Some(error), CloseInfo::abnormal(), now_ms)
+            }
+            Err(error) => {
+                // Closing before the first open, with a queue to flush: it never will be.
+                self.close_after_flush = None;
+                self.deadlines.clear(Timer::Connect);
+                self.fail_with_queue(error);
+                self.finish(CloseInfo::abnormal(), now_ms);
+            }
         }
     }
 
@@ -23,7 +74,7 @@ impl<M: Payload> Connection<M> {
     pub(super) fn send(&mut self, message: M) -> Result<(), Error> {
         let queue_it = match self.phase {
             Phase::Open => false,
-            Phase::Connecting | Phase::Reconnecting => true,
+            Phase::Connecting | Phase::Reconnecting | Phase::Consulting => true,
             Phase::RemoteClosing if self.backoff.is_some() => true,
             Phase::RemoteClosing | Phase::Closing | Phase::Closed => {
                 return Err(self.closed_error())
@@ -51,8 +102,19 @@ impl<M: Payload> Connection<M> {
     /// Never reconnects afterwards. Messages queued before the first open are still
     /// delivered: the close waits for the open and the flush. Messages queued while waiting
     /// to reconnect are not (no connection is coming): they are reported in an error event.
-    pub(super) fn close(&mut self, code: Option<u32>, reason: Option<&str>) -> Result<(), Error> {
+    pub(super) fn close(
+        &mut self,
+        code: Option<u32>,
+        reason: Option<&str>,
+        now_ms: f64,
+    ) -> Result<(), Error> {
         let request = validate_close(code, reason)?;
+        self.reopen_after_close = false;
+        let info = CloseInfo {
+            code: request.code,
+            reason: request.reason.clone(),
+            was_clean: true,
+        };
         match self.phase {
             Phase::Closing | Phase::Closed => {}
             Phase::Open | Phase::RemoteClosing => {
@@ -65,34 +127,42 @@ impl<M: Payload> Connection<M> {
                 self.phase = Phase::Closing;
                 self.close_after_flush = Some(request);
             }
+            // No browser socket yet: nothing to close.
+            Phase::Connecting if self.resolving.is_some() => {
+                self.resolving = None;
+                self.finish(info, now_ms);
+            }
             Phase::Connecting => {
                 self.phase = Phase::Closing;
                 self.deadlines.clear(Timer::Connect);
                 self.out.push_back(Command::CloseSocket(request));
             }
-            Phase::Reconnecting => {
+            Phase::Reconnecting | Phase::Consulting => {
+                self.pending_end = None;
                 self.report_unsent();
-                let info = CloseInfo {
-                    code: request.code,
-                    reason: request.reason,
-                    was_clean: true,
-                };
-                self.finish(info);
+                self.finish(info, now_ms);
             }
         }
         Ok(())
     }
 
     /// Flush the queue in order and start the heartbeat, or close if the user asked to
-    /// while connecting. Only an attempt under way can open.
+    /// while connecting. Only an attempt whose socket exists can open.
     pub(super) fn opened(&mut self, now_ms: f64) {
         let flush_then_close = self.phase == Phase::Closing && self.close_after_flush.is_some();
-        if self.phase != Phase::Connecting && !flush_then_close {
+        if (self.phase != Phase::Connecting && !flush_then_close) || self.resolving.is_some() {
             return;
         }
         self.deadlines.clear(Timer::Connect);
         self.has_opened = true;
-        self.failed_attempts = 0;
+        self.opened_at_ms = Some(now_ms);
+        if self
+            .backoff
+            .as_ref()
+            .is_some_and(|b| b.policy().min_uptime_ms == 0)
+        {
+            self.failed_attempts = 0;
+        }
         // Queued messages go first, so anything sent from the open handler comes after them.
         self.out.extend(self.queue.drain().map(Command::Transmit));
         if let Some(request) = self.close_after_flush.take() {
@@ -101,6 +171,7 @@ impl<M: Payload> Connection<M> {
             self.phase = Phase::Open;
             if let Some(heartbeat) = &self.heartbeat {
                 self.last_received_ms = now_ms;
+                self.first_unanswered_ms = None;
                 let (interval, timeout) = (heartbeat.interval_ms, heartbeat.timeout_ms);
                 self.deadlines.set(Timer::HeartbeatSend, now_ms, interval);
                 self.deadlines.set(Timer::HeartbeatCheck, now_ms, timeout);
@@ -110,6 +181,10 @@ impl<M: Payload> Connection<M> {
     }
 
     pub(super) fn closed(&mut self, info: CloseInfo, now_ms: f64) {
+        if self.resolving.is_some() {
+            // No browser socket is current: a stale event.
+            return;
+        }
         match self.phase {
             Phase::Connecting => {
                 let error = Error::ConnectionFailed {
@@ -139,19 +214,19 @@ impl<M: Payload> Connection<M> {
                     };
                     self.fail_with_queue(error);
                 }
-                self.finish(info);
+                self.finish(info, now_ms);
             }
             // No browser socket is current in these phases: nothing to do.
-            Phase::Reconnecting | Phase::Closed => {}
+            Phase::Reconnecting | Phase::Consulting | Phase::Closed => {}
         }
     }
 
     pub(super) fn refused(&mut self, reason: String, now_ms: f64) -> Result<(), Error> {
-        if self.phase != Phase::Connecting {
-            // Not the attempt under way (a refusal can only answer a Connect): ignore.
+        if self.phase != Phase::Connecting || self.resolving.is_some() {
+            // Not the attempt under way (a refusal can only answer an OpenSocket): ignore.
             return Ok(());
         }
-        if self.connects > 1 || !self.queue.is_empty() {
+        if self.connects > 1 || !self.queue.is_empty() || self.lives > 0 {
             // A later attempt, or one that already holds the user's messages: a failed
             // attempt like any other, which reports what it leaves unsent.
             self.closed(CloseInfo::abnormal(), now_ms);
@@ -169,49 +244,103 @@ impl<M: Payload> Connection<M> {
         Err(error)
     }
 
-    pub(super) fn timer_fired(&mut self, timer: Timer, now_ms: f64) {
+    pub(super) fn timer_fired(&mut self, timer: Timer, due_ms: f64, now_ms: f64) {
         match (timer, self.phase) {
             (Timer::Connect, Phase::Connecting) => {
                 self.out.push_back(Command::AbandonSocket);
+                self.resolving = None;
                 let error = self.connect_timeout();
                 self.connection_ended(Some(error), CloseInfo::abnormal(), now_ms);
             }
             (Timer::Connect, Phase::Closing) if self.close_after_flush.is_some() => {
                 // The user closed before open and it never opened: what waited is lost.
                 self.out.push_back(Command::AbandonSocket);
+                self.resolving = None;
                 self.close_after_flush = None;
                 let error = self.connect_timeout();
                 self.fail_with_queue(error);
-                self.finish(CloseInfo::abnormal());
+                self.finish(CloseInfo::abnormal(), now_ms);
             }
             (Timer::Reconnect, Phase::Reconnecting) => self.connect(now_ms),
+            (Timer::Watchdog, Phase::Reconnecting) => {
+                if now_ms - due_ms >= WAKE_LATENESS_MS {
+                    self.wake(now_ms);
+                } else {
+                    self.deadlines.set(Timer::Watchdog, now_ms, WATCHDOG_MS);
+                }
+            }
             (Timer::HeartbeatSend, Phase::Open) => {
                 if let Some(interval) = self.heartbeat.as_ref().map(|h| h.interval_ms) {
-                    self.out.push_back(Command::SendHeartbeat);
+                    self.send_heartbeat(now_ms);
                     self.deadlines.set(Timer::HeartbeatSend, now_ms, interval);
                 }
             }
-            (Timer::HeartbeatCheck, Phase::Open) => {
-                let Some(timeout_ms) = self.heartbeat.as_ref().map(|h| h.timeout_ms) else {
-                    return;
-                };
-                let silent_ms = now_ms - self.last_received_ms;
-                if silent_ms >= f64::from(timeout_ms) {
-                    let error = Error::HeartbeatTimeout {
-                        url: self.url.clone(),
-                        timeout_ms,
-                        unsent: 0,
-                    };
-                    self.out.push_back(Command::AbandonSocket);
-                    self.connection_ended(Some(error), CloseInfo::abnormal(), now_ms);
-                } else {
-                    let left = (f64::from(timeout_ms) - silent_ms).ceil().max(1.0) as u32;
-                    self.deadlines.set(Timer::HeartbeatCheck, now_ms, left);
-                }
-            }
+            (Timer::HeartbeatCheck, Phase::Open) => self.check_heartbeat(now_ms),
             // A timer of a phase that has passed: nothing to do.
             _ => {}
         }
+    }
+
+    fn send_heartbeat(&mut self, now_ms: f64) {
+        self.out.push_back(Command::SendHeartbeat);
+        self.first_unanswered_ms.get_or_insert(now_ms);
+    }
+
+    /// Dead only when nothing arrived for `timeout_ms` and the server had its fair chance:
+    /// `timeout_ms - interval_ms` since the first heartbeat it left unanswered. When our own
+    /// timers were late (a throttled background tab, a sleep) and no heartbeat went out, one
+    /// goes out now and the server gets that chance from now.
+    fn check_heartbeat(&mut self, now_ms: f64) {
+        let Some((interval, timeout)) = self
+            .heartbeat
+            .as_ref()
+            .map(|h| (h.interval_ms, h.timeout_ms))
+        else {
+            return;
+        };
+        let grace = f64::from(timeout - interval);
+        let silent_ms = now_ms - self.last_received_ms;
+        let recheck = |at: f64, now: f64| (at - now).ceil().max(1.0) as u32;
+        if silent_ms < f64::from(timeout) {
+            let at = self.last_received_ms + f64::from(timeout);
+            self.deadlines
+                .set(Timer::HeartbeatCheck, now_ms, recheck(at, now_ms));
+            return;
+        }
+        match self.first_unanswered_ms {
+            Some(sent) if now_ms - sent >= grace => {
+                let error = Error::HeartbeatTimeout {
+                    url: self.url.clone(),
+                    timeout_ms: timeout,
+                    unsent: 0,
+                };
+                self.out.push_back(Command::AbandonSocket);
+                self.connection_ended(Some(error), CloseInfo::abnormal(), now_ms);
+            }
+            Some(sent) => {
+                let at = sent + grace;
+                self.deadlines
+                    .set(Timer::HeartbeatCheck, now_ms, recheck(at, now_ms));
+            }
+            None => self.probe(now_ms),
+        }
+    }
+
+    /// Asks an open connection for a sign of life now; without one within the grace time it
+    /// is dead and replaced.
+    fn probe(&mut self, now_ms: f64) {
+        let Some((interval, timeout)) = self
+            .heartbeat
+            .as_ref()
+            .map(|h| (h.interval_ms, h.timeout_ms))
+        else {
+            return;
+        };
+        self.first_unanswered_ms = None;
+        self.send_heartbeat(now_ms);
+        self.deadlines.set(Timer::HeartbeatSend, now_ms, interval);
+        self.deadlines
+            .set(Timer::HeartbeatCheck, now_ms, timeout - interval);
     }
 
     fn connect_timeout(&self) -> Error {
@@ -222,31 +351,79 @@ impl<M: Payload> Connection<M> {
         }
     }
 
-    /// A connection ended without the user's close: reconnect if the policy allows, else
-    /// close for good. Either way `error` (if any) is reported, with the queued messages it
-    /// left unsent when it ends the socket.
+    /// A connection ended without the user's close: reconnect if the policy (and the app's
+    /// `shouldReconnect`, when it has one) allows, else close for good.
     fn connection_ended(&mut self, error: Option<Error>, info: CloseInfo, now_ms: f64) {
         self.deadlines.clear(Timer::Connect);
         self.stop_heartbeat();
-        let retry = self.backoff.as_ref().is_some_and(|backoff| {
-            let policy = backoff.policy();
+        let min_uptime = self
+            .backoff
+            .as_ref()
+            .map_or(0, |b| b.policy().min_uptime_ms);
+        if let Some(opened_at) = self.opened_at_ms.take() {
+            if now_ms - opened_at >= f64::from(min_uptime) {
+                self.failed_attempts = 0;
+            }
+        }
+        self.last_close = Some(info.clone());
+        self.last_error = error.clone();
+        let policy = self.backoff.as_ref().map(|backoff| backoff.policy());
+        let retry = policy.is_some_and(|policy| {
             let final_code = info.was_clean && policy.final_codes.contains(&info.code);
             !final_code && self.failed_attempts < policy.max_retries
         });
-        if let (true, Some(backoff)) = (retry, self.backoff.as_mut()) {
-            self.failed_attempts += 1;
-            let delay_ms = backoff.delay_ms(self.failed_attempts);
-            self.phase = Phase::Reconnecting;
-            if let Some(error) = error {
-                self.emit(Event::Error(error));
-            }
-            self.deadlines.set(Timer::Reconnect, now_ms, delay_ms);
-            self.emit(Event::Reconnecting {
-                attempt: self.failed_attempts,
-                delay_ms,
-            });
+        if retry && policy.is_some_and(|policy| policy.consult) {
+            self.phase = Phase::Consulting;
+            let context = self.attempt_context(self.failed_attempts + 1);
+            self.pending_end = Some((error, info));
+            self.out.push_back(Command::ConsultReconnect(context));
+        } else if retry {
+            self.schedule_reconnect(error, info, now_ms);
+        } else {
+            self.give_up(error, info, now_ms);
+        }
+    }
+
+    /// The app answered `shouldReconnect`.
+    pub(super) fn verdict(&mut self, reconnect: bool, now_ms: f64) {
+        if self.phase != Phase::Consulting {
             return;
         }
+        let Some((error, info)) = self.pending_end.take() else {
+            return;
+        };
+        if reconnect {
+            self.schedule_reconnect(error, info, now_ms);
+        } else {
+            self.give_up(error, info, now_ms);
+        }
+    }
+
+    fn schedule_reconnect(&mut self, error: Option<Error>, info: CloseInfo, now_ms: f64) {
+        let Some(backoff) = self.backoff.as_mut() else {
+            return self.give_up(error, info, now_ms);
+        };
+        self.failed_attempts += 1;
+        let delay_ms = backoff.delay_ms(self.failed_attempts);
+        self.phase = Phase::Reconnecting;
+        if let Some(error) = &error {
+            self.emit(Event::Error(error.clone()));
+        }
+        if !(self.offline || self.frozen) {
+            self.deadlines.set(Timer::Reconnect, now_ms, delay_ms);
+            if self.lifecycle {
+                self.deadlines.set(Timer::Watchdog, now_ms, WATCHDOG_MS);
+            }
+        }
+        self.emit(Event::Reconnecting {
+            attempt: self.failed_attempts,
+            delay_ms,
+            last_close: info,
+            error,
+        });
+    }
+
+    fn give_up(&mut self, error: Option<Error>, info: CloseInfo, now_ms: f64) {
         match error {
             Some(error) => self.fail_with_queue(error),
             None if !self.queue.is_empty() => {
@@ -258,10 +435,100 @@ impl<M: Payload> Connection<M> {
             }
             None => {}
         }
-        self.finish(info);
+        self.finish(info, now_ms);
     }
 
-    /// Ends the socket with `error`, counting the queued messages it leaves unsent.
+    /// The user's `reconnect()`: connect again now.
+    pub(super) fn reconnect(&mut self, now_ms: f64) {
+        match self.phase {
+            Phase::Reconnecting | Phase::Consulting => {
+                self.pending_end = None;
+                self.frozen = false;
+                self.connect(now_ms);
+            }
+            Phase::Open | Phase::RemoteClosing => {
+                self.stop_heartbeat();
+                self.opened_at_ms = None;
+                self.out.push_back(Command::AbandonSocket);
+                self.connect(now_ms);
+            }
+            // Already trying.
+            Phase::Connecting => {}
+            Phase::Closing => self.reopen_after_close = true,
+            Phase::Closed => self.reopen(now_ms),
+        }
+    }
+
+    /// A socket closed for good starts a new life, with its options and what is queued.
+    fn reopen(&mut self, now_ms: f64) {
+        self.lives += 1;
+        self.final_close = None;
+        self.final_error = None;
+        self.failed_attempts = 0;
+        self.frozen = false;
+        self.connect(now_ms);
+    }
+
+    /// The browser went offline: a pending attempt waits, uncounted, for online or a wake.
+    pub(super) fn offline(&mut self) {
+        if !self.lifecycle {
+            return;
+        }
+        self.offline = true;
+        if self.phase == Phase::Reconnecting {
+            self.deadlines.clear(Timer::Reconnect);
+            self.deadlines.clear(Timer::Watchdog);
+        }
+    }
+
+    /// Online again, or the page woke: attempt now instead of waiting out the backoff; an
+    /// open connection is probed, and replaced if it turns out dead.
+    pub(super) fn wake(&mut self, now_ms: f64) {
+        if !self.lifecycle {
+            return;
+        }
+        self.frozen = false;
+        match self.phase {
+            Phase::Reconnecting if !self.offline => self.connect(now_ms),
+            Phase::Open => self.probe(now_ms),
+            _ => {}
+        }
+    }
+
+    /// The page goes into the back/forward cache: close what is open (a page with an open
+    /// socket is not cached) and wait, with the queue, for the page to be shown again.
+    /// Browsers let a page close only with 1000 or 3000-4999, so it is 1000, "page hidden".
+    pub(super) fn hide(&mut self) {
+        if !self.lifecycle {
+            return;
+        }
+        match self.phase {
+            Phase::Open | Phase::RemoteClosing => {
+                self.stop_heartbeat();
+                self.opened_at_ms = None;
+                let request = CloseRequest {
+                    code: 1000,
+                    reason: "page hidden".to_owned(),
+                };
+                self.out.push_back(Command::CloseSocket(request));
+                self.out.push_back(Command::AbandonSocket);
+            }
+            Phase::Connecting => {
+                self.deadlines.clear(Timer::Connect);
+                self.resolving = None;
+                self.out.push_back(Command::AbandonSocket);
+            }
+            Phase::Reconnecting | Phase::Consulting => {}
+            Phase::Closing | Phase::Closed => return,
+        }
+        if self.phase != Phase::Consulting {
+            self.phase = Phase::Reconnecting;
+        }
+        self.frozen = true;
+        self.deadlines.clear(Timer::Reconnect);
+        self.deadlines.clear(Timer::Watchdog);
+    }
+
     fn fail_with_queue(&mut self, error: Error) {
         let error = error.with_unsent(self.queue.len());
         self.queue.drain().for_each(drop);
@@ -290,10 +557,13 @@ impl<M: Payload> Connection<M> {
         self.out.push_back(Command::Emit(event));
     }
 
-    fn finish(&mut self, info: CloseInfo) {
+    fn finish(&mut self, info: CloseInfo, now_ms: f64) {
         self.phase = Phase::Closed;
         self.deadlines.clear_all();
         self.final_close = Some(info.clone());
         self.emit(Event::Closed(info));
+        if std::mem::take(&mut self.reopen_after_close) {
+            self.reopen(now_ms);
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::WebSocket;
 
 use crate::engine::commands::{CloseInfo, Input, ReadyState};
@@ -81,6 +81,51 @@ impl<F: Face> Driver<F> {
             self.timers
                 .start(Slot::DrainPoll, DRAIN_POLL_MS, weak, Self::timer_fired);
         }
+    }
+
+    /// The user's `reconnect()`: connect again now; a socket closed for good starts a new
+    /// life, with its listeners hung again.
+    pub(crate) fn reconnect(self: &Rc<Self>) -> Result<(), Error> {
+        if self.engine.borrow().ready_state() == ReadyState::Closed {
+            self.attach();
+            if F::LINGERS {
+                *self.linger.borrow_mut() = Some(Rc::clone(self));
+            }
+        }
+        self.feed(Input::Reconnect)
+    }
+
+    /// How binary messages arrive from now on (the current socket's too).
+    pub(crate) fn binary_type(&self) -> web_sys::BinaryType {
+        self.binary_type.get()
+    }
+
+    /// Sets how binary messages arrive from now on, on the current socket too.
+    pub(crate) fn set_binary_type(&self, binary_type: web_sys::BinaryType) {
+        self.binary_type.set(binary_type);
+        if let Some(ws) = &*self.socket.borrow() {
+            ws.set_binary_type(binary_type);
+        }
+    }
+
+    /// Whether received `data` is the heartbeat's reply (`heartbeat.reply`), which is not
+    /// dispatched. Only a string of the reply's length is read and compared.
+    pub(crate) fn is_heartbeat_reply(&self, data: &JsValue) -> bool {
+        let Some(len) = self.reply_len else {
+            return false;
+        };
+        let same_length = data
+            .dyn_ref::<js_sys::JsString>()
+            .is_some_and(|text| text.length() as usize == len);
+        same_length
+            && data
+                .as_string()
+                .is_some_and(|text| self.engine.borrow().is_heartbeat_reply(&text))
+    }
+
+    /// How many times the socket was reopened (a `closed` promise belongs to one life).
+    pub(crate) fn lives(&self) -> u32 {
+        self.engine.borrow().lives()
     }
 
     /// Keeps the socket alive until it has closed for good, whatever happens to its handles.

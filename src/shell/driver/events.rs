@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 use web_sys::{CloseEvent, MessageEvent};
 
@@ -12,6 +13,7 @@ use crate::shell::browser::Listeners;
 use crate::shell::driver::Driver;
 use crate::shell::events::to_js_error;
 use crate::shell::face::Face;
+use crate::shell::lifecycle::page_input;
 
 impl<F: Face> Driver<F> {
     pub(super) fn dispatch(self: &Rc<Self>, event: Event) {
@@ -21,7 +23,14 @@ impl<F: Face> Driver<F> {
                 self.face.settle_first_open(&Ok(()));
                 self.poll_drain();
             }
-            Event::Reconnecting { attempt, delay_ms } => self.face.reconnecting(attempt, delay_ms),
+            Event::Reconnecting {
+                attempt,
+                delay_ms,
+                last_close,
+                error,
+            } => self
+                .face
+                .reconnecting(attempt, delay_ms, &last_close, error.as_ref()),
             Event::Error(error) => self.report(&error),
             Event::Closed(info) => {
                 self.face.closed(&info);
@@ -57,7 +66,9 @@ pub(super) fn listeners<F: Face>(driver: &Rc<Driver<F>>) -> Listeners {
         move |event: MessageEvent| {
             if let Some(driver) = message.upgrade() {
                 driver.feed_event(Input::MessageReceived);
-                driver.face.message(&event);
+                if !driver.is_heartbeat_reply(&event.data()) {
+                    driver.face.message(&event);
+                }
             }
         },
         move |event: CloseEvent| {
@@ -72,4 +83,14 @@ pub(super) fn listeners<F: Face>(driver: &Rc<Driver<F>>) -> Listeners {
             }
         },
     )
+}
+
+/// The listener on the page's lifecycle events of `driver`.
+pub(super) fn page_listener<F: Face>(driver: &Rc<Driver<F>>) -> Closure<dyn FnMut(web_sys::Event)> {
+    let weak = Rc::downgrade(driver);
+    Closure::new(move |event: web_sys::Event| {
+        if let (Some(driver), Some(input)) = (weak.upgrade(), page_input(&event)) {
+            driver.feed_event(input);
+        }
+    })
 }

@@ -4,3 +4,4 @@ import { DuplexSocket } from 'duplex-ws';
 
 new DuplexSocket('ws://localhost:9900', { reconnect: { minDelayMs: 'soon' } }); // WRONG-OPTION-TYPE
 new DuplexSocket('ws://localhost:9900').addEventListener('mesage', () => {}); // WRONG-EVENT-TYPE
+new DuplexSocket((attempt: number) => `ws://localhost:9900/?try=${attempt}`); // WRONG-PROVIDER-SIGNATURE
