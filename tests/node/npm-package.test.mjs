@@ -20,6 +20,7 @@ const EXPECTED_FILES = [
   'LICENSE-MIT',
   'README.md',
   'package.json',
+  'pkg/duplex_socket.js',
   'pkg/duplex_ws.d.ts',
   'pkg/duplex_ws.js',
   'pkg/duplex_ws_bg.wasm',
