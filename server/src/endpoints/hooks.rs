@@ -184,14 +184,8 @@ pub async fn apply(
 /// it: text messages starting with `hook:` are commands, every other message gets the
 /// endpoint's reply.
 pub async fn run(endpoint: Responder, mut connection: Connection, book: &RefusalBook, key: &str) {
-    if let Some(greeting) = endpoint.greeting {
-        if connection
-            .send(Message::Text(greeting.into()))
-            .await
-            .is_err()
-        {
-            return connection.finish().await;
-        }
+    if !endpoint.greet(&connection).await {
+        return connection.finish().await;
     }
     while let Some(message) = connection.recv().await {
         let command = match &message {

@@ -35,17 +35,22 @@ pub struct Responder {
 }
 
 impl Responder {
+    /// Sends the greeting, if any; false when the connection is already closing.
+    pub async fn greet(&self, connection: &Connection) -> bool {
+        match self.greeting {
+            Some(greeting) => connection
+                .send(Message::Text(greeting.into()))
+                .await
+                .is_ok(),
+            None => true,
+        }
+    }
+
     /// Runs one connection: the greeting, then a reply to each message; waits for room in the
     /// connection's own queue (backpressure on this peer only); then the close handshake.
     pub async fn run(self, mut connection: Connection) {
-        if let Some(greeting) = self.greeting {
-            if connection
-                .send(Message::Text(greeting.into()))
-                .await
-                .is_err()
-            {
-                return connection.finish().await;
-            }
+        if !self.greet(&connection).await {
+            return connection.finish().await;
         }
         while let Some(message) = connection.recv().await {
             if connection.send((self.reply)(message)).await.is_err() {

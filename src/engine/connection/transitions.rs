@@ -281,6 +281,13 @@ impl<M: Payload> Connection<M> {
         }
     }
 
+    /// The heartbeat's interval and timeout, if heartbeats are on.
+    fn heartbeat_times(&self) -> Option<(u32, u32)> {
+        self.heartbeat
+            .as_ref()
+            .map(|h| (h.interval_ms, h.timeout_ms))
+    }
+
     fn send_heartbeat(&mut self, now_ms: f64) {
         self.out.push_back(Command::SendHeartbeat);
         self.first_unanswered_ms.get_or_insert(now_ms);
@@ -291,11 +298,7 @@ impl<M: Payload> Connection<M> {
     /// timers were late (a throttled background tab, a sleep) and no heartbeat went out, one
     /// goes out now and the server gets that chance from now.
     fn check_heartbeat(&mut self, now_ms: f64) {
-        let Some((interval, timeout)) = self
-            .heartbeat
-            .as_ref()
-            .map(|h| (h.interval_ms, h.timeout_ms))
-        else {
+        let Some((interval, timeout)) = self.heartbeat_times() else {
             return;
         };
         let grace = f64::from(timeout - interval);
@@ -329,11 +332,7 @@ impl<M: Payload> Connection<M> {
     /// Asks an open connection for a sign of life now; without one within the grace time it
     /// is dead and replaced.
     fn probe(&mut self, now_ms: f64) {
-        let Some((interval, timeout)) = self
-            .heartbeat
-            .as_ref()
-            .map(|h| (h.interval_ms, h.timeout_ms))
-        else {
+        let Some((interval, timeout)) = self.heartbeat_times() else {
             return;
         };
         self.first_unanswered_ms = None;
