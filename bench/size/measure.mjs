@@ -1,6 +1,7 @@
 // Download size of duplex-ws and its peers, bundled the same way: each package's usual import
-// through `esbuild --bundle --minify` (ES module, browser), then `gzip -9`. duplex-ws adds its
-// wasm (pkg/duplex_ws_bg.wasm, already wasm-opt -Oz), gzipped the same way.
+// through `esbuild --bundle --minify` (ES module, browser), then `gzip -9`. duplex-ws's entry
+// (pkg/index.js) carries its wasm inlined (deflated, base64: pkg/duplex_ws_wasm.js), so the
+// bundle is the whole download; `wasm_bytes` is the inlined module's share of it.
 // Prints one JSON record a line (suite "size", row "min-gzip").
 //
 //   node bench/size/measure.mjs [--pkg pkg]
@@ -16,7 +17,7 @@ const pkg = path.resolve(root, pkgIndex >= 0 ? process.argv[pkgIndex + 1] : 'pkg
 
 /** Each subject's entry: what its README imports. */
 const subjects = [
-  ['duplex-ws', `import init, { DuplexSocket } from ${JSON.stringify(path.join(pkg, 'duplex_ws.js'))}; export { init, DuplexSocket };`],
+  ['duplex-ws', `import init, { DuplexSocket } from ${JSON.stringify(path.join(pkg, 'index.js'))}; export { init, DuplexSocket };`],
   ['socket.io-client', `export { io } from 'socket.io-client';`],
   ['reconnecting-websocket', `export { default } from 'reconnecting-websocket';`],
   ['partysocket', `export { WebSocket } from 'partysocket';`],
@@ -41,14 +42,16 @@ for (const [subject, entry] of subjects) {
   const js = gzipped(result.outputFiles[0].contents);
   let wasm = 0;
   if (subject === 'duplex-ws') {
-    const file = path.join(pkg, 'duplex_ws_bg.wasm');
+    const file = path.join(pkg, 'duplex_ws_wasm.js');
     if (!existsSync(file)) {
-      console.error(`size: ${file} is missing: build the package first (wasm-pack build --target web --release)`);
+      console.error(`size: ${file} is missing: build the package first (scripts/build.sh)`);
       process.exit(1);
     }
+    // Already deflated inside: its gzip is its share of the bundle's.
     wasm = gzipped(readFileSync(file));
   }
-  const metrics = { js_bytes: js, total_bytes: js + wasm };
+  // The bundle holds the inlined wasm: it is the total.
+  const metrics = { js_bytes: js - wasm, total_bytes: js };
   if (wasm) metrics.wasm_bytes = wasm;
   console.log(JSON.stringify({ suite: 'size', row: 'min-gzip', subject, run: 1, metrics }));
 }
