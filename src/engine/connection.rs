@@ -313,12 +313,17 @@ impl<M> Connection<M> {
     }
 }
 
+mod heartbeat;
+mod reconnects;
 mod transitions;
 
 // Native only: the engine is tested with `cargo test`; proptest does not build for wasm32.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "connection_harness.rs"]
 mod harness;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "connection_platform_tests.rs"]
+mod platform_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "connection_props.rs"]
 mod props;

@@ -15,11 +15,12 @@ use web_sys::EventTarget;
 
 use crate::engine::commands::Input;
 use crate::engine::connection::Readiness;
-use crate::engine::options::{display_number, invalid, BinaryType};
+use crate::engine::options::{invalid, BinaryType};
 use crate::engine::url::validate_url;
 use crate::error::{Error, UrlProblem};
 use crate::shell::driver::Driver;
 use crate::shell::events::{close_info_object, to_js_error};
+use crate::shell::js_args::{read_close_code, read_close_reason};
 use crate::shell::js_face::{JsFace, JsWaiter, UrlSource};
 use crate::shell::js_options::read_options;
 use crate::shell::message::{describe_value, SendData};
@@ -35,44 +36,6 @@ pub struct JsDuplexSocket {
 
 pub(crate) fn js_result<T>(result: Result<T, Error>) -> Result<T, JsValue> {
     result.map_err(|error| to_js_error(&error))
-}
-
-/// A close code as JS gives it: absent, or a whole number (the engine checks the range).
-fn read_close_code(code: &JsValue) -> Result<Option<u32>, Error> {
-    if code.is_undefined() || code.is_null() {
-        return Ok(None);
-    }
-    match code.as_f64() {
-        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
-            Ok(Some(n as u32))
-        }
-        Some(n) => Err(Error::InvalidCloseCode {
-            code: display_number(n),
-        }),
-        None => Err(Error::InvalidCloseCode {
-            code: format!(
-                "{} \"{}\"",
-                code.js_typeof().as_string().unwrap_or_default(),
-                code.as_string().unwrap_or_default()
-            ),
-        }),
-    }
-}
-
-/// A close reason as JS gives it: absent, or a string.
-fn read_close_reason(reason: &JsValue) -> Result<Option<String>, Error> {
-    if reason.is_undefined() || reason.is_null() {
-        return Ok(None);
-    }
-    reason.as_string().map(Some).ok_or_else(|| {
-        invalid(
-            "reason",
-            format!(
-                "the close reason must be a string, not {}",
-                reason.js_typeof().as_string().unwrap_or_default()
-            ),
-        )
-    })
 }
 
 /// A promise settled by the [`JsWaiter`] that `register` stores.

@@ -14,6 +14,7 @@ pub mod driver;
 pub mod events;
 pub mod face;
 pub mod js_api;
+pub mod js_args;
 pub mod js_face;
 pub mod js_options;
 pub mod js_types;

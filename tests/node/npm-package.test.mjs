@@ -111,5 +111,5 @@ test('a wrong use is a type error: an option of the wrong type, an unknown event
   assert.match(errors[0], /wrong-use\.ts\(5,.*minDelayMs|wrong-use\.ts\(5,.*'string' is not assignable to type 'number'/);
   assert.match(errors[1], /wrong-use\.ts\(6,.*"mesage"/);
   // A URL provider takes the attempt's context object, not a number.
-  assert.match(errors[2], /wrong-use\.ts\(7,.*DuplexAttemptContext/);
+  assert.match(errors[2], /wrong-use\.ts\(7,.*not assignable to parameter of type .DuplexUrl./);
 });

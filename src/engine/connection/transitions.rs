@@ -2,7 +2,7 @@
 //! Every one is total (an input that does not apply to a phase changes nothing), and only
 //! the user's explicit `reconnect()` leaves the Closed phase.
 
-use crate::engine::close::{validate_close, CloseRequest};
+use crate::engine::close::validate_close;
 use crate::engine::commands::{CloseInfo, Command, Event, Timer};
 use crate::engine::connection::{Connection, Phase};
 use crate::engine::options::validate_protocols;
@@ -10,10 +10,7 @@ use crate::engine::queue::Payload;
 use crate::engine::url::validate_url;
 use crate::error::{Error, UrlProblem};
 
-/// How often the watchdog ticks while waiting to reconnect with lifecycle on.
-const WATCHDOG_MS: u32 = 2_000;
-/// A watchdog tick this late means the page slept (or its timers were frozen): a wake.
-const WAKE_LATENESS_MS: f64 = 10_000.0;
+use crate::engine::connection::reconnects::{WAKE_LATENESS_MS, WATCHDOG_MS};
 
 impl<M: Payload> Connection<M> {
     /// Starts an attempt: the shell finds out where it goes ([`Command::Connect`]).
@@ -281,68 +278,7 @@ impl<M: Payload> Connection<M> {
         }
     }
 
-    /// The heartbeat's interval and timeout, if heartbeats are on.
-    fn heartbeat_times(&self) -> Option<(u32, u32)> {
-        self.heartbeat
-            .as_ref()
-            .map(|h| (h.interval_ms, h.timeout_ms))
-    }
-
-    fn send_heartbeat(&mut self, now_ms: f64) {
-        self.out.push_back(Command::SendHeartbeat);
-        self.first_unanswered_ms.get_or_insert(now_ms);
-    }
-
-    /// Dead only when nothing arrived for `timeout_ms` and the server had its fair chance:
-    /// `timeout_ms - interval_ms` since the first heartbeat it left unanswered. When our own
-    /// timers were late (a throttled background tab, a sleep) and no heartbeat went out, one
-    /// goes out now and the server gets that chance from now.
-    fn check_heartbeat(&mut self, now_ms: f64) {
-        let Some((interval, timeout)) = self.heartbeat_times() else {
-            return;
-        };
-        let grace = f64::from(timeout - interval);
-        let silent_ms = now_ms - self.last_received_ms;
-        let recheck = |at: f64, now: f64| (at - now).ceil().max(1.0) as u32;
-        if silent_ms < f64::from(timeout) {
-            let at = self.last_received_ms + f64::from(timeout);
-            self.deadlines
-                .set(Timer::HeartbeatCheck, now_ms, recheck(at, now_ms));
-            return;
-        }
-        match self.first_unanswered_ms {
-            Some(sent) if now_ms - sent >= grace => {
-                let error = Error::HeartbeatTimeout {
-                    url: self.url.clone(),
-                    timeout_ms: timeout,
-                    unsent: 0,
-                };
-                self.out.push_back(Command::AbandonSocket);
-                self.connection_ended(Some(error), CloseInfo::abnormal(), now_ms);
-            }
-            Some(sent) => {
-                let at = sent + grace;
-                self.deadlines
-                    .set(Timer::HeartbeatCheck, now_ms, recheck(at, now_ms));
-            }
-            None => self.probe(now_ms),
-        }
-    }
-
-    /// Asks an open connection for a sign of life now; without one within the grace time it
-    /// is dead and replaced.
-    fn probe(&mut self, now_ms: f64) {
-        let Some((interval, timeout)) = self.heartbeat_times() else {
-            return;
-        };
-        self.first_unanswered_ms = None;
-        self.send_heartbeat(now_ms);
-        self.deadlines.set(Timer::HeartbeatSend, now_ms, interval);
-        self.deadlines
-            .set(Timer::HeartbeatCheck, now_ms, timeout - interval);
-    }
-
-    fn connect_timeout(&self) -> Error {
+    pub(super) fn connect_timeout(&self) -> Error {
         Error::ConnectTimeout {
             url: self.url.clone(),
             timeout_ms: self.connect_timeout_ms.unwrap_or_default(),
@@ -350,185 +286,7 @@ impl<M: Payload> Connection<M> {
         }
     }
 
-    /// A connection ended without the user's close: reconnect if the policy (and the app's
-    /// `shouldReconnect`, when it has one) allows, else close for good.
-    fn connection_ended(&mut self, error: Option<Error>, info: CloseInfo, now_ms: f64) {
-        self.deadlines.clear(Timer::Connect);
-        self.stop_heartbeat();
-        let min_uptime = self
-            .backoff
-            .as_ref()
-            .map_or(0, |b| b.policy().min_uptime_ms);
-        if let Some(opened_at) = self.opened_at_ms.take() {
-            if now_ms - opened_at >= f64::from(min_uptime) {
-                self.failed_attempts = 0;
-            }
-        }
-        self.last_close = Some(info.clone());
-        self.last_error = error.clone();
-        let policy = self.backoff.as_ref().map(|backoff| backoff.policy());
-        let retry = policy.is_some_and(|policy| {
-            let final_code = info.was_clean && policy.final_codes.contains(&info.code);
-            !final_code && self.failed_attempts < policy.max_retries
-        });
-        if retry && policy.is_some_and(|policy| policy.consult) {
-            self.phase = Phase::Consulting;
-            let context = self.attempt_context(self.failed_attempts + 1);
-            self.pending_end = Some((error, info));
-            self.out.push_back(Command::ConsultReconnect(context));
-        } else if retry {
-            self.schedule_reconnect(error, info, now_ms);
-        } else {
-            self.give_up(error, info, now_ms);
-        }
-    }
-
-    /// The app answered `shouldReconnect`.
-    pub(super) fn verdict(&mut self, reconnect: bool, now_ms: f64) {
-        if self.phase != Phase::Consulting {
-            return;
-        }
-        let Some((error, info)) = self.pending_end.take() else {
-            return;
-        };
-        if reconnect {
-            self.schedule_reconnect(error, info, now_ms);
-        } else {
-            self.give_up(error, info, now_ms);
-        }
-    }
-
-    fn schedule_reconnect(&mut self, error: Option<Error>, info: CloseInfo, now_ms: f64) {
-        let Some(backoff) = self.backoff.as_mut() else {
-            return self.give_up(error, info, now_ms);
-        };
-        self.failed_attempts += 1;
-        let delay_ms = backoff.delay_ms(self.failed_attempts);
-        self.phase = Phase::Reconnecting;
-        if let Some(error) = &error {
-            self.emit(Event::Error(error.clone()));
-        }
-        if !(self.offline || self.frozen) {
-            self.deadlines.set(Timer::Reconnect, now_ms, delay_ms);
-            if self.lifecycle {
-                self.deadlines.set(Timer::Watchdog, now_ms, WATCHDOG_MS);
-            }
-        }
-        self.emit(Event::Reconnecting {
-            attempt: self.failed_attempts,
-            delay_ms,
-            last_close: info,
-            error,
-        });
-    }
-
-    fn give_up(&mut self, error: Option<Error>, info: CloseInfo, now_ms: f64) {
-        match error {
-            Some(error) => self.fail_with_queue(error),
-            None if !self.queue.is_empty() => {
-                let error = Error::ClosedWithUnsent {
-                    url: self.url.clone(),
-                    unsent: 0,
-                };
-                self.fail_with_queue(error);
-            }
-            None => {}
-        }
-        self.finish(info, now_ms);
-    }
-
-    /// The user's `reconnect()`: connect again now.
-    pub(super) fn reconnect(&mut self, now_ms: f64) {
-        match self.phase {
-            Phase::Reconnecting | Phase::Consulting => {
-                self.pending_end = None;
-                self.frozen = false;
-                self.connect(now_ms);
-            }
-            Phase::Open | Phase::RemoteClosing => {
-                self.stop_heartbeat();
-                self.opened_at_ms = None;
-                self.out.push_back(Command::AbandonSocket);
-                self.connect(now_ms);
-            }
-            // Already trying.
-            Phase::Connecting => {}
-            Phase::Closing => self.reopen_after_close = true,
-            Phase::Closed => self.reopen(now_ms),
-        }
-    }
-
-    /// A socket closed for good starts a new life, with its options and what is queued.
-    fn reopen(&mut self, now_ms: f64) {
-        self.lives += 1;
-        self.final_close = None;
-        self.final_error = None;
-        self.failed_attempts = 0;
-        self.frozen = false;
-        self.connect(now_ms);
-    }
-
-    /// The browser went offline: a pending attempt waits, uncounted, for online or a wake.
-    pub(super) fn offline(&mut self) {
-        if !self.lifecycle {
-            return;
-        }
-        self.offline = true;
-        if self.phase == Phase::Reconnecting {
-            self.deadlines.clear(Timer::Reconnect);
-            self.deadlines.clear(Timer::Watchdog);
-        }
-    }
-
-    /// Online again, or the page woke: attempt now instead of waiting out the backoff; an
-    /// open connection is probed, and replaced if it turns out dead.
-    pub(super) fn wake(&mut self, now_ms: f64) {
-        if !self.lifecycle {
-            return;
-        }
-        self.frozen = false;
-        match self.phase {
-            Phase::Reconnecting if !self.offline => self.connect(now_ms),
-            Phase::Open => self.probe(now_ms),
-            _ => {}
-        }
-    }
-
-    /// The page goes into the back/forward cache: close what is open (a page with an open
-    /// socket is not cached) and wait, with the queue, for the page to be shown again.
-    /// Browsers let a page close only with 1000 or 3000-4999, so it is 1000, "page hidden".
-    pub(super) fn hide(&mut self) {
-        if !self.lifecycle {
-            return;
-        }
-        match self.phase {
-            Phase::Open | Phase::RemoteClosing => {
-                self.stop_heartbeat();
-                self.opened_at_ms = None;
-                let request = CloseRequest {
-                    code: 1000,
-                    reason: "page hidden".to_owned(),
-                };
-                self.out.push_back(Command::CloseSocket(request));
-                self.out.push_back(Command::AbandonSocket);
-            }
-            Phase::Connecting => {
-                self.deadlines.clear(Timer::Connect);
-                self.resolving = None;
-                self.out.push_back(Command::AbandonSocket);
-            }
-            Phase::Reconnecting | Phase::Consulting => {}
-            Phase::Closing | Phase::Closed => return,
-        }
-        if self.phase != Phase::Consulting {
-            self.phase = Phase::Reconnecting;
-        }
-        self.frozen = true;
-        self.deadlines.clear(Timer::Reconnect);
-        self.deadlines.clear(Timer::Watchdog);
-    }
-
-    fn fail_with_queue(&mut self, error: Error) {
+    pub(super) fn fail_with_queue(&mut self, error: Error) {
         let error = error.with_unsent(self.queue.len());
         self.queue.drain().for_each(drop);
         self.final_error = Some(error.clone());
@@ -536,7 +294,7 @@ impl<M: Payload> Connection<M> {
     }
 
     /// Drops the queue, reporting it as `CLOSED` with the count when it was not empty.
-    fn report_unsent(&mut self) {
+    pub(super) fn report_unsent(&mut self) {
         if !self.queue.is_empty() {
             let error = Error::ClosedWithUnsent {
                 url: self.url.clone(),
@@ -547,16 +305,16 @@ impl<M: Payload> Connection<M> {
         }
     }
 
-    fn stop_heartbeat(&mut self) {
+    pub(super) fn stop_heartbeat(&mut self) {
         self.deadlines.clear(Timer::HeartbeatSend);
         self.deadlines.clear(Timer::HeartbeatCheck);
     }
 
-    fn emit(&mut self, event: Event) {
+    pub(super) fn emit(&mut self, event: Event) {
         self.out.push_back(Command::Emit(event));
     }
 
-    fn finish(&mut self, info: CloseInfo, now_ms: f64) {
+    pub(super) fn finish(&mut self, info: CloseInfo, now_ms: f64) {
         self.phase = Phase::Closed;
         self.deadlines.clear_all();
         self.final_close = Some(info.clone());

@@ -1,0 +1,202 @@
+//! Scenario tests of the engine's 0.2 rules: minimum uptime, honest heartbeats, providers'
+//! targets, shouldReconnect, reconnect(), the page's lifecycle.
+
+use super::harness::*;
+use super::*;
+use crate::engine::commands::Event;
+use crate::engine::options::{HeartbeatPolicy, ReconnectPolicy};
+
+#[test]
+fn a_server_that_accepts_and_drops_at_once_is_retried_with_growing_backoff() {
+    let mut c = new(reconnecting(ReconnectPolicy {
+        min_delay_ms: 100,
+        max_delay_ms: 100_000,
+        ..Default::default()
+    }));
+    let mut now = 0.0;
+    for attempt in 1..=5u32 {
+        opened(&mut c, now);
+        now += 10.0; // dropped 10 ms after it opened, well under minUptimeMs
+        let lost = on(&mut c, Input::SocketClosed(CloseInfo::abnormal()), now);
+        assert!(
+            events(&lost)
+                .iter()
+                .any(|e| matches!(e, Event::Reconnecting { attempt: a, .. } if *a == attempt)),
+            "attempt {attempt}: {lost:?}"
+        );
+        assert!(
+            c.timer_deadline(Timer::Reconnect).unwrap() - now <= f64::from(100 << (attempt - 1))
+        );
+        now = c.timer_deadline(Timer::Reconnect).unwrap();
+        on(&mut c, Input::Timeout, now);
+    }
+}
+
+#[test]
+fn a_heartbeat_our_late_timer_never_sent_is_not_the_servers_silence() {
+    let heartbeat = HeartbeatPolicy {
+        interval_ms: 100,
+        timeout_ms: 1000,
+        message: "ping".into(),
+        reply: None,
+    };
+    let mut c = new(Options {
+        heartbeat: Some(heartbeat),
+        ..Options::default()
+    });
+    opened(&mut c, 0.0);
+    // A throttled tab: nothing fires until 5 s later, when both timers come at once.
+    let late = on(&mut c, Input::Timeout, 5_000.0);
+    assert!(late.contains(&Command::SendHeartbeat), "{late:?}");
+    assert!(
+        !late.contains(&Command::AbandonSocket),
+        "no false timeout: {late:?}"
+    );
+    assert_eq!(c.ready_state(), ReadyState::Open);
+    // The server answers the probe: still open long after.
+    on(&mut c, Input::MessageReceived, 5_050.0);
+    on(&mut c, Input::Timeout, 5_900.0);
+    assert_eq!(c.ready_state(), ReadyState::Open);
+}
+
+#[test]
+fn providers_targets_are_checked_and_stale_ones_ignored() {
+    let mut c = Connection::<Msg>::new(URL, reconnecting(ReconnectPolicy::default()), 1, 0.0);
+    let Some(Command::Connect { id, .. }) = c.poll() else {
+        panic!("a Connect first")
+    };
+    c.handle(
+        Input::Target {
+            id,
+            url: "ftp://x".into(),
+            protocols: vec![],
+        },
+        0.0,
+    )
+    .unwrap();
+    let failed: Vec<_> = std::iter::from_fn(|| c.poll()).collect();
+    assert_eq!(error_codes(&failed), ["INVALID_URL"]);
+    assert!(
+        reconnect_delay(&failed).is_some(),
+        "a bad target is a failed attempt: backoff"
+    );
+    // A late answer to the old attempt changes nothing.
+    c.handle(
+        Input::Target {
+            id,
+            url: URL.into(),
+            protocols: vec![],
+        },
+        1.0,
+    )
+    .unwrap();
+    assert_eq!(opens(&drain(&mut c)), 0);
+    // The next attempt is told how the last one ended.
+    let next = fire(&mut c, Timer::Reconnect, 1.0);
+    assert!(matches!(&next[0], Command::Connect { context, .. }
+        if context.attempt == 1 && context.last_error.as_ref().map(|e| e.code()) == Some("INVALID_URL")));
+}
+
+#[test]
+fn should_reconnect_has_the_last_word() {
+    let policy = ReconnectPolicy {
+        consult: true,
+        ..Default::default()
+    };
+    let mut c = new(reconnecting(policy.clone()));
+    opened(&mut c, 0.0);
+    let asked = closed(&mut c, CloseInfo::abnormal());
+    assert!(matches!(asked.last(), Some(Command::ConsultReconnect(ctx)) if ctx.attempt == 1));
+    assert_eq!(c.ready_state(), ReadyState::Connecting);
+    let no = on(&mut c, Input::ReconnectVerdict(false), 0.0);
+    assert_eq!(error_codes(&no), ["CONNECTION_LOST"]);
+    assert_eq!(c.ready_state(), ReadyState::Closed);
+
+    let mut c = new(reconnecting(policy));
+    opened(&mut c, 0.0);
+    closed(&mut c, CloseInfo::abnormal());
+    let yes = on(&mut c, Input::ReconnectVerdict(true), 0.0);
+    assert!(reconnect_delay(&yes).is_some());
+}
+
+#[test]
+fn reconnect_skips_the_wait_and_reopens_a_closed_socket() {
+    let mut c = new(reconnecting(ReconnectPolicy {
+        min_delay_ms: 10_000,
+        ..Default::default()
+    }));
+    opened(&mut c, 0.0);
+    closed(&mut c, CloseInfo::abnormal());
+    assert_eq!(
+        opens(&on(&mut c, Input::Reconnect, 1.0)),
+        1,
+        "no backoff wait"
+    );
+    opened(&mut c, 2.0);
+    close(&mut c, None, None).unwrap();
+    closed(&mut c, clean(1000));
+    assert_eq!(c.ready_state(), ReadyState::Closed);
+    send(&mut c, 1).unwrap_err();
+    assert_eq!(opens(&on(&mut c, Input::Reconnect, 3.0)), 1, "reopened");
+    assert_eq!((c.lives(), c.final_close()), (1, None));
+    send(&mut c, 7).unwrap();
+    assert_eq!(transmitted(&opened(&mut c, 4.0)), [7]);
+}
+
+#[test]
+fn offline_pauses_attempts_and_online_or_a_wake_tries_at_once() {
+    let mut c = new(reconnecting(ReconnectPolicy {
+        min_delay_ms: 10_000,
+        ..Default::default()
+    }));
+    opened(&mut c, 0.0);
+    on(&mut c, Input::Offline, 1.0);
+    closed(&mut c, CloseInfo::abnormal());
+    assert_eq!(
+        c.timer_deadline(Timer::Reconnect),
+        None,
+        "no attempt while offline"
+    );
+    assert_eq!(on(&mut c, Input::Timeout, 60_000.0), []);
+    assert_eq!(
+        opens(&on(&mut c, Input::Online, 60_001.0)),
+        1,
+        "online: at once"
+    );
+
+    // A wake detected from the watchdog's lateness (the machine slept) tries at once too.
+    let mut c = new(reconnecting(ReconnectPolicy {
+        min_delay_ms: 100_000,
+        max_delay_ms: 100_000,
+        ..Default::default()
+    }));
+    opened(&mut c, 0.0);
+    closed(&mut c, CloseInfo::abnormal());
+    let watchdog = c
+        .timer_deadline(Timer::Watchdog)
+        .expect("a watchdog while waiting");
+    assert!(
+        c.timer_deadline(Timer::Reconnect).unwrap() > watchdog + 30_000.0
+            || c.timer_deadline(Timer::Reconnect).unwrap() < watchdog + 30_000.0
+    );
+    let woke = on(&mut c, Input::Timeout, watchdog + 30_000.0);
+    assert_eq!(opens(&woke), 1, "{woke:?}");
+}
+
+#[test]
+fn the_back_forward_cache_closes_and_a_show_reopens_with_the_queue() {
+    let mut c = new(reconnecting(ReconnectPolicy::default()));
+    opened(&mut c, 0.0);
+    let hidden = on(&mut c, Input::PageHidden, 1.0);
+    assert!(hidden.iter().any(
+        |c| matches!(c, Command::CloseSocket(r) if r.code == 1000 && r.reason == "page hidden")
+    ));
+    send(&mut c, 1).unwrap();
+    assert_eq!(
+        on(&mut c, Input::Timeout, 100_000.0),
+        [],
+        "nothing while hidden"
+    );
+    assert_eq!(opens(&on(&mut c, Input::Wake, 100_001.0)), 1);
+    assert_eq!(transmitted(&opened(&mut c, 100_002.0)), [1]);
+}
