@@ -200,3 +200,32 @@ fn the_back_forward_cache_closes_and_a_show_reopens_with_the_queue() {
     assert_eq!(opens(&on(&mut c, Input::Wake, 100_001.0)), 1);
     assert_eq!(transmitted(&opened(&mut c, 100_002.0)), [1]);
 }
+
+/// The shell feeds `MessageReceived` without draining (the hot path): in no phase may it
+/// answer with a command or move a deadline.
+#[test]
+fn a_received_message_never_answers_with_a_command_or_moves_a_deadline() {
+    let heartbeat = HeartbeatPolicy {
+        interval_ms: 100,
+        timeout_ms: 1000,
+        ..Default::default()
+    };
+    let mut c = new(Options {
+        heartbeat: Some(heartbeat),
+        connect_timeout_ms: Some(50),
+        ..reconnecting(ReconnectPolicy::default())
+    });
+    let check = |c: &mut Connection<Msg>, phase: &str| {
+        let before = c.poll_timeout();
+        c.handle(Input::MessageReceived, 10.0).unwrap();
+        assert_eq!(c.poll(), None, "{phase}");
+        assert_eq!(c.poll_timeout(), before, "{phase}");
+    };
+    check(&mut c, "connecting");
+    opened(&mut c, 0.0);
+    check(&mut c, "open");
+    closed(&mut c, CloseInfo::abnormal());
+    check(&mut c, "reconnecting");
+    close(&mut c, None, None).unwrap();
+    check(&mut c, "closed");
+}

@@ -19,7 +19,7 @@ use crate::shell::lifecycle::PageWatch;
 use crate::shell::live::{Counted, Kind};
 use crate::shell::timers::{Slot, Timers};
 
-fn now_ms() -> f64 {
+pub(super) fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 

@@ -10,12 +10,26 @@ use web_sys::{CloseEvent, MessageEvent};
 use crate::engine::commands::{CloseInfo, Event, Input};
 use crate::error::Error;
 use crate::shell::browser::Listeners;
-use crate::shell::driver::Driver;
+use crate::shell::driver::{now_ms, Driver};
 use crate::shell::events::to_js_error;
 use crate::shell::face::Face;
 use crate::shell::lifecycle::page_input;
 
 impl<F: Face> Driver<F> {
+    /// A message arrived (the hot path). The engine only notes the sign of life: that input
+    /// never answers with a command or moves a deadline, so there is nothing to drain. The
+    /// face gets the message unless it is the heartbeat's reply, read only when one is set.
+    fn message_arrived(&self, event: &MessageEvent) {
+        // MessageReceived is never refused.
+        let _ = self
+            .engine
+            .borrow_mut()
+            .handle(Input::MessageReceived, now_ms());
+        if self.reply_len.is_none() || !self.is_heartbeat_reply(&event.data()) {
+            self.face.message(event);
+        }
+    }
+
     pub(super) fn dispatch(self: &Rc<Self>, event: Event) {
         match event {
             Event::Open => {
@@ -65,10 +79,7 @@ pub(super) fn listeners<F: Face>(driver: &Rc<Driver<F>>) -> Listeners {
         },
         move |event: MessageEvent| {
             if let Some(driver) = message.upgrade() {
-                driver.feed_event(Input::MessageReceived);
-                if !driver.is_heartbeat_reply(&event.data()) {
-                    driver.face.message(&event);
-                }
+                driver.message_arrived(&event);
             }
         },
         move |event: CloseEvent| {
