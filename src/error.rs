@@ -151,6 +151,31 @@ pub enum Error {
         /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
         unsent: usize,
     },
+    /// The server broke the session protocol (`duplex.v1`): the connection was dropped, and
+    /// the session resumes on the next one when reconnect is on.
+    #[error("the server at {url} broke the duplex.v1 protocol: {problem}; the connection was dropped{}", lost_note(*.unsent))]
+    SessionProtocol {
+        /// The socket's URL.
+        url: String,
+        /// Which frame, and what was wrong with it.
+        problem: String,
+        /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
+        unsent: usize,
+    },
+    /// The server no longer knew the session a reconnect asked to resume (expired, or a
+    /// restart without a shared store): a new session goes on, and what the old one had not
+    /// delivered may be gone.
+    #[error("the server at {url} could not resume session {session}: {resent} unacknowledged message(s) were sent to the new session {new_session}, and messages the server had not delivered may be gone")]
+    SessionLost {
+        /// The socket's URL.
+        url: String,
+        /// The session that was lost.
+        session: String,
+        /// The session that replaces it.
+        new_session: String,
+        /// The unacknowledged messages sent again, to the new session.
+        resent: u64,
+    },
 }
 
 fn lost_note(unsent: usize) -> String {
@@ -170,7 +195,8 @@ impl Error {
         | Error::ProviderFailed { unsent, .. }
         | Error::ConnectionLost { unsent, .. }
         | Error::HeartbeatTimeout { unsent, .. }
-        | Error::ClosedWithUnsent { unsent, .. } = &mut self
+        | Error::ClosedWithUnsent { unsent, .. }
+        | Error::SessionProtocol { unsent, .. } = &mut self
         {
             *unsent = count;
         }
@@ -189,8 +215,9 @@ impl Error {
             Error::Closed { .. } | Error::ClosedWithUnsent { .. } => "CLOSED",
             Error::ConnectTimeout { .. } => "CONNECT_TIMEOUT",
             Error::ConnectionFailed { .. } | Error::ProviderFailed { .. } => "CONNECTION_FAILED",
-            Error::ConnectionLost { .. } => "CONNECTION_LOST",
+            Error::ConnectionLost { .. } | Error::SessionProtocol { .. } => "CONNECTION_LOST",
             Error::HeartbeatTimeout { .. } => "HEARTBEAT_TIMEOUT",
+            Error::SessionLost { .. } => "SESSION_LOST",
         }
     }
 }

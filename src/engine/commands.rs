@@ -60,16 +60,20 @@ pub enum Timer {
     /// While waiting to reconnect with lifecycle on: a tick whose lateness reveals a wake
     /// from sleep (timers do not run while the machine sleeps; the clock does).
     Watchdog,
+    /// In a session: time to acknowledge what arrived (at the latest `session.ackDelayMs`
+    /// after the first message not yet acknowledged).
+    Ack,
 }
 
 impl Timer {
     /// Every timer, in the order they fire when due at the same time.
-    pub const ALL: [Timer; 5] = [
+    pub const ALL: [Timer; 6] = [
         Timer::Connect,
         Timer::Reconnect,
         Timer::HeartbeatSend,
         Timer::HeartbeatCheck,
         Timer::Watchdog,
+        Timer::Ack,
     ];
 }
 
@@ -88,8 +92,17 @@ pub enum Input<M> {
     },
     /// The current browser socket opened.
     SocketOpened,
-    /// A message arrived on the current browser socket.
+    /// A message arrived on the current browser socket (plain mode; in a session the shell
+    /// feeds [`Input::DataReceived`] or [`Input::ControlReceived`] instead).
     MessageReceived,
+    /// The subprotocol the browser socket opened with (`socket.protocol`), fed just before
+    /// [`Input::SocketOpened`]: `duplex.v1` starts a session's framing.
+    Protocol(String),
+    /// In a session: an application message arrived (counted, and acknowledged in batches).
+    DataReceived,
+    /// In a session: a control frame arrived (a text message starting with U+0000 and not
+    /// escaped application text, see [`crate::engine::frames::is_control`]).
+    ControlReceived(String),
     /// The current browser socket began closing (the server sent a close frame); the
     /// browser has no event for this, so the shell reports it when it sees it.
     SocketClosing,
@@ -164,6 +177,19 @@ pub enum Event {
         /// The error that ended it, if any.
         error: Option<Error>,
     },
+    /// A session's connection was answered by the server after a reconnect: whether it
+    /// resumed the session, and what went again each way.
+    Resumed {
+        /// Whether the server still knew the session: `false` means messages it had not
+        /// delivered may be gone (see `error`), and the app should refetch its state.
+        recovered: bool,
+        /// Messages sent again that the server had not received.
+        resent: u64,
+        /// Messages the server replays that this side had not received.
+        replayed: u64,
+        /// `SESSION_LOST` when not recovered.
+        error: Option<Error>,
+    },
     /// Something went wrong; see the error's code.
     Error(Error),
     /// Closed for good: nothing more will happen.
@@ -194,6 +220,11 @@ pub enum Command<M> {
     ConsultReconnect(AttemptContext),
     /// Hand a message to the browser socket.
     Transmit(M),
+    /// In a session: hand a text message that starts with U+0000 to the browser socket with
+    /// one more U+0000 in front (the protocol's escape).
+    TransmitEscaped(M),
+    /// In a session: send this control frame (text).
+    TransmitControl(String),
     /// Send the heartbeat message.
     SendHeartbeat,
     /// Start the closing handshake of the browser socket.

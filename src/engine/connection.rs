@@ -15,6 +15,7 @@ use crate::engine::commands::{AttemptContext, CloseInfo, Command, Input, ReadySt
 use crate::engine::deadlines::Deadlines;
 use crate::engine::options::{HeartbeatPolicy, Options};
 use crate::engine::queue::{Payload, SendQueue};
+use crate::engine::session::{SessionInfo, SessionState};
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +102,8 @@ pub struct Connection<M> {
     /// The error that ended the socket for good, if one did.
     final_error: Option<Error>,
     final_close: Option<CloseInfo>,
+    /// With sessions on: the session's state (see [`crate::engine::session`]).
+    session: Option<SessionState>,
 }
 
 impl<M: Payload> Connection<M> {
@@ -135,6 +138,7 @@ impl<M: Payload> Connection<M> {
             out: VecDeque::new(),
             final_error: None,
             final_close: None,
+            session: options.session.map(SessionState::new),
         };
         connection.connect(now_ms);
         connection
@@ -150,9 +154,15 @@ impl<M: Payload> Connection<M> {
             Input::Send(message) => return self.send(message),
             Input::Close { code, reason } => return self.close(code, reason.as_deref(), now_ms),
             Input::SocketOpened => self.opened(now_ms),
-            Input::MessageReceived => {
-                self.last_received_ms = now_ms;
-                self.first_unanswered_ms = None;
+            Input::MessageReceived => self.heard(now_ms),
+            Input::Protocol(protocol) => self.protocol_selected(&protocol),
+            Input::DataReceived => {
+                self.heard(now_ms);
+                self.data_received(now_ms);
+            }
+            Input::ControlReceived(text) => {
+                self.heard(now_ms);
+                self.control_received(&text, now_ms);
             }
             Input::SocketClosing if self.phase == Phase::Open => {
                 self.phase = Phase::RemoteClosing;
@@ -190,6 +200,12 @@ impl<M: Payload> Connection<M> {
         self.deadlines.next()
     }
 
+    /// Anything from the server is a sign of life.
+    fn heard(&mut self, now_ms: f64) {
+        self.last_received_ms = now_ms;
+        self.first_unanswered_ms = None;
+    }
+
     /// When `timer` is due, if it is set (for tests and diagnostics).
     pub fn timer_deadline(&self, timer: Timer) -> Option<f64> {
         self.deadlines.get(timer)
@@ -225,9 +241,42 @@ impl<M> Connection<M> {
         }
     }
 
-    /// Bytes waiting in the send queue.
+    /// Bytes waiting in the send queue (not yet handed to a socket).
     pub fn queued_bytes(&self) -> usize {
         self.queue.bytes()
+    }
+
+    /// In a session: bytes sent but not yet acknowledged by the server (`unackedAmount`).
+    pub fn unacked_bytes(&self) -> usize {
+        self.queue.in_flight_bytes()
+    }
+
+    /// The session the server granted, if sessions are on and it did (`socket.session`).
+    pub fn session(&self) -> Option<&SessionInfo> {
+        self.session.as_ref().and_then(|s| s.grant.as_ref())
+    }
+
+    /// Whether sessions are on (every send then goes through the queue and is counted).
+    pub fn session_offered(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Whether the current connection speaks `duplex.v1`: received text starting with
+    /// U+0000 is a control frame or escaped.
+    pub fn session_framing(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.framing())
+    }
+
+    /// With sessions on: how many sends were accepted; send number `n` (from 0) is done
+    /// (acknowledged, or handed over when the server spoke plain) once
+    /// [`Connection::sends_done`] is above `n`.
+    pub fn sends_accepted(&self) -> u64 {
+        self.queue.pushed()
+    }
+
+    /// With sessions on: how many accepted sends are done (see [`Connection::sends_accepted`]).
+    pub fn sends_done(&self) -> u64 {
+        self.queue.removed()
     }
 
     /// How the socket closed for good, once it has.
@@ -291,7 +340,7 @@ impl<M> Connection<M> {
     /// Whether a message sent now would only wait for the browser's own buffer.
     pub fn readiness(&self) -> Readiness {
         match self.ready_state() {
-            ReadyState::Open if self.queue.is_empty() => Readiness::Open,
+            ReadyState::Open if self.queue.waiting() == 0 => Readiness::Open,
             ReadyState::Closed | ReadyState::Closing => Readiness::Closed(self.closed_error()),
             _ => Readiness::NotOpen,
         }
@@ -315,6 +364,7 @@ impl<M> Connection<M> {
 
 mod heartbeat;
 mod reconnects;
+mod sessions;
 mod transitions;
 
 // Native only: the engine is tested with `cargo test`; proptest does not build for wasm32.
@@ -327,6 +377,9 @@ mod platform_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "connection_props.rs"]
 mod props;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "connection_session_tests.rs"]
+mod session_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "connection_tests.rs"]
 mod tests;

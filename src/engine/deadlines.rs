@@ -9,7 +9,7 @@ use crate::engine::commands::Timer;
 /// One optional deadline per [`Timer`].
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Deadlines {
-    at: [Option<f64>; 5],
+    at: [Option<f64>; 6],
 }
 
 fn slot(timer: Timer) -> usize {
@@ -19,6 +19,7 @@ fn slot(timer: Timer) -> usize {
         Timer::HeartbeatSend => 2,
         Timer::HeartbeatCheck => 3,
         Timer::Watchdog => 4,
+        Timer::Ack => 5,
     }
 }
 
@@ -35,7 +36,7 @@ impl Deadlines {
 
     /// Unsets every timer.
     pub fn clear_all(&mut self) {
-        self.at = [None; 5];
+        self.at = [None; 6];
     }
 
     /// When `timer` is due, if it is set.

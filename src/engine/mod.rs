@@ -11,6 +11,8 @@ pub mod close;
 pub mod commands;
 pub mod connection;
 pub mod deadlines;
+pub mod frames;
 pub mod options;
 pub mod queue;
+pub mod session;
 pub mod url;

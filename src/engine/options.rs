@@ -143,6 +143,42 @@ impl Default for HeartbeatPolicy {
     }
 }
 
+/// A session (`duplex.v1`, docs/protocol.md): how this side acknowledges what it receives.
+/// The defaults are the protocol's latest: an ack after 64 messages or 50 ms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Acknowledge at the latest after this many unacknowledged messages (1-1024).
+    /// Default 64.
+    pub ack_every: u32,
+    /// Acknowledge at the latest this long after the first unacknowledged message
+    /// (0-1000 ms). Default 50.
+    pub ack_delay_ms: u32,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            ack_every: 64,
+            ack_delay_ms: 50,
+        }
+    }
+}
+
+impl SessionPolicy {
+    /// Checks the bounds the protocol sets (`session.ackEvery`, `session.ackDelayMs`).
+    pub fn validate(&self) -> Result<(), Error> {
+        if !(1..=1024).contains(&self.ack_every) {
+            let problem = format!("{} is not in 1-1024", self.ack_every);
+            return Err(invalid("session.ackEvery", problem));
+        }
+        if self.ack_delay_ms > 1000 {
+            let problem = format!("{} is not in 0-1000", self.ack_delay_ms);
+            return Err(invalid("session.ackDelayMs", problem));
+        }
+        Ok(())
+    }
+}
+
 /// The default `highWaterMark` of `sendAsync` / `send_async`: 1 MiB.
 pub const DEFAULT_HIGH_WATER_MARK: usize = 1 << 20;
 
@@ -167,6 +203,8 @@ pub struct Options {
     /// Whether the page's lifecycle steers reconnects (offline pauses, online and wake try
     /// at once). `None`: on when reconnect is on.
     pub lifecycle: Option<bool>,
+    /// Offer a session (`duplex.v1`): nothing lost across reconnects, if set.
+    pub session: Option<SessionPolicy>,
 }
 
 impl Default for Options {
@@ -180,6 +218,7 @@ impl Default for Options {
             queue: QueueLimits::default(),
             high_water_mark: DEFAULT_HIGH_WATER_MARK,
             lifecycle: None,
+            session: None,
         }
     }
 }
@@ -250,6 +289,9 @@ impl Options {
                     ),
                 ));
             }
+        }
+        if let Some(session) = &self.session {
+            session.validate()?;
         }
         Ok(())
     }

@@ -9,20 +9,34 @@ use crate::error::Error;
 ///
 /// The engine asks only for messages that have to wait in the queue, so a message sent
 /// while open is never measured (the shell's JS strings are not copied to count them).
-pub trait Payload {
+pub trait Payload: Clone {
     /// The bytes it takes on the wire (UTF-8 bytes for text).
     fn wire_bytes(&self) -> usize;
+
+    /// Whether it is text that starts with U+0000, which a session escapes (asked only in a
+    /// session, where the message is kept for resending anyway).
+    fn starts_with_nul(&self) -> bool {
+        false
+    }
 }
 
 impl Payload for String {
     fn wire_bytes(&self) -> usize {
         self.len()
     }
+
+    fn starts_with_nul(&self) -> bool {
+        self.starts_with('\0')
+    }
 }
 
 impl Payload for &str {
     fn wire_bytes(&self) -> usize {
         self.len()
+    }
+
+    fn starts_with_nul(&self) -> bool {
+        self.starts_with('\0')
     }
 }
 
@@ -34,6 +48,10 @@ impl Payload for Vec<u8> {
 
 /// A first-in, first-out queue of outgoing messages that counts their bytes and holds to
 /// its [`QueueLimits`].
+///
+/// In a session it also keeps the messages sent but not yet acknowledged, at its front (the
+/// *in-flight* part): they count against the same limits, leave on an ack, and are sent
+/// again after a reconnect ([`SendQueue::rewind`]).
 ///
 /// It is generic over the message type so the browser shell can queue the caller's own
 /// JavaScript values (no copy) while native tests queue plain values.
@@ -51,6 +69,12 @@ impl Payload for Vec<u8> {
 pub struct SendQueue<M> {
     items: VecDeque<(M, usize)>,
     bytes: usize,
+    /// How many of the front items were sent and await an acknowledgement.
+    in_flight: usize,
+    in_flight_bytes: usize,
+    /// How many items ever left the front (acknowledged, dropped or drained): with the
+    /// count pushed, what a wait for one message's acknowledgement compares against.
+    removed: u64,
     limits: QueueLimits,
 }
 
@@ -69,6 +93,9 @@ impl<M> SendQueue<M> {
         Self {
             items: VecDeque::new(),
             bytes: 0,
+            in_flight: 0,
+            in_flight_bytes: 0,
+            removed: 0,
             limits,
         }
     }
@@ -92,11 +119,7 @@ impl<M> SendQueue<M> {
                 });
             }
             while !self.fits(bytes) {
-                let (_, size) = self
-                    .items
-                    .pop_front()
-                    .expect("a non-empty queue when over a bound");
-                self.bytes -= size;
+                let Some(size) = self.pop_front() else { break };
                 dropped.messages += 1;
                 dropped.bytes += size;
             }
@@ -104,6 +127,18 @@ impl<M> SendQueue<M> {
         self.bytes += bytes;
         self.items.push_back((message, bytes));
         Ok(dropped)
+    }
+
+    /// Removes the oldest item (in flight or not), returning its size.
+    fn pop_front(&mut self) -> Option<usize> {
+        let (_, size) = self.items.pop_front()?;
+        self.bytes -= size;
+        self.removed += 1;
+        if self.in_flight > 0 {
+            self.in_flight -= 1;
+            self.in_flight_bytes -= size;
+        }
+        Some(size)
     }
 
     fn fits(&self, bytes: usize) -> bool {
@@ -116,25 +151,83 @@ impl<M> SendQueue<M> {
         &self.limits
     }
 
-    /// How many messages wait.
+    /// How many messages it holds: waiting, and (in a session) in flight.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
-    /// Whether no message waits.
+    /// Whether it holds no message.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
-    /// The bytes of all waiting messages together.
+    /// The bytes of the messages not yet sent.
     pub fn bytes(&self) -> usize {
-        self.bytes
+        self.bytes - self.in_flight_bytes
     }
 
-    /// Takes every waiting message out, oldest first.
+    /// How many messages wait to be sent.
+    pub fn waiting(&self) -> usize {
+        self.items.len() - self.in_flight
+    }
+
+    /// The bytes of the messages sent and not yet acknowledged (a session's `unackedAmount`).
+    pub fn in_flight_bytes(&self) -> usize {
+        self.in_flight_bytes
+    }
+
+    /// How many messages are sent and not yet acknowledged.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    /// How many messages were ever pushed.
+    pub fn pushed(&self) -> u64 {
+        self.removed + self.items.len() as u64
+    }
+
+    /// How many messages ever left (acknowledged, dropped or drained): message number `n`
+    /// (counting pushes from 0) has left once this is above `n`.
+    pub fn removed(&self) -> u64 {
+        self.removed
+    }
+
+    /// Takes every message out, oldest first (in flight ones too).
     pub fn drain(&mut self) -> impl Iterator<Item = M> + '_ {
         self.bytes = 0;
+        self.in_flight = 0;
+        self.in_flight_bytes = 0;
+        self.removed += self.items.len() as u64;
         self.items.drain(..).map(|(message, _)| message)
+    }
+
+    /// The oldest message not yet sent, now counted in flight (kept until acknowledged).
+    pub fn send_next(&mut self) -> Option<M>
+    where
+        M: Clone,
+    {
+        let (message, size) = self.items.get(self.in_flight)?;
+        self.in_flight += 1;
+        self.in_flight_bytes += size;
+        Some(message.clone())
+    }
+
+    /// Forgets the `count` oldest messages in flight: the peer acknowledged them. Returns
+    /// how many there were (fewer if fewer were in flight).
+    pub fn acknowledge(&mut self, count: u64) -> u64 {
+        let mut done = 0;
+        while done < count && self.in_flight > 0 {
+            self.pop_front();
+            done += 1;
+        }
+        done
+    }
+
+    /// Puts every message in flight back to waiting (a new connection sends them again);
+    /// returns how many.
+    pub fn rewind(&mut self) -> usize {
+        self.in_flight_bytes = 0;
+        std::mem::take(&mut self.in_flight)
     }
 }
 

@@ -118,6 +118,11 @@ impl<F: Face> Driver<F> {
                         .handle(Input::ReconnectVerdict(verdict), now_ms())
                 }
                 Some(Command::Transmit(outbound)) => self.transmit(&outbound.data),
+                Some(Command::TransmitEscaped(outbound)) => {
+                    let escaped = js_sys::JsString::from("\0").concat(&outbound.data);
+                    self.transmit(&escaped)
+                }
+                Some(Command::TransmitControl(frame)) => self.transmit(&JsValue::from(frame)),
                 Some(Command::SendHeartbeat) => {
                     let message = self.engine.borrow().heartbeat_message().map(str::to_owned);
                     if let (Some(ws), Some(message)) = (&*self.socket.borrow(), message) {
@@ -209,6 +214,19 @@ impl<F: Face> Driver<F> {
                 let input = Input::SocketRefused(reason);
                 self.engine.borrow_mut().handle(input, now_ms())
             }
+        }
+    }
+
+    /// Tells the engine which subprotocol the new socket opened with (it decides whether a
+    /// session's framing starts).
+    fn note_protocol(&self) {
+        if self.engine.borrow().session_offered() {
+            let protocol = self.current(WebSocket::protocol, String::new());
+            drop(
+                self.engine
+                    .borrow_mut()
+                    .handle(Input::Protocol(protocol), now_ms()),
+            );
         }
     }
 

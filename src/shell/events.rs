@@ -43,6 +43,21 @@ pub(crate) fn reconnecting_event(
     event
 }
 
+/// A `resumed` event: `{ recovered, resent, replayed, error }` (API.md, sessions).
+pub(crate) fn resumed_event(
+    recovered: bool,
+    resent: u64,
+    replayed: u64,
+    error: Option<&Error>,
+) -> JsValue {
+    let event = plain_event("resumed");
+    set(&event, "recovered", &recovered.into());
+    set(&event, "resent", &(resent as f64).into());
+    set(&event, "replayed", &(replayed as f64).into());
+    set(&event, "error", &error.map_or(JsValue::NULL, to_js_error));
+    event
+}
+
 /// A `message` event carrying the browser's own `data` (not a copy).
 pub(crate) fn message_event(data: &JsValue) -> JsValue {
     let init = web_sys::MessageEventInit::new();

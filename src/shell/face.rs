@@ -5,8 +5,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use wasm_bindgen::JsValue;
-use web_sys::MessageEvent;
+use js_sys::JsString;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::commands::{AttemptContext, CloseInfo};
 use crate::engine::connection::Readiness;
@@ -14,7 +14,9 @@ use crate::engine::queue::Payload;
 use crate::error::Error;
 use crate::shell::message::SendData;
 
-/// A message on its way out: the caller's own value and its kind (queued as it is).
+/// A message on its way out: the caller's own value and its kind (queued as it is; a
+/// clone is another reference to the same JS value).
+#[derive(Clone)]
 pub(crate) struct Outbound {
     pub(crate) data: JsValue,
     pub(crate) kind: SendData,
@@ -23,6 +25,10 @@ pub(crate) struct Outbound {
 impl Payload for Outbound {
     fn wire_bytes(&self) -> usize {
         self.kind.wire_bytes(&self.data)
+    }
+
+    fn starts_with_nul(&self) -> bool {
+        self.kind == SendData::Text && self.data.unchecked_ref::<JsString>().char_code_at(0) == 0.0
     }
 }
 
@@ -48,8 +54,8 @@ pub(crate) trait Face: 'static {
     fn should_reconnect(&self, context: &AttemptContext) -> bool;
     /// A connection opened (the first, or one after a reconnect).
     fn opened(&self);
-    /// A message arrived: the browser's own event.
-    fn message(&self, event: &MessageEvent);
+    /// A message arrived: the browser's own `event.data` (unescaped in a session).
+    fn message(&self, data: JsValue);
     /// Something went wrong; returns whether anyone was told (else the driver warns on the
     /// console, so that no failure passes unseen).
     fn error(&self, error: &Error) -> bool;
@@ -62,6 +68,9 @@ pub(crate) trait Face: 'static {
         last_close: &CloseInfo,
         error: Option<&Error>,
     );
+    /// A session's reconnect was answered: whether it resumed, what went again each way,
+    /// and `SESSION_LOST` when it did not.
+    fn resumed(&self, recovered: bool, resent: u64, replayed: u64, error: Option<&Error>);
     /// Closed for good.
     fn closed(&self, info: &CloseInfo);
     /// Settles those who wait for the first open.

@@ -8,14 +8,14 @@ use std::cell::RefCell;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{EventTarget, MessageEvent};
+use web_sys::EventTarget;
 
 use crate::engine::commands::{AttemptContext, CloseInfo};
 use crate::engine::connection::Readiness;
 use crate::error::{Error, UrlProblem};
 use crate::shell::events::{
     close_event, close_info_object, error_event, message_event, plain_event, reconnecting_event,
-    set, to_js_error,
+    resumed_event, set, to_js_error,
 };
 use crate::shell::face::{Face, Resolution, Target};
 use crate::shell::js_options::{read_protocols, JsCallbacks};
@@ -195,8 +195,8 @@ impl Face for JsFace {
         self.dispatch(&plain_event("open"));
     }
 
-    fn message(&self, event: &MessageEvent) {
-        self.dispatch(&message_event(&event.data()));
+    fn message(&self, data: JsValue) {
+        self.dispatch(&message_event(&data));
     }
 
     fn error(&self, error: &Error) -> bool {
@@ -214,6 +214,10 @@ impl Face for JsFace {
         error: Option<&Error>,
     ) {
         self.dispatch(&reconnecting_event(attempt, delay_ms, last_close, error));
+    }
+
+    fn resumed(&self, recovered: bool, resent: u64, replayed: u64, error: Option<&Error>) {
+        self.dispatch(&resumed_event(recovered, resent, replayed, error));
     }
 
     fn closed(&self, info: &CloseInfo) {

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::Waker;
 
 use futures_channel::mpsc::UnboundedSender;
-use web_sys::MessageEvent;
+use wasm_bindgen::JsValue;
 
 use crate::engine::commands::{AttemptContext, CloseInfo};
 use crate::engine::connection::Readiness;
@@ -37,6 +37,19 @@ pub struct ReconnectInfo {
     /// How the last connection ended.
     pub last_close: CloseInfo,
     /// The error that ended it, if any.
+    pub error: Option<Error>,
+}
+
+/// What a `resumed` callback is told after each reconnect of a session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResumeInfo {
+    /// Whether the server still knew the session (see [`Error::SessionLost`] when not).
+    pub recovered: bool,
+    /// Messages sent again that the server had not received.
+    pub resent: u64,
+    /// Messages the server replayed that this side had not received.
+    pub replayed: u64,
+    /// `SESSION_LOST` when not recovered.
     pub error: Option<Error>,
 }
 
@@ -79,6 +92,7 @@ pub(crate) struct RustFace {
     pub(crate) close: RustSlot<dyn FnMut(CloseInfo)>,
     pub(crate) error: RustSlot<dyn FnMut(Error)>,
     pub(crate) reconnecting: RustSlot<dyn FnMut(&ReconnectInfo)>,
+    pub(crate) resumed: RustSlot<dyn FnMut(&ResumeInfo)>,
     pub(crate) should_reconnect: RustSlot<dyn FnMut(&AttemptContext) -> bool>,
     /// The fixed URL, or none when the URL provider gives it.
     url: String,
@@ -108,6 +122,7 @@ impl RustFace {
             message: RustSlot::default(),
             close: RustSlot::default(),
             error: RustSlot::default(),
+            resumed: RustSlot::default(),
             reconnecting: RustSlot::default(),
             stream: RefCell::new(Some(stream)),
             waiters: Waiters::default(),
@@ -159,12 +174,12 @@ impl Face for RustFace {
         self.open.call(|on_open| on_open());
     }
 
-    fn message(&self, event: &MessageEvent) {
+    fn message(&self, data: JsValue) {
         if self.message.is_set() {
-            let message = Message::from_event_data(event.data());
+            let message = Message::from_event_data(data);
             self.message.call(|on_message| on_message(message));
         } else if let Some(stream) = &*self.stream.borrow() {
-            let _ = stream.unbounded_send(Ok(Message::from_event_data(event.data())));
+            let _ = stream.unbounded_send(Ok(Message::from_event_data(data)));
         }
     }
 
@@ -193,6 +208,16 @@ impl Face for RustFace {
             };
             self.reconnecting.call(|on| on(&info));
         }
+    }
+
+    fn resumed(&self, recovered: bool, resent: u64, replayed: u64, error: Option<&Error>) {
+        let info = ResumeInfo {
+            recovered,
+            resent,
+            replayed,
+            error: error.cloned(),
+        };
+        self.resumed.call(|on| on(&info));
     }
 
     fn closed(&self, info: &CloseInfo) {

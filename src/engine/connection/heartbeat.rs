@@ -3,6 +3,7 @@
 
 use crate::engine::commands::{CloseInfo, Command, Timer};
 use crate::engine::connection::Connection;
+use crate::engine::frames::PING;
 use crate::engine::queue::Payload;
 use crate::error::Error;
 
@@ -15,7 +16,12 @@ impl<M: Payload> Connection<M> {
     }
 
     pub(super) fn send_heartbeat(&mut self, now_ms: f64) {
-        self.out.push_back(Command::SendHeartbeat);
+        // In a session the heartbeat is in-band: a ping the server answers, never the app.
+        self.out.push_back(if self.session_framing() {
+            Command::TransmitControl(PING.to_owned())
+        } else {
+            Command::SendHeartbeat
+        });
         self.first_unanswered_ms.get_or_insert(now_ms);
     }
 

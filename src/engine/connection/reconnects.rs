@@ -18,6 +18,7 @@ impl<M: Payload> Connection<M> {
     pub(super) fn connection_ended(&mut self, error: Option<Error>, info: CloseInfo, now_ms: f64) {
         self.deadlines.clear(Timer::Connect);
         self.stop_heartbeat();
+        self.end_framing();
         let min_uptime = self
             .backoff
             .as_ref()

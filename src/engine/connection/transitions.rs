@@ -51,6 +51,7 @@ impl<M: Payload> Connection<M> {
             Ok((url, protocols)) => {
                 // Errors from here on name the URL this attempt goes to.
                 self.url.clone_from(&url);
+                let protocols = self.offered_protocols(protocols);
                 self.out.push_back(Command::OpenSocket { url, protocols });
             }
             Err(error) if self.phase == Phase::Connecting => {
@@ -77,10 +78,18 @@ impl<M: Payload> Connection<M> {
                 return Err(self.closed_error())
             }
         };
+        if !queue_it && self.session.is_some() {
+            return self.send_in_session(message);
+        }
         if !queue_it {
             self.out.push_back(Command::Transmit(message));
             return Ok(());
         }
+        self.enqueue(message)
+    }
+
+    /// Queues `message`, reporting what overflow `drop-oldest` dropped for it.
+    pub(super) fn enqueue(&mut self, message: M) -> Result<(), Error> {
         let bytes = message.wire_bytes();
         let dropped = self.queue.push(message, bytes)?;
         if dropped.messages > 0 {
@@ -161,7 +170,7 @@ impl<M: Payload> Connection<M> {
             self.failed_attempts = 0;
         }
         // Queued messages go first, so anything sent from the open handler comes after them.
-        self.out.extend(self.queue.drain().map(Command::Transmit));
+        self.flush_on_open();
         if let Some(request) = self.close_after_flush.take() {
             self.out.push_back(Command::CloseSocket(request));
         } else {
@@ -273,6 +282,7 @@ impl<M: Payload> Connection<M> {
                 }
             }
             (Timer::HeartbeatCheck, Phase::Open) => self.check_heartbeat(now_ms),
+            (Timer::Ack, _) => self.acknowledge(),
             // A timer of a phase that has passed: nothing to do.
             _ => {}
         }
@@ -293,14 +303,16 @@ impl<M: Payload> Connection<M> {
         self.emit(Event::Error(error));
     }
 
-    /// Drops the queue, reporting it as `CLOSED` with the count when it was not empty.
+    /// Drops the queue, reporting it as `CLOSED` with the count of messages never sent when
+    /// there were any (a session's messages in flight went out before the close frame).
     pub(super) fn report_unsent(&mut self) {
-        if !self.queue.is_empty() {
+        let unsent = self.queue.waiting();
+        self.queue.drain().for_each(drop);
+        if unsent > 0 {
             let error = Error::ClosedWithUnsent {
                 url: self.url.clone(),
-                unsent: self.queue.len(),
+                unsent,
             };
-            self.queue.drain().for_each(drop);
             self.emit(Event::Error(error));
         }
     }
@@ -315,6 +327,7 @@ impl<M: Payload> Connection<M> {
     }
 
     pub(super) fn finish(&mut self, info: CloseInfo, now_ms: f64) {
+        self.end_framing();
         self.phase = Phase::Closed;
         self.deadlines.clear_all();
         self.final_close = Some(info.clone());

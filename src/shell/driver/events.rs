@@ -3,11 +3,13 @@
 
 use std::rc::Rc;
 
+use js_sys::JsString;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CloseEvent, MessageEvent};
 
 use crate::engine::commands::{CloseInfo, Event, Input};
+use crate::engine::frames::is_control;
 use crate::error::Error;
 use crate::shell::browser::Listeners;
 use crate::shell::driver::{now_ms, Driver};
@@ -19,15 +21,40 @@ impl<F: Face> Driver<F> {
     /// A message arrived (the hot path). The engine only notes the sign of life: that input
     /// never answers with a command or moves a deadline, so there is nothing to drain. The
     /// face gets the message unless it is the heartbeat's reply, read only when one is set.
-    fn message_arrived(&self, event: &MessageEvent) {
+    fn message_arrived(self: &Rc<Self>, event: &MessageEvent) {
+        let data = event.data();
+        if self.engine.borrow().session_framing() {
+            return self.session_message(data);
+        }
         // MessageReceived is never refused.
         let _ = self
             .engine
             .borrow_mut()
             .handle(Input::MessageReceived, now_ms());
-        if self.reply_len.is_none() || !self.is_heartbeat_reply(&event.data()) {
-            self.face.message(event);
+        if self.reply_len.is_none() || !self.is_heartbeat_reply(&data) {
+            self.face.message(data);
         }
+    }
+
+    /// A message in a session: a control frame goes to the engine only; application text
+    /// the server escaped loses its one extra U+0000; every application message is counted
+    /// (the engine acknowledges in batches) and delivered.
+    fn session_message(self: &Rc<Self>, mut data: JsValue) {
+        if let Some(text) = data.dyn_ref::<JsString>() {
+            let unit = |i: u32| {
+                let code = text.char_code_at(i);
+                (!code.is_nan()).then_some(code as u16)
+            };
+            if is_control(unit(0), unit(1)) {
+                let frame = String::from(text);
+                return self.feed_event(Input::ControlReceived(frame));
+            }
+            if unit(0) == Some(0) {
+                data = text.slice(1, text.length()).into();
+            }
+        }
+        self.feed_event(Input::DataReceived);
+        self.face.message(data);
     }
 
     pub(super) fn dispatch(self: &Rc<Self>, event: Event) {
@@ -45,6 +72,14 @@ impl<F: Face> Driver<F> {
             } => self
                 .face
                 .reconnecting(attempt, delay_ms, &last_close, error.as_ref()),
+            Event::Resumed {
+                recovered,
+                resent,
+                replayed,
+                error,
+            } => self
+                .face
+                .resumed(recovered, resent, replayed, error.as_ref()),
             Event::Error(error) => self.report(&error),
             Event::Closed(info) => {
                 self.face.closed(&info);
@@ -74,6 +109,7 @@ pub(super) fn listeners<F: Face>(driver: &Rc<Driver<F>>) -> Listeners {
     Listeners::new(
         move |_: JsValue| {
             if let Some(driver) = open.upgrade() {
+                driver.note_protocol();
                 driver.feed_event(Input::SocketOpened);
             }
         },

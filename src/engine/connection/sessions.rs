@@ -1,0 +1,222 @@
+//! A session's transitions (`duplex.v1`, docs/protocol.md): numbering what goes out and
+//! keeping it until acknowledged, acknowledging what comes in in batches, and the resume
+//! handshake after every reconnect.
+
+use crate::engine::commands::{CloseInfo, Command, Event, Timer};
+use crate::engine::connection::Connection;
+use crate::engine::frames::{self, ServerFrame, SESSION_PROTOCOL};
+use crate::engine::queue::Payload;
+use crate::engine::session::{Framing, SessionInfo};
+use crate::error::Error;
+
+impl<M: Payload> Connection<M> {
+    /// The protocols an attempt offers: the app's, then `duplex.v1` when sessions are on.
+    pub(super) fn offered_protocols(&self, mut protocols: Vec<String>) -> Vec<String> {
+        if self.session.is_some() && !protocols.iter().any(|p| p == SESSION_PROTOCOL) {
+            protocols.push(SESSION_PROTOCOL.to_owned());
+        }
+        protocols
+    }
+
+    pub(super) fn protocol_selected(&mut self, protocol: &str) {
+        if let Some(session) = &mut self.session {
+            session.selected = protocol == SESSION_PROTOCOL;
+        }
+    }
+
+    /// On open: a session's `hello`, then everything unacknowledged again, then the queue;
+    /// in plain mode the queue as it is.
+    pub(super) fn flush_on_open(&mut self) {
+        let Some(session) = self.session.as_mut().filter(|s| s.selected) else {
+            self.out.extend(self.queue.drain().map(Command::Transmit));
+            return;
+        };
+        let rewound = self.queue.rewind() as u64;
+        let next = session.acked;
+        session.sent = next;
+        let asked = session.grant.as_ref().map(|g| g.id.clone());
+        let hello = frames::hello(asked.as_deref(), session.received, next);
+        session.framing = Framing::AwaitingWelcome {
+            asked,
+            next,
+            rewound,
+        };
+        self.out.push_back(Command::TransmitControl(hello));
+        self.transmit_waiting();
+    }
+
+    /// A send while open with sessions on: through the queue, which keeps it until the
+    /// server acknowledges it (or, with a server that spoke plain, until it is handed over).
+    pub(super) fn send_in_session(&mut self, message: M) -> Result<(), Error> {
+        self.enqueue(message)?;
+        if self.session.as_ref().is_some_and(|s| s.framing()) {
+            self.transmit_waiting();
+        } else {
+            self.out.extend(self.queue.drain().map(Command::Transmit));
+        }
+        Ok(())
+    }
+
+    /// Hands every waiting message to the socket, numbered, kept in flight.
+    fn transmit_waiting(&mut self) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        while let Some(message) = self.queue.send_next() {
+            session.sent += 1;
+            self.out.push_back(if message.starts_with_nul() {
+                Command::TransmitEscaped(message)
+            } else {
+                Command::Transmit(message)
+            });
+        }
+    }
+
+    /// An application message arrived in a session: count it, acknowledge in batches.
+    pub(super) fn data_received(&mut self, now_ms: f64) {
+        let Some(session) = self.session.as_mut().filter(|s| s.framing()) else {
+            return;
+        };
+        session.received += 1;
+        if session.received - session.acked_to_peer >= u64::from(session.policy.ack_every) {
+            self.acknowledge();
+        } else if self.deadlines.get(Timer::Ack).is_none() {
+            let delay = session.policy.ack_delay_ms;
+            self.deadlines.set(Timer::Ack, now_ms, delay);
+        }
+    }
+
+    /// Sends the cumulative ack of everything received, if it says anything new.
+    pub(super) fn acknowledge(&mut self) {
+        self.deadlines.clear(Timer::Ack);
+        let Some(session) = self.session.as_mut().filter(|s| s.framing()) else {
+            return;
+        };
+        if session.received > session.acked_to_peer {
+            session.acked_to_peer = session.received;
+            let frame = frames::ack(session.received);
+            self.out.push_back(Command::TransmitControl(frame));
+        }
+    }
+
+    /// A control frame arrived.
+    pub(super) fn control_received(&mut self, text: &str, now_ms: f64) {
+        if !self.session.as_ref().is_some_and(|s| s.framing()) {
+            return;
+        }
+        match frames::parse_server_frame(text) {
+            Ok(ServerFrame::Ack(count)) => self.acked_through(count, now_ms),
+            Ok(ServerFrame::Welcome {
+                session,
+                resumed,
+                received,
+                replaying,
+            }) => self.welcome(session, resumed, received, replaying, now_ms),
+            Ok(ServerFrame::Pong | ServerFrame::Unknown) => {}
+            Err(problem) => self.protocol_broken(problem, now_ms),
+        }
+    }
+
+    /// The server has this side's messages `0 .. count`: forget them.
+    fn acked_through(&mut self, count: u64, now_ms: f64) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        if count > session.sent {
+            let problem = format!(
+                "ack frame: count {count} is more than the {} messages sent",
+                session.sent
+            );
+            return self.protocol_broken(problem, now_ms);
+        }
+        if count > session.acked {
+            self.queue.acknowledge(count - session.acked);
+            session.acked = count;
+        }
+    }
+
+    fn welcome(&mut self, id: String, resumed: bool, received: u64, replaying: u64, now_ms: f64) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let Framing::AwaitingWelcome {
+            asked,
+            next,
+            rewound,
+        } = std::mem::replace(&mut session.framing, Framing::On)
+        else {
+            let problem = "welcome frame after the session started".to_owned();
+            return self.protocol_broken(problem, now_ms);
+        };
+        if resumed {
+            if asked.as_deref() != Some(id.as_str()) {
+                let problem = format!("welcome frame resumed session {id}, which was not asked");
+                return self.protocol_broken(problem, now_ms);
+            }
+            if received < next {
+                let problem =
+                    format!("welcome frame: received {received} is below the {next} acknowledged");
+                return self.protocol_broken(problem, now_ms);
+            }
+            self.acked_through(received, now_ms);
+            let Some(session) = self.session.as_mut() else {
+                return;
+            };
+            if let Some(grant) = &mut session.grant {
+                grant.resumes += 1;
+            }
+            let resent = (next + rewound).saturating_sub(received);
+            self.emit(Event::Resumed {
+                recovered: true,
+                resent,
+                replayed: replaying,
+                error: None,
+            });
+            return;
+        }
+        // A new session: the server numbers its messages from 0, and takes this side's
+        // from `next` on (what was resent counts as new).
+        session.grant = Some(SessionInfo {
+            id: id.clone(),
+            resumes: 0,
+        });
+        session.received = 0;
+        session.acked_to_peer = 0;
+        self.deadlines.clear(Timer::Ack);
+        if let Some(lost) = asked {
+            let error = Error::SessionLost {
+                url: self.url.clone(),
+                session: lost,
+                new_session: id,
+                resent: rewound,
+            };
+            self.emit(Event::Resumed {
+                recovered: false,
+                resent: rewound,
+                replayed: 0,
+                error: Some(error.clone()),
+            });
+            self.emit(Event::Error(error));
+        }
+    }
+
+    /// The server broke the protocol: drop the connection (a session resumes on the next).
+    fn protocol_broken(&mut self, problem: String, now_ms: f64) {
+        let error = Error::SessionProtocol {
+            url: self.url.clone(),
+            problem,
+            unsent: 0,
+        };
+        self.out.push_back(Command::AbandonSocket);
+        self.connection_ended(Some(error), CloseInfo::abnormal(), now_ms);
+    }
+
+    /// The connection is gone: framing and acks stop; what is in flight waits for the next.
+    pub(super) fn end_framing(&mut self) {
+        self.deadlines.clear(Timer::Ack);
+        if let Some(session) = &mut self.session {
+            session.framing = Framing::Off;
+            session.selected = false;
+        }
+    }
+}

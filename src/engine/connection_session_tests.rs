@@ -1,0 +1,458 @@
+//! The engine's side of sessions (`duplex.v1`): scenarios, and a property over random drops,
+//! stale acks and server messages against a model server written from docs/protocol.md.
+
+use std::collections::{HashMap, VecDeque};
+
+use proptest::prelude::*;
+
+use super::harness::{drain, error_codes, events, fire, on, send, transmitted, Msg};
+use super::*;
+use crate::engine::commands::Event;
+use crate::engine::frames::SESSION_PROTOCOL;
+use crate::engine::options::{QueueLimits, ReconnectPolicy, SessionPolicy};
+
+fn session_options() -> Options {
+    Options {
+        session: Some(SessionPolicy::default()),
+        reconnect: Some(ReconnectPolicy {
+            min_delay_ms: 0,
+            max_delay_ms: 0,
+            min_uptime_ms: 0,
+            ..ReconnectPolicy::default()
+        }),
+        queue: QueueLimits {
+            max_messages: 100_000,
+            max_bytes: 1 << 30,
+            ..QueueLimits::default()
+        },
+        ..Options::default()
+    }
+}
+
+/// A connection whose socket opened with `duplex.v1`, answered with `welcome`.
+fn in_session() -> (Connection<Msg>, Vec<Command<Msg>>) {
+    let mut c = Connection::new("ws://h/", session_options(), 7, 0.0);
+    drain(&mut c);
+    let out = open_with(&mut c, SESSION_PROTOCOL, 0.0);
+    on(&mut c, control("\0welcome s1 0 0 0"), 0.0);
+    (c, out)
+}
+
+fn open_with(c: &mut Connection<Msg>, protocol: &str, now: f64) -> Vec<Command<Msg>> {
+    c.handle(Input::Protocol(protocol.into()), now).unwrap();
+    on(c, Input::SocketOpened, now)
+}
+
+fn control(text: &str) -> Input<Msg> {
+    Input::ControlReceived(text.into())
+}
+
+fn controls(commands: &[Command<Msg>]) -> Vec<&str> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::TransmitControl(frame) => Some(frame.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn lose_connection(c: &mut Connection<Msg>) -> Vec<Command<Msg>> {
+    let mut out = on(c, Input::SocketClosed(CloseInfo::abnormal()), 0.0);
+    out.extend(fire(c, Timer::Reconnect, 0.0));
+    out
+}
+
+#[test]
+fn offers_the_protocol_says_hello_and_numbers_what_it_sends() {
+    let mut c = Connection::new("ws://h/", session_options(), 7, 0.0);
+    let first = drain(&mut c);
+    let offered = first.iter().find_map(|cmd| match cmd {
+        Command::OpenSocket { protocols, .. } => Some(protocols.clone()),
+        _ => None,
+    });
+    assert_eq!(offered, Some(vec![SESSION_PROTOCOL.to_owned()]));
+    send(&mut c, 1).unwrap();
+    let out = open_with(&mut c, SESSION_PROTOCOL, 0.0);
+    assert_eq!(controls(&out), ["\0hello 1 - 0 0"]);
+    assert_eq!(transmitted(&out), [1], "the queue follows the hello");
+    on(&mut c, control("\0welcome s1 0 0 0"), 0.0);
+    assert_eq!(c.session().map(|s| s.id.as_str()), Some("s1"));
+    send(&mut c, 2).unwrap();
+    assert_eq!((c.unacked_bytes(), c.sends_done()), (2, 0));
+    on(&mut c, control("\0ack 1"), 0.0);
+    assert_eq!((c.unacked_bytes(), c.sends_done()), (1, 1));
+    on(&mut c, control("\0ack 2"), 0.0);
+    assert_eq!(
+        (c.unacked_bytes(), c.sends_done(), c.sends_accepted()),
+        (0, 2, 2)
+    );
+}
+
+#[test]
+fn a_server_that_does_not_select_it_gets_plain_websocket() {
+    let mut c = Connection::new("ws://h/", session_options(), 7, 0.0);
+    drain(&mut c);
+    send(&mut c, 1).unwrap();
+    let out = open_with(&mut c, "", 0.0);
+    assert!(controls(&out).is_empty(), "no control frame: {out:?}");
+    assert_eq!(transmitted(&out), [1]);
+    let out = send(&mut c, 2).unwrap();
+    assert_eq!(transmitted(&out), [2]);
+    assert!(c.session().is_none());
+    assert!(!c.session_framing());
+    assert_eq!((c.unacked_bytes(), c.sends_done()), (0, 2));
+}
+
+#[test]
+fn a_resume_resends_what_was_not_acknowledged_and_says_what_went_again() {
+    let (mut c, _) = in_session();
+    for id in 1..=5 {
+        send(&mut c, id).unwrap();
+    }
+    on(&mut c, control("\0ack 2"), 0.0);
+    on(&mut c, Input::DataReceived, 0.0);
+    on(&mut c, Input::DataReceived, 0.0);
+    lose_connection(&mut c);
+    send(&mut c, 6).unwrap();
+    let out = open_with(&mut c, SESSION_PROTOCOL, 0.0);
+    assert_eq!(controls(&out), ["\0hello 1 s1 2 2"]);
+    assert_eq!(
+        transmitted(&out),
+        [3, 4, 5, 6],
+        "unacked first, then the queue"
+    );
+    // The server had 4 of them (0..4): 3 and 4 were new to it... it says received 4.
+    let out = on(&mut c, control("\0welcome s1 1 4 7"), 0.0);
+    assert_eq!(
+        events(&out),
+        [&Event::Resumed {
+            recovered: true,
+            resent: 1,
+            replayed: 7,
+            error: None
+        }]
+    );
+    assert_eq!(c.session().map(|s| s.resumes), Some(1));
+    assert_eq!(c.sends_done(), 4, "the welcome acknowledged through 4");
+}
+
+#[test]
+fn a_lost_session_is_reported_and_a_new_one_goes_on() {
+    let (mut c, _) = in_session();
+    send(&mut c, 1).unwrap();
+    on(&mut c, Input::DataReceived, 0.0);
+    lose_connection(&mut c);
+    let out = open_with(&mut c, SESSION_PROTOCOL, 0.0);
+    assert_eq!(controls(&out), ["\0hello 1 s1 1 0"]);
+    let out = on(&mut c, control("\0welcome s2 0 0 0"), 0.0);
+    assert!(matches!(
+        events(&out)[0],
+        Event::Resumed {
+            recovered: false,
+            resent: 1,
+            replayed: 0,
+            error: Some(Error::SessionLost { .. })
+        }
+    ));
+    assert_eq!(error_codes(&out), ["SESSION_LOST"]);
+    assert_eq!(
+        c.session().map(|s| (s.id.as_str(), s.resumes)),
+        Some(("s2", 0))
+    );
+    // The new session numbers the server's messages from 0.
+    on(&mut c, Input::DataReceived, 0.0);
+    let out = fire(&mut c, Timer::Ack, 100.0);
+    assert_eq!(controls(&out), ["\0ack 1"]);
+}
+
+#[test]
+fn acknowledges_in_batches_by_count_and_by_time() {
+    let (mut c, _) = in_session();
+    let mut acks = Vec::new();
+    for _ in 0..130 {
+        let out = on(&mut c, Input::DataReceived, 0.0);
+        acks.extend(controls(&out).into_iter().map(str::to_owned));
+    }
+    assert_eq!(acks, ["\0ack 64", "\0ack 128"], "one ack per 64 messages");
+    assert_eq!(c.timer_deadline(Timer::Ack), Some(50.0));
+    let out = fire(&mut c, Timer::Ack, 0.0);
+    assert_eq!(controls(&out), ["\0ack 130"]);
+    assert_eq!(c.timer_deadline(Timer::Ack), None);
+}
+
+#[test]
+fn the_heartbeat_is_in_band_and_escaped_text_is_marked() {
+    let mut options = session_options();
+    options.heartbeat = Some(crate::engine::options::HeartbeatPolicy {
+        interval_ms: 1_000,
+        timeout_ms: 3_000,
+        ..Default::default()
+    });
+    let mut c = Connection::new("ws://h/", options, 7, 0.0);
+    drain(&mut c);
+    open_with(&mut c, SESSION_PROTOCOL, 0.0);
+    on(&mut c, control("\0welcome s1 0 0 0"), 0.0);
+    let out = fire(&mut c, Timer::HeartbeatSend, 1_000.0);
+    assert_eq!(controls(&out), ["\0ping"]);
+    assert!(!out.contains(&Command::SendHeartbeat));
+    // A pong is a sign of life: the check does not time out.
+    on(&mut c, control("\0pong"), 2_500.0);
+    let out = fire(&mut c, Timer::HeartbeatCheck, 3_000.0);
+    assert!(error_codes(&out).is_empty(), "{out:?}");
+
+    let mut c: Connection<String> = Connection::new("ws://h/", session_options(), 7, 0.0);
+    while let Some(Command::Connect { id, .. }) = c.poll() {
+        let target = Input::Target {
+            id,
+            url: "ws://h/".into(),
+            protocols: vec![],
+        };
+        c.handle(target, 0.0).unwrap();
+    }
+    while c.poll().is_some() {}
+    c.handle(Input::Protocol(SESSION_PROTOCOL.into()), 0.0)
+        .unwrap();
+    c.handle(Input::SocketOpened, 0.0).unwrap();
+    while c.poll().is_some() {}
+    c.handle(Input::Send("\0starts with nul".to_owned()), 0.0)
+        .unwrap();
+    assert_eq!(
+        c.poll(),
+        Some(Command::TransmitEscaped("\0starts with nul".to_owned()))
+    );
+}
+
+#[test]
+fn a_server_that_breaks_the_protocol_loses_the_connection_not_the_messages() {
+    for bad in ["\0ack x", "\0ack 9", "\0welcome s1 0 0 0"] {
+        let (mut c, _) = in_session();
+        send(&mut c, 1).unwrap();
+        let out = on(&mut c, control(bad), 0.0);
+        assert!(out.contains(&Command::AbandonSocket), "{bad:?}: {out:?}");
+        assert_eq!(error_codes(&out), ["CONNECTION_LOST"], "{bad:?}");
+        let out = fire(&mut c, Timer::Reconnect, 0.0);
+        let out2 = open_with(&mut c, SESSION_PROTOCOL, 0.0);
+        assert!(!out.is_empty());
+        assert_eq!(
+            transmitted(&out2),
+            [1],
+            "{bad:?}: resent on the next connection"
+        );
+    }
+}
+
+/// A frame on the wire in the model.
+#[derive(Debug, Clone)]
+enum Frame {
+    Control(String),
+    Data(u32),
+}
+
+/// The server's side of one session, as docs/protocol.md says.
+#[derive(Default)]
+struct ServerSession {
+    /// Client messages accepted, in order.
+    got: Vec<u32>,
+    /// Its own messages, by number.
+    sent: Vec<u32>,
+}
+
+/// A model duplex-server: sessions in memory, one connection at a time.
+#[derive(Default)]
+struct ModelServer {
+    sessions: HashMap<String, ServerSession>,
+    /// The connection's session and the number of the client's next message on it.
+    conn: Option<(String, u64)>,
+    next_id: u32,
+}
+
+impl ModelServer {
+    /// Reads what arrived; answers go down. One ack per batch, as duplex-server does.
+    fn read(&mut self, frames: Vec<Frame>, down: &mut VecDeque<Frame>) {
+        let mut any_data = false;
+        for frame in frames {
+            match frame {
+                Frame::Control(text) if text.starts_with("\0hello") => {
+                    let f: Vec<&str> = text.split(' ').collect();
+                    let (asked, received, next) = (
+                        f[2],
+                        f[3].parse::<u64>().unwrap(),
+                        f[4].parse::<u64>().unwrap(),
+                    );
+                    let known = self
+                        .sessions
+                        .get(asked)
+                        .filter(|s| received <= s.sent.len() as u64);
+                    if let Some(s) = known {
+                        let replay = &s.sent[received as usize..];
+                        down.push_back(Frame::Control(format!(
+                            "\0welcome {asked} 1 {} {}",
+                            s.got.len(),
+                            replay.len()
+                        )));
+                        down.extend(replay.iter().map(|&id| Frame::Data(id)));
+                        self.conn = Some((asked.to_owned(), next));
+                    } else {
+                        self.next_id += 1;
+                        let id = format!("m{}", self.next_id);
+                        let s = ServerSession {
+                            got: Vec::new(),
+                            sent: Vec::new(),
+                        };
+                        // A new session takes the client's numbering from `next` on.
+                        self.sessions.insert(id.clone(), s);
+                        self.conn = Some((id.clone(), next));
+                        down.push_back(Frame::Control(format!("\0welcome {id} 0 {next} 0")));
+                        self.sessions.get_mut(&id).unwrap().got = vec![u32::MAX; next as usize];
+                    }
+                }
+                Frame::Control(_) => {}
+                Frame::Data(id) => {
+                    let (sid, next) = self.conn.as_mut().expect("data after hello");
+                    let s = self.sessions.get_mut(sid.as_str()).unwrap();
+                    if *next >= s.got.len() as u64 {
+                        s.got.push(id);
+                    }
+                    *next += 1;
+                    any_data = true;
+                }
+            }
+        }
+        if let (true, Some((sid, _))) = (any_data, &self.conn) {
+            let count = self.sessions[sid.as_str()].got.len();
+            down.push_back(Frame::Control(format!("\0ack {count}")));
+        }
+    }
+
+    fn app_send(&mut self, id: u32, down: &mut VecDeque<Frame>) {
+        if let Some((sid, _)) = &self.conn {
+            self.sessions.get_mut(sid.as_str()).unwrap().sent.push(id);
+            down.push_back(Frame::Data(id));
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Send,
+    ServerSend,
+    /// Up to this many frames cross each way.
+    Deliver(u8),
+    /// The connection is cut after this many more frames went up.
+    Cut(u8),
+    /// A stale cumulative ack (an older count after a newer one).
+    StaleAck(u8),
+    AckTimer,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        5 => Just(Step::Send),
+        3 => Just(Step::ServerSend),
+        4 => (1u8..12).prop_map(Step::Deliver),
+        1 => (0u8..6).prop_map(Step::Cut),
+        1 => (0u8..4).prop_map(Step::StaleAck),
+        1 => Just(Step::AckTimer),
+    ]
+}
+
+/// Carries out the client's commands: frames go up, a new socket opens with the protocol.
+fn carry(c: &mut Connection<Msg>, out: Vec<Command<Msg>>, up: &mut VecDeque<Frame>, now: f64) {
+    let mut pending = VecDeque::from(out);
+    while let Some(command) = pending.pop_front() {
+        match command {
+            Command::Transmit((id, _)) | Command::TransmitEscaped((id, _)) => {
+                up.push_back(Frame::Data(id))
+            }
+            Command::TransmitControl(frame) => up.push_back(Frame::Control(frame)),
+            Command::Emit(Event::Resumed {
+                recovered: false, ..
+            }) => panic!("a live server lost the session"),
+            Command::OpenSocket { .. } => {
+                up.clear();
+                pending.extend(open_with(c, SESSION_PROTOCOL, now));
+            }
+            _ => {}
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Over random cuts, stale acks and traffic both ways, with the server alive: every
+    /// message the client accepted reaches the server once and in order, and every message
+    /// the server sent reaches the client once and in order.
+    #[test]
+    fn nothing_is_lost_or_repeated_across_cuts(steps in proptest::collection::vec(step(), 1..120)) {
+        let mut c = Connection::new("ws://h/", session_options(), 7, 0.0);
+        let mut server = ModelServer::default();
+        let (mut up, mut down) = (VecDeque::new(), VecDeque::new());
+        let mut got = Vec::new();
+        let (mut accepted, mut next_client, mut next_server) = (Vec::new(), 0u32, 0u32);
+        let mut now = 0.0;
+        let out = drain(&mut c);
+        carry(&mut c, out, &mut up, now);
+        let deliver = |c: &mut Connection<Msg>, server: &mut ModelServer, up: &mut VecDeque<Frame>,
+                           down: &mut VecDeque<Frame>, got: &mut Vec<u32>, n: usize, now: f64| {
+            let batch: Vec<Frame> = up.drain(..n.min(up.len())).collect();
+            server.read(batch, down);
+            for _ in 0..n.min(down.len()) {
+                let out = match down.pop_front().unwrap() {
+                    Frame::Data(id) => { got.push(id); on(c, Input::DataReceived, now) }
+                    Frame::Control(text) => on(c, Input::ControlReceived(text), now),
+                };
+                carry(c, out, up, now);
+            }
+        };
+        for step in steps {
+            now += 1.0;
+            match step {
+                Step::Send => {
+                    next_client += 1;
+                    c.handle(Input::Send((next_client, 3)), now).unwrap();
+                    accepted.push(next_client);
+                    let out = drain(&mut c);
+                    carry(&mut c, out, &mut up, now);
+                }
+                Step::ServerSend => {
+                    next_server += 1;
+                    server.app_send(next_server, &mut down);
+                }
+                Step::Deliver(n) => deliver(&mut c, &mut server, &mut up, &mut down, &mut got, n.into(), now),
+                Step::Cut(n) => {
+                    let batch: Vec<Frame> = up.drain(..usize::from(n).min(up.len())).collect();
+                    server.read(batch, &mut down);
+                    server.conn = None;
+                    up.clear();
+                    down.clear();
+                    let out = lose_connection(&mut c);
+                    carry(&mut c, out, &mut up, now);
+                }
+                Step::StaleAck(back) => {
+                    if let Some((sid, _)) = &server.conn {
+                        let count = server.sessions[sid.as_str()].got.len().saturating_sub(back.into());
+                        down.push_back(Frame::Control(format!("\0ack {count}")));
+                    }
+                }
+                Step::AckTimer => {
+                    let out = fire(&mut c, Timer::Ack, now);
+                    carry(&mut c, out, &mut up, now);
+                }
+            }
+        }
+        // Settle: everything crosses.
+        for _ in 0..10_000 {
+            if up.is_empty() && down.is_empty() { break; }
+            deliver(&mut c, &mut server, &mut up, &mut down, &mut got, 64, now);
+        }
+        let sid = server.conn.as_ref().map(|(s, _)| s.clone()).expect("connected at the end");
+        // A session whose welcome never arrived is one the client never knew: the final
+        // session holds everything (the client's side resent to it from 0).
+        let s = &server.sessions[sid.as_str()];
+        prop_assert_eq!(&s.got, &accepted, "client to server: once, in order");
+        prop_assert_eq!(&got, &s.sent, "server to client: once, in order");
+        prop_assert_eq!(c.sends_done(), accepted.len() as u64, "all acknowledged");
+        prop_assert_eq!(c.unacked_bytes(), 0);
+    }
+}

@@ -1,0 +1,146 @@
+//! The control frames of the `duplex.v1` session protocol (docs/protocol.md): text messages
+//! that start with U+0000, read and written here and nowhere else.
+
+/// The subprotocol a session offers and the server selects.
+pub const SESSION_PROTOCOL: &str = "duplex.v1";
+
+/// The minor version a `hello` carries.
+const VERSION: u32 = 1;
+
+/// A control frame the client reads: the server's side of the protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerFrame {
+    /// The answer to `hello`.
+    Welcome {
+        /// The session's id (the same one if it resumed, a new one if not).
+        session: String,
+        /// Whether the session the client asked for resumed.
+        resumed: bool,
+        /// How many of the client's messages the server has accepted in this session.
+        received: u64,
+        /// How many of its own messages the server replays right after.
+        replaying: u64,
+    },
+    /// The server has received the client's messages `0 .. count`.
+    Ack(u64),
+    /// The answer to a heartbeat.
+    Pong,
+    /// A frame this version does not know: ignored, as the protocol says.
+    Unknown,
+}
+
+/// Reads a control frame (a text message that starts with U+0000 and a lowercase letter),
+/// or says what is wrong with it.
+pub fn parse_server_frame(text: &str) -> Result<ServerFrame, String> {
+    let body = text.strip_prefix('\0').unwrap_or(text);
+    let mut fields = body.split(' ');
+    let name = fields.next().unwrap_or_default();
+    let mut number = |what: &str| -> Result<u64, String> {
+        let field = fields.next().unwrap_or_default();
+        field
+            .parse::<u64>()
+            .map_err(|_| format!("{name} frame: {what} \"{field}\" is not a count"))
+    };
+    match name {
+        "ack" => Ok(ServerFrame::Ack(number("count")?)),
+        "pong" => Ok(ServerFrame::Pong),
+        "welcome" => {
+            let session = fields.next().unwrap_or_default().to_owned();
+            if session.is_empty() || session == "-" {
+                return Err("welcome frame without a session id".to_owned());
+            }
+            let flag = fields.next().unwrap_or_default();
+            let resumed = match flag {
+                "1" => true,
+                "0" => false,
+                _ => return Err(format!("welcome frame: resumed \"{flag}\" is not 0 or 1")),
+            };
+            let mut rest = |what: &str| -> Result<u64, String> {
+                let field = fields.next().unwrap_or_default();
+                field
+                    .parse::<u64>()
+                    .map_err(|_| format!("welcome frame: {what} \"{field}\" is not a count"))
+            };
+            let received = rest("received")?;
+            let replaying = rest("replaying")?;
+            Ok(ServerFrame::Welcome {
+                session,
+                resumed,
+                received,
+                replaying,
+            })
+        }
+        _ => Ok(ServerFrame::Unknown),
+    }
+}
+
+/// The client's first frame on a connection: resume `session` (or start one), having
+/// received `received` messages, sending from number `next` on.
+pub fn hello(session: Option<&str>, received: u64, next: u64) -> String {
+    let session = session.unwrap_or("-");
+    format!("\0hello {VERSION} {session} {received} {next}")
+}
+
+/// A cumulative acknowledgement of `count` received messages.
+pub fn ack(count: u64) -> String {
+    format!("\0ack {count}")
+}
+
+/// The heartbeat.
+pub const PING: &str = "\0ping";
+
+/// Whether a received text message is a control frame (U+0000 then a letter), as opposed to
+/// application text (escaped when it starts with U+0000 itself). Takes the first two UTF-16
+/// units, which is what a shell can read of a JS string without copying it.
+pub fn is_control(first: Option<u16>, second: Option<u16>) -> bool {
+    first == Some(0) && second != Some(0)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_each_server_frame() {
+        assert_eq!(
+            parse_server_frame("\0welcome ab12 1 7 3"),
+            Ok(ServerFrame::Welcome {
+                session: "ab12".into(),
+                resumed: true,
+                received: 7,
+                replaying: 3
+            })
+        );
+        assert_eq!(parse_server_frame("\0ack 1200"), Ok(ServerFrame::Ack(1200)));
+        assert_eq!(parse_server_frame("\0pong"), Ok(ServerFrame::Pong));
+        // Unknown frames and extra trailing fields are for later minor versions.
+        assert_eq!(parse_server_frame("\0news 1 2"), Ok(ServerFrame::Unknown));
+        assert_eq!(parse_server_frame("\0ack 5 extra"), Ok(ServerFrame::Ack(5)));
+    }
+
+    #[test]
+    fn names_what_is_malformed() {
+        let err = parse_server_frame("\0ack x").unwrap_err();
+        assert!(err.contains("ack frame") && err.contains("\"x\""), "{err}");
+        let err = parse_server_frame("\0welcome s 2 0 0").unwrap_err();
+        assert!(err.contains("resumed \"2\""), "{err}");
+        let err = parse_server_frame("\0welcome s 1 0").unwrap_err();
+        assert!(err.contains("replaying \"\""), "{err}");
+        assert!(parse_server_frame("\0welcome - 0 0 0").is_err());
+    }
+
+    #[test]
+    fn writes_the_client_frames() {
+        assert_eq!(hello(None, 0, 0), "\0hello 1 - 0 0");
+        assert_eq!(hello(Some("ab"), 4, 9), "\0hello 1 ab 4 9");
+        assert_eq!(ack(64), "\0ack 64");
+    }
+
+    #[test]
+    fn tells_control_frames_from_escaped_text() {
+        assert!(is_control(Some(0), Some(u16::from(b'a'))));
+        assert!(!is_control(Some(0), Some(0)), "\\0\\0 is escaped text");
+        assert!(!is_control(Some(u16::from(b'h')), Some(0)));
+        assert!(!is_control(None, None));
+    }
+}
