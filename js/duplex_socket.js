@@ -33,6 +33,8 @@ export class DuplexSocket extends EventTarget {
   get readyState() { return core(this).readyState; }
   get bufferedAmount() { return core(this).bufferedAmount; }
   get queuedAmount() { return core(this).queuedAmount; }
+  get unackedAmount() { return core(this).unackedAmount; }
+  get session() { return core(this).session; }
   get protocol() { return core(this).protocol; }
   get extensions() { return core(this).extensions; }
   get url() { return core(this).url; }
@@ -46,7 +48,7 @@ for (const [name, value] of Object.entries(states)) {
   Object.defineProperty(DuplexSocket.prototype, name, { value, enumerable: true });
 }
 
-for (const type of ['open', 'message', 'error', 'close', 'reconnecting']) {
+for (const type of ['open', 'message', 'error', 'close', 'reconnecting', 'resumed']) {
   Object.defineProperty(DuplexSocket.prototype, `on${type}`, {
     enumerable: true,
     get() {

@@ -43,9 +43,10 @@ pub use engine::commands::{AttemptContext, CloseInfo, Command, Event, Input, Rea
 pub use engine::connection::{Connection, Readiness};
 pub use engine::options::{
     validate_protocols, BinaryType, HeartbeatPolicy, Options, Overflow, QueueLimits,
-    ReconnectPolicy, DEFAULT_HIGH_WATER_MARK,
+    ReconnectPolicy, SessionPolicy, DEFAULT_HIGH_WATER_MARK,
 };
 pub use engine::queue::{Dropped, Payload, SendQueue};
+pub use engine::session::SessionInfo;
 pub use engine::url::validate_url;
 pub use error::{CloseReasonProblem, Error, UrlProblem};
 pub use shell::js_api::JsDuplexSocket;
@@ -53,5 +54,5 @@ pub use shell::live::{live_counts, LiveCounts};
 pub use shell::message::Message;
 pub use shell::rust_api::DuplexSocket;
 pub use shell::rust_builder::Builder;
-pub use shell::rust_face::{ProviderFuture, ReconnectInfo};
+pub use shell::rust_face::{ProviderFuture, ReconnectInfo, ResumeInfo};
 pub use shell::rust_halves::{SocketSink, SocketStream};

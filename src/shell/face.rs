@@ -75,7 +75,8 @@ pub(crate) trait Face: 'static {
     fn closed(&self, info: &CloseInfo);
     /// Settles those who wait for the first open.
     fn settle_first_open(&self, outcome: &Result<(), Error>);
-    /// Settles the drain waiters that `readiness` and `buffered` satisfy (or fail); returns
+    /// Settles the drain waiters that `readiness`, `buffered` and `done` (the engine's count
+    /// of sends done) satisfy (or fail); returns
     /// whether any still wait.
-    fn settle_drain(&self, readiness: &Readiness, buffered: usize) -> bool;
+    fn settle_drain(&self, readiness: &Readiness, buffered: usize, done: u64) -> bool;
 }

@@ -14,11 +14,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::EventTarget;
 
 use crate::engine::commands::Input;
-use crate::engine::connection::Readiness;
 use crate::engine::options::{invalid, BinaryType};
 use crate::engine::url::validate_url;
 use crate::error::{Error, UrlProblem};
 use crate::shell::driver::Driver;
+use crate::shell::events::set;
 use crate::shell::events::{close_info_object, to_js_error};
 use crate::shell::js_args::{read_close_code, read_close_reason};
 use crate::shell::js_face::{JsFace, JsWaiter, UrlSource};
@@ -124,19 +124,19 @@ impl JsDuplexSocket {
         js_result(self.driver.send(data, kind))
     }
 
-    /// Sends, and resolves once `bufferedAmount` is at most the high-water mark (rejects
-    /// with the error instead of throwing).
+    /// Sends, and resolves once `bufferedAmount` is at most the high-water mark, or in a
+    /// session once the server acknowledged the message (rejects with the error instead
+    /// of throwing).
     #[wasm_bindgen(js_name = sendAsync)]
     pub fn send_async(&self, data: JsValue) -> Promise {
         if let Err(error) = self.send(data) {
             return Promise::reject(&error);
         }
-        let threshold = self.driver.high_water_mark;
-        let buffered = self.driver.buffered_amount() as usize;
-        match self.driver.readiness() {
-            Readiness::Open if buffered <= threshold => Promise::resolve(&JsValue::UNDEFINED),
+        let want = self.driver.send_want();
+        match self.driver.want_met(want) {
+            Some(Ok(())) => Promise::resolve(&JsValue::UNDEFINED),
             _ => waiting_promise(|waiter| {
-                self.driver.face.waiters.wait_drain(waiter, threshold);
+                self.driver.face.waiters.wait_drain(waiter, want);
                 self.driver.poll_drain();
             }),
         }
@@ -215,6 +215,24 @@ impl JsDuplexSocket {
     #[wasm_bindgen(getter = queuedAmount)]
     pub fn queued_amount(&self) -> f64 {
         self.driver.queued_bytes() as f64
+    }
+
+    /// In a session: bytes sent but not yet acknowledged by the server (0 otherwise).
+    #[wasm_bindgen(getter = unackedAmount)]
+    pub fn unacked_amount(&self) -> f64 {
+        self.driver.unacked_bytes() as f64
+    }
+
+    /// The session the server granted, `{ id, resumes }`, or null (plain mode).
+    #[wasm_bindgen(getter)]
+    pub fn session(&self) -> JsValue {
+        let Some(info) = self.driver.session() else {
+            return JsValue::NULL;
+        };
+        let object: JsValue = js_sys::Object::new().into();
+        set(&object, "id", &JsValue::from_str(&info.id));
+        set(&object, "resumes", &info.resumes.into());
+        object
     }
 }
 

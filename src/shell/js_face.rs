@@ -238,9 +238,9 @@ impl Face for JsFace {
         }
     }
 
-    fn settle_drain(&self, readiness: &Readiness, buffered: usize) -> bool {
+    fn settle_drain(&self, readiness: &Readiness, buffered: usize, done: u64) -> bool {
         self.waiters
-            .settle_drain(readiness, buffered, |waiter, outcome| match outcome {
+            .settle_drain(readiness, buffered, done, |waiter, outcome| match outcome {
                 Ok(()) => waiter.settle(Ok(&JsValue::UNDEFINED)),
                 Err(error) => waiter.settle(Err(&to_js_error(error))),
             })

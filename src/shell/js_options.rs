@@ -5,7 +5,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::options::{
     display_number, invalid, BinaryType, HeartbeatPolicy, Options, Overflow, QueueLimits,
-    ReconnectPolicy,
+    ReconnectPolicy, SessionPolicy,
 };
 use crate::error::Error;
 
@@ -127,6 +127,7 @@ pub(crate) fn read_options(value: &JsValue) -> Result<(Options, JsCallbacks), Er
         "heartbeat",
         "queue",
         "highWaterMark",
+        "session",
     ];
     for (key, item) in entries(value, "options", &known)? {
         match key.as_str() {
@@ -154,6 +155,7 @@ pub(crate) fn read_options(value: &JsValue) -> Result<(Options, JsCallbacks), Er
             }
             "heartbeat" => options.heartbeat = Some(read_heartbeat(&item)?),
             "queue" => options.queue = read_queue(&item)?,
+            "session" => options.session = read_session(&item)?,
             _ => options.high_water_mark = size_of("highWaterMark", &item)?,
         }
     }
@@ -251,6 +253,22 @@ fn read_heartbeat(value: &JsValue) -> Result<HeartbeatPolicy, Error> {
         }
     }
     Ok(policy)
+}
+
+/// `session`: `false`, `true`, or `{ ackEvery, ackDelayMs }`.
+fn read_session(value: &JsValue) -> Result<Option<SessionPolicy>, Error> {
+    if let Some(on) = value.as_bool() {
+        return Ok(on.then(SessionPolicy::default));
+    }
+    let mut policy = SessionPolicy::default();
+    for (key, item) in entries(value, "session", &["ackEvery", "ackDelayMs"])? {
+        let name = qualified("session", &key);
+        match key.as_str() {
+            "ackEvery" => policy.ack_every = u32_of(&name, &item)?,
+            _ => policy.ack_delay_ms = u32_of(&name, &item)?,
+        }
+    }
+    Ok(Some(policy))
 }
 
 fn read_queue(value: &JsValue) -> Result<QueueLimits, Error> {

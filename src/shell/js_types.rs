@@ -20,7 +20,8 @@ export type DuplexErrorCode =
   | 'CONNECT_TIMEOUT'
   | 'CONNECTION_FAILED'
   | 'CONNECTION_LOST'
-  | 'HEARTBEAT_TIMEOUT';
+  | 'HEARTBEAT_TIMEOUT'
+  | 'SESSION_LOST';
 
 /** An `Error` from duplex-ws: `message` names the value and the rule it broke. */
 export interface DuplexError extends Error {
@@ -86,6 +87,21 @@ export interface QueueOptions {
   overflow?: 'error' | 'drop-oldest';
 }
 
+/** How a session acknowledges what it receives (docs/protocol.md). */
+export interface SessionOptions {
+  /** Ack at the latest after this many messages (1-1024). Default 64. */
+  ackEvery?: number;
+  /** Ack at the latest this long after the first unacknowledged message (0-1000). Default 50. */
+  ackDelayMs?: number;
+}
+
+/** The session the server granted. */
+export interface DuplexSession {
+  readonly id: string;
+  /** How many times it was resumed after a reconnect. */
+  readonly resumes: number;
+}
+
 /** The options of `new DuplexSocket(url, options)`; all optional. */
 export interface DuplexSocketOptions {
   protocols?: DuplexProtocols;
@@ -101,6 +117,8 @@ export interface DuplexSocketOptions {
   queue?: QueueOptions;
   /** sendAsync resolves once bufferedAmount is at most this many bytes. Default 1048576. */
   highWaterMark?: number;
+  /** Offer a session (subprotocol duplex.v1): nothing lost across reconnects, either way. Default false. */
+  session?: boolean | SessionOptions;
 }
 
 /** What `send` and `sendAsync` take. */
@@ -135,6 +153,18 @@ export interface DuplexReconnectingEvent extends Event {
   readonly error: DuplexError | null;
 }
 
+/** A `resumed` event, after each reconnect of a session, once the server answered. */
+export interface DuplexResumedEvent extends Event {
+  /** false: the server no longer knew the session; what it had not delivered may be gone. */
+  readonly recovered: boolean;
+  /** Messages sent again that the server had not received. */
+  readonly resent: number;
+  /** Messages the server replayed that had not arrived. */
+  readonly replayed: number;
+  /** SESSION_LOST when not recovered, else null. */
+  readonly error: DuplexError | null;
+}
+
 /** What the `closed` promise resolves to. */
 export interface DuplexCloseInfo {
   code: number;
@@ -149,6 +179,7 @@ export interface DuplexSocketEventMap {
   error: DuplexErrorEvent;
   close: DuplexCloseEvent;
   reconnecting: DuplexReconnectingEvent;
+  resumed: DuplexResumedEvent;
 }
 
 /** 0 connecting (also while waiting to reconnect), 1 open, 2 closing, 3 closed. */
@@ -167,7 +198,7 @@ export class DuplexSocket extends EventTarget {
   binaryType: 'arraybuffer' | 'blob';
   /** Queued while connecting or reconnecting, sent at once while open; throws CLOSED, QUEUE_FULL, INVALID_DATA. */
   send(data: DuplexSendData): void;
-  /** Sends, then resolves once bufferedAmount is at most the high-water mark. */
+  /** Sends, then resolves once bufferedAmount is at most the high-water mark (in a session: once the server acknowledged it). */
   sendAsync(data: DuplexSendData): Promise<void>;
   /** code: 1000 or 3000-4999; reason: at most 123 UTF-8 bytes, needs a code. */
   close(code?: number, reason?: string): void;
@@ -178,6 +209,10 @@ export class DuplexSocket extends EventTarget {
   readonly readyState: DuplexReadyState;
   readonly bufferedAmount: number;
   readonly queuedAmount: number;
+  /** In a session: bytes sent and not yet acknowledged by the server. */
+  readonly unackedAmount: number;
+  /** The session the server granted, or null (plain mode). */
+  readonly session: DuplexSession | null;
   readonly protocol: string;
   readonly extensions: string;
   readonly url: string;
@@ -186,6 +221,7 @@ export class DuplexSocket extends EventTarget {
   onerror: ((event: DuplexErrorEvent) => void) | null;
   onclose: ((event: DuplexCloseEvent) => void) | null;
   onreconnecting: ((event: DuplexReconnectingEvent) => void) | null;
+  onresumed: ((event: DuplexResumedEvent) => void) | null;
   addEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (this: DuplexSocket, event: DuplexSocketEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
   removeEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (this: DuplexSocket, event: DuplexSocketEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
   static readonly CONNECTING: 0;

@@ -10,10 +10,12 @@ use wasm_bindgen::JsValue;
 
 use crate::engine::commands::{CloseInfo, Input, ReadyState};
 use crate::engine::options::Options;
+use crate::engine::session::SessionInfo;
 use crate::error::Error;
 use crate::shell::driver::Driver;
 use crate::shell::message::{Message, SendData};
 use crate::shell::rust_builder::Builder;
+use crate::shell::rust_face::ResumeInfo;
 use crate::shell::rust_face::{ReconnectInfo, RustFace, StreamItem};
 use crate::shell::rust_halves::{
     send_message, Closed, Drained, Opened, SinkState, SocketSink, SocketStream,
@@ -117,11 +119,28 @@ impl DuplexSocket {
         send_message(self.driver(), message)
     }
 
-    /// Sends, then waits until the browser buffers no more than the high-water mark.
+    /// Sends, then waits until the browser buffers no more than the high-water mark, or in
+    /// a session until the server acknowledged the message.
     pub async fn send_async(&self, message: Message) -> Result<(), Error> {
         self.send(message)?;
-        let threshold = self.driver().high_water_mark;
-        Drained::new(self.driver(), threshold).await
+        let want = self.driver().send_want();
+        Drained::new(self.driver(), want).await
+    }
+
+    /// In a session: bytes sent but not yet acknowledged by the server (0 otherwise).
+    pub fn unacked_amount(&self) -> usize {
+        self.driver().unacked_bytes()
+    }
+
+    /// The session the server granted, or `None` (plain mode, or not granted yet).
+    pub fn session(&self) -> Option<SessionInfo> {
+        self.driver().session()
+    }
+
+    /// Calls `callback` after each reconnect of a session, when the server answered: whether
+    /// it resumed, and what went again each way.
+    pub fn on_resumed(&self, callback: impl FnMut(&ResumeInfo) + 'static) {
+        self.driver().face.resumed.set(Box::new(callback));
     }
 
     /// Resolves at the first open, or fails with the error that ended the socket first.

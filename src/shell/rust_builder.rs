@@ -7,7 +7,9 @@ use std::rc::Rc;
 use futures_channel::mpsc::unbounded;
 
 use crate::engine::commands::AttemptContext;
-use crate::engine::options::{HeartbeatPolicy, Options, QueueLimits, ReconnectPolicy};
+use crate::engine::options::{
+    HeartbeatPolicy, Options, QueueLimits, ReconnectPolicy, SessionPolicy,
+};
 use crate::engine::url::validate_url;
 use crate::error::Error;
 use crate::shell::driver::Driver;
@@ -140,6 +142,14 @@ impl Builder {
     /// closes and reopens.
     pub fn lifecycle(mut self, on: bool) -> Self {
         self.options.lifecycle = Some(on);
+        self
+    }
+
+    /// Offers a session (`duplex.v1`, docs/protocol.md): with a server that accepts it,
+    /// nothing is lost across reconnects in either direction, `send_async` resolves on the
+    /// server's ack, and [`DuplexSocket::on_resumed`] says how each resume went.
+    pub fn session(mut self, policy: SessionPolicy) -> Self {
+        self.options.session = Some(policy);
         self
     }
 

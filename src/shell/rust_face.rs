@@ -232,8 +232,8 @@ impl Face for RustFace {
         self.waiters.take_opened().into_iter().for_each(Waker::wake);
     }
 
-    fn settle_drain(&self, readiness: &Readiness, buffered: usize) -> bool {
+    fn settle_drain(&self, readiness: &Readiness, buffered: usize, done: u64) -> bool {
         self.waiters
-            .settle_drain(readiness, buffered, |waker, _| waker.wake())
+            .settle_drain(readiness, buffered, done, |waker, _| waker.wake())
     }
 }

@@ -20,6 +20,7 @@ use crate::shell::driver::Driver;
 use crate::shell::message::{Message, SendData};
 use crate::shell::rust_api::{DuplexSocket, Guard};
 use crate::shell::rust_face::{RustFace, StreamItem};
+use crate::shell::waiters::Want;
 
 /// The driver of a Rust socket.
 type RustDriver = Driver<RustFace>;
@@ -113,10 +114,8 @@ impl SinkState {
             Readiness::Closed(error) => Poll::Ready(Err(error)),
             Readiness::Open if buffered > driver.high_water_mark => {
                 let waker = cx.waker().clone();
-                driver
-                    .face
-                    .waiters
-                    .wait_drain(waker, driver.high_water_mark);
+                let want = Want::Buffered(driver.high_water_mark);
+                driver.face.waiters.wait_drain(waker, want);
                 driver.poll_drain();
                 Poll::Pending
             }
@@ -152,7 +151,7 @@ macro_rules! impl_sink {
             }
             fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
                 let driver = &self.guard.0;
-                Pin::new(&mut Drained::new(driver, 0)).poll(cx)
+                Pin::new(&mut Drained::new(driver, Want::Buffered(0))).poll(cx)
             }
             fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
                 let this = self.get_mut();
@@ -197,28 +196,27 @@ impl Future for Closed<'_> {
     }
 }
 
-/// Resolves once open, with nothing queued and at most `threshold` bytes buffered.
+/// Resolves once what it wants is met: open, with nothing queued and at most a threshold
+/// of bytes buffered, or (with sessions on) a send acknowledged.
 pub(crate) struct Drained<'a> {
     driver: &'a Rc<RustDriver>,
-    threshold: usize,
+    want: Want,
 }
 
 impl<'a> Drained<'a> {
-    pub(crate) fn new(driver: &'a Rc<RustDriver>, threshold: usize) -> Self {
-        Drained { driver, threshold }
+    pub(crate) fn new(driver: &'a Rc<RustDriver>, want: Want) -> Self {
+        Drained { driver, want }
     }
 }
 
 impl Future for Drained<'_> {
     type Output = Result<(), Error>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let buffered = self.driver.buffered_amount() as usize;
-        match self.driver.readiness() {
-            Readiness::Open if buffered <= self.threshold => Poll::Ready(Ok(())),
-            Readiness::Closed(error) => Poll::Ready(Err(error)),
-            _ => {
+        match self.driver.want_met(self.want) {
+            Some(outcome) => Poll::Ready(outcome),
+            None => {
                 let waker = cx.waker().clone();
-                self.driver.face.waiters.wait_drain(waker, self.threshold);
+                self.driver.face.waiters.wait_drain(waker, self.want);
                 self.driver.poll_drain();
                 Poll::Pending
             }

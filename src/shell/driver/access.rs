@@ -8,11 +8,13 @@ use web_sys::WebSocket;
 
 use crate::engine::commands::{CloseInfo, Input, ReadyState};
 use crate::engine::connection::Readiness;
+use crate::engine::session::SessionInfo;
 use crate::error::Error;
 use crate::shell::driver::Driver;
 use crate::shell::face::{Face, Outbound};
 use crate::shell::message::SendData;
 use crate::shell::timers::Slot;
+use crate::shell::waiters::Want;
 
 /// How often a waiting `sendAsync` / Sink looks at `bufferedAmount` again.
 const DRAIN_POLL_MS: f64 = 10.0;
@@ -71,11 +73,42 @@ impl<F: Face> Driver<F> {
         self.engine.borrow().final_close().cloned()
     }
 
+    /// What a send just accepted waits for before `sendAsync` / `send_async` resolves: the
+    /// server's ack with sessions on, else the browser's buffer under the high-water mark.
+    pub(crate) fn send_want(&self) -> Want {
+        let engine = self.engine.borrow();
+        if engine.session_offered() {
+            Want::Done(engine.sends_accepted().saturating_sub(1))
+        } else {
+            Want::Buffered(self.high_water_mark)
+        }
+    }
+
+    /// Whether `want` is met now (`Err` once closing or closed), `None` while it waits.
+    pub(crate) fn want_met(&self, want: Want) -> Option<Result<(), Error>> {
+        let readiness = self.readiness();
+        let done = self.engine.borrow().sends_done();
+        let buffered = self.buffered_amount() as usize;
+        want.met(&readiness, buffered, done)
+            .map(|r| r.map_err(Error::clone))
+    }
+
+    /// With sessions on: bytes sent and not yet acknowledged.
+    pub(crate) fn unacked_bytes(&self) -> usize {
+        self.engine.borrow().unacked_bytes()
+    }
+
+    /// With sessions on: the session the server granted, if it did.
+    pub(crate) fn session(&self) -> Option<SessionInfo> {
+        self.engine.borrow().session().cloned()
+    }
+
     /// Settles what the drain waiters wait for; polls again later while any still wait.
     pub(crate) fn poll_drain(self: &Rc<Self>) {
         let readiness = self.engine.borrow().readiness();
         let buffered = self.buffered_amount() as usize;
-        let waiting = self.face.settle_drain(&readiness, buffered);
+        let done = self.engine.borrow().sends_done();
+        let waiting = self.face.settle_drain(&readiness, buffered, done);
         if waiting && !self.timers.is_running(Slot::DrainPoll) {
             let weak = Rc::downgrade(self);
             self.timers

@@ -47,7 +47,9 @@ impl<F: Face> Driver<F> {
             };
             if is_control(unit(0), unit(1)) {
                 let frame = String::from(text);
-                return self.feed_event(Input::ControlReceived(frame));
+                self.feed_event(Input::ControlReceived(frame));
+                // An ack may be what a `sendAsync` waits for.
+                return self.poll_drain();
             }
             if unit(0) == Some(0) {
                 data = text.slice(1, text.length()).into();
