@@ -19,7 +19,11 @@ passed=0
 failed=0
 summary=()
 server_pid=""
-cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; }
+pair_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null
+  [[ -n "$pair_pid" ]] && kill "$pair_pid" 2>/dev/null
+}
 trap cleanup EXIT
 
 # Adds the counts found in a log: cargo's and wasm-bindgen-test's "test result:" lines, or
@@ -88,6 +92,25 @@ exec 3< <("$ROOT/target/debug/duplex-server" --port 0 --test-hooks --www "$ROOT/
 read -r _ server_pid <&3
 read -r banner <&3
 address="${banner#duplex-server listening on http://}"
+# Two more instances sharing relay rooms and sessions through one Redis: a session peer
+# resumes on the other instance (tests/web/sessions.rs).
+say "starting two duplex-server instances on one redis-server for the browser tests"
+exec 4< <(bash "$ROOT/scripts/redis-pair.sh" 2>"$logs/redis-pair.log" & echo "pid $!"; wait)
+read -r _ pair_pid <&4
+pair=()
+while read -r line <&4; do
+  case "$line" in
+    "instance: http://"*) pair+=("ws://${line#instance: http://}") ;;
+    ready) break ;;
+  esac
+done
+if (( ${#pair[@]} == 2 )); then
+  export DUPLEX_PAIR_A="${pair[0]}" DUPLEX_PAIR_B="${pair[1]}"
+  note "instances on Redis: ${pair[*]}"
+else
+  # The Redis test then fails at run time, naming what is missing: never a silent skip.
+  note "the Redis pair did not start (see ${logs#"$ROOT"/}/redis-pair.log)"
+fi
 if [[ "$banner" != "duplex-server listening on http://"* ]]; then
   record browsers 1 /dev/null
 else
@@ -103,6 +126,7 @@ else
   done
 fi
 kill "$server_pid" 2>/dev/null; server_pid=""
+kill "$pair_pid" 2>/dev/null; pair_pid=""
 
 export DUPLEX_SERVER_BIN="$ROOT/target/debug/duplex-server"
 run_suite node node --test "$ROOT/tests/node/"

@@ -12,6 +12,7 @@ mod js_face;
 mod platform;
 mod reconnect;
 mod resources;
+mod sessions;
 mod streams;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,0 +1,237 @@
+//! Sessions (`duplex.v1`) against the real duplex-server: nothing lost or repeated across
+//! dropped connections, in either direction, on one instance and across two on Redis; the
+//! in-band heartbeat; plain mode when the server does not select the protocol.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use duplex_ws::{
+    DuplexSocket, HeartbeatPolicy, Message, QueueLimits, ReconnectPolicy, ResumeInfo,
+    SessionPolicy,
+};
+use futures::channel::mpsc::{unbounded, UnboundedReceiver};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::support::{hooks, next, server, sleep, text, watch, within, Watched};
+
+fn quick() -> ReconnectPolicy {
+    ReconnectPolicy {
+        min_uptime_ms: 0,
+        min_delay_ms: 10,
+        max_delay_ms: 50,
+        ..Default::default()
+    }
+}
+
+/// A session socket to `url` that reconnects at once, with room for `messages` in flight.
+fn session_socket(url: &str, messages: usize) -> (Watched, UnboundedReceiver<ResumeInfo>) {
+    let builder = DuplexSocket::builder(url)
+        .session(SessionPolicy::default())
+        .reconnect(quick())
+        .queue(QueueLimits {
+            max_messages: messages + 100,
+            max_bytes: 64 << 20,
+            ..Default::default()
+        });
+    let w = watch(builder);
+    let (tx, resumes) = unbounded();
+    w.socket.on_resumed(move |info| drop(tx.unbounded_send(info.clone())));
+    (w, resumes)
+}
+
+/// Waits until the server granted `socket` a session (its `welcome` arrived).
+async fn granted(socket: &DuplexSocket) -> String {
+    for _ in 0..500 {
+        if let Some(session) = socket.session() {
+            return session.id;
+        }
+        sleep(10).await;
+    }
+    panic!("no session granted within 5 s");
+}
+
+/// Receives `count` messages numbered `m0..` (others, such as hook answers, are skipped)
+/// and checks each arrives once, in order.
+async fn numbered(messages: &mut UnboundedReceiver<Message>, count: usize, what: &str) {
+    let mut expected = 0;
+    while expected < count {
+        match next(messages, what).await {
+            Message::Text(t) if t.starts_with('m') => {
+                assert_eq!(t, format!("m{expected}"), "{what}: message {expected} out of order or repeated");
+                expected += 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn room(name: &str) -> String {
+    format!("/relay/{name}-{}", (js_sys::Math::random() * 1e9) as u64)
+}
+
+#[wasm_bindgen_test]
+async fn twenty_thousand_echoes_arrive_once_in_order_across_dropped_connections() {
+    const COUNT: usize = 20_000;
+    let (mut w, mut resumes) = session_socket(&hooks(), COUNT);
+    granted(&w.socket).await;
+    // Drops at random points: the server cuts the TCP connection when it reads `hook:drop`.
+    let mut drops: Vec<usize> = (0..4)
+        .map(|_| 1 + (js_sys::Math::random() * (COUNT - 2) as f64) as usize)
+        .collect();
+    drops.sort_unstable();
+    for i in 0..COUNT {
+        if drops.contains(&i) {
+            w.socket.send_text("hook:drop").unwrap();
+        }
+        w.socket.send_text(&format!("m{i}")).unwrap();
+        if i % 500 == 0 {
+            // Let echoes stream back while sending goes on.
+            sleep(0).await;
+        }
+    }
+    numbered(&mut w.messages, COUNT, "the echoes").await;
+    for _ in &drops {
+        let info = next(&mut resumes, "a resume after each drop").await;
+        assert!(info.recovered, "the live server kept the session: {info:?}");
+    }
+    let done = within(Box::pin(w.socket.send_async(text("last"))), "the last ack").await;
+    done.unwrap();
+    assert_eq!(w.socket.unacked_amount(), 0, "everything acknowledged");
+    assert!(w.socket.session().is_some_and(|s| s.resumes as usize >= drops.len()));
+}
+
+#[wasm_bindgen_test]
+async fn a_relay_peer_dropped_mid_stream_gets_all_5000_once_in_order() {
+    const COUNT: usize = 5_000;
+    let path = room("resume");
+    let (mut b, mut resumes) = session_socket(&server(&path), COUNT);
+    let (a, _) = session_socket(&server(&path), COUNT);
+    granted(&b.socket).await;
+    granted(&a.socket).await;
+    for i in 0..COUNT {
+        a.socket.send_text(&format!("m{i}")).unwrap();
+        if i == 1_000 || i == 3_000 {
+            // B's connection goes, with messages on their way to it.
+            sleep(5).await;
+            b.socket.reconnect().unwrap();
+        }
+        if i % 250 == 0 {
+            sleep(0).await;
+        }
+    }
+    numbered(&mut b.messages, COUNT, "the room's messages at the dropped peer").await;
+    for _ in 0..2 {
+        let info = next(&mut resumes, "B's resume").await;
+        assert!(info.recovered, "{info:?}");
+    }
+    assert!(b.no_error(), "nothing reported lost");
+}
+
+#[wasm_bindgen_test]
+async fn a_relay_peer_resumes_on_the_other_instance_through_redis() {
+    const COUNT: usize = 5_000;
+    let (Some(first), Some(second)) = (option_env!("DUPLEX_PAIR_A"), option_env!("DUPLEX_PAIR_B"))
+    else {
+        panic!("DUPLEX_PAIR_A / DUPLEX_PAIR_B were not set at compile time: scripts/test.sh starts two instances on Redis for this test");
+    };
+    let path = room("redis");
+    // B connects to the first instance, then to the second on every later attempt.
+    let attempts = Rc::new(Cell::new(0));
+    let (b_first, b_second) = (format!("{first}{path}"), format!("{second}{path}"));
+    let counter = Rc::clone(&attempts);
+    let builder = DuplexSocket::builder(&b_first)
+        .url_provider(move |context| {
+            counter.set(counter.get() + 1);
+            let url = if context.attempt == 0 { b_first.clone() } else { b_second.clone() };
+            async move { Ok(url) }
+        })
+        .session(SessionPolicy::default())
+        .reconnect(quick())
+        .queue(QueueLimits {
+            max_messages: COUNT + 100,
+            ..Default::default()
+        });
+    let mut b = watch(builder);
+    let (tx, mut resumes) = unbounded();
+    b.socket.on_resumed(move |info| drop(tx.unbounded_send(info.clone())));
+    let (a, _) = session_socket(&format!("{first}{path}"), COUNT);
+    granted(&b.socket).await;
+    granted(&a.socket).await;
+    for i in 0..COUNT {
+        a.socket.send_text(&format!("m{i}")).unwrap();
+        if i == 2_000 {
+            sleep(5).await;
+            b.socket.reconnect().unwrap();
+        }
+        if i % 250 == 0 {
+            sleep(0).await;
+        }
+    }
+    numbered(&mut b.messages, COUNT, "the room's messages at the peer that moved").await;
+    let info = next(&mut resumes, "B's resume on the second instance").await;
+    assert!(info.recovered, "{info:?}");
+    assert!(attempts.get() >= 2, "B connected a second time, to the other instance");
+    assert!(b.no_error(), "nothing reported lost");
+}
+
+#[wasm_bindgen_test]
+async fn the_heartbeat_of_a_session_is_answered_and_never_dispatched_nor_relayed() {
+    let path = room("heartbeat");
+    let heartbeat = HeartbeatPolicy {
+        interval_ms: 20,
+        timeout_ms: 400,
+        ..Default::default()
+    };
+    let beating = watch(
+        DuplexSocket::builder(&server(&path))
+            .session(SessionPolicy::default())
+            .heartbeat(heartbeat),
+    );
+    let mut listener = watch(DuplexSocket::builder(&server(&path)));
+    let mut beating = beating;
+    granted(&beating.socket).await;
+    next(&mut listener.opens, "the plain peer's open").await;
+    // Many heartbeats go out meanwhile; the room hears none of them, and none comes back.
+    sleep(600).await;
+    beating.socket.send_text("after the heartbeats").unwrap();
+    assert_eq!(
+        next(&mut listener.messages, "the first message the room hears").await,
+        text("after the heartbeats")
+    );
+    assert!(beating.messages.try_recv().is_err(), "no heartbeat answer dispatched");
+    assert!(beating.no_error(), "no HEARTBEAT_TIMEOUT: the server answered");
+}
+
+#[wasm_bindgen_test]
+async fn a_server_that_does_not_select_the_protocol_gives_plain_mode() {
+    // /hooks selects the first protocol offered: "chat", so the session is not granted.
+    let mut w = watch(
+        DuplexSocket::builder(&hooks())
+            .protocols(["chat"])
+            .session(SessionPolicy::default()),
+    );
+    next(&mut w.opens, "the open").await;
+    w.socket.send_text("\0plain text keeps its nul").unwrap();
+    assert_eq!(
+        next(&mut w.messages, "the echo").await,
+        text("\0plain text keeps its nul")
+    );
+    assert_eq!(w.socket.session(), None);
+    assert_eq!(w.socket.protocol(), "chat");
+}
+
+#[wasm_bindgen_test]
+async fn text_that_starts_with_nul_crosses_a_session_unchanged_and_send_async_waits_for_the_ack() {
+    let (mut w, _) = session_socket(&server("/echo"), 10);
+    granted(&w.socket).await;
+    w.socket.send_text("\0looks like a frame").unwrap();
+    assert!(w.socket.unacked_amount() > 0, "kept until acknowledged");
+    assert_eq!(
+        next(&mut w.messages, "the echo").await,
+        text("\0looks like a frame")
+    );
+    within(Box::pin(w.socket.send_async(text("acked"))), "the ack")
+        .await
+        .unwrap();
+    assert_eq!(w.socket.unacked_amount(), 0);
+}
