@@ -38,7 +38,7 @@ extern "C" {
 }
 
 /// Runs a JS check; its Error's message is the failure.
-async fn run(check: fn(&JsValue, &str) -> Promise, url: String) {
+pub(crate) async fn run(check: fn(&JsValue, &str) -> Promise, url: String) {
     if let Err(error) = JsFuture::from(check(&socket_class(), &url)).await {
         let message = error
             .dyn_ref::<js_sys::Error>()

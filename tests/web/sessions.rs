@@ -10,9 +10,24 @@ use duplex_ws::{
     SessionPolicy,
 };
 use futures::channel::mpsc::{unbounded, UnboundedReceiver};
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 
+use crate::platform::run;
+
 use crate::support::{hooks, next, server, sleep, text, watch, within, Watched};
+
+#[wasm_bindgen(module = "/tests/web/sessions.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sessionOnTheJsClass)]
+    fn session_on_the_js_class(class: &JsValue, url: &str) -> Promise;
+}
+
+#[wasm_bindgen_test]
+async fn the_js_class_has_its_session_unacked_amount_resumed_event_and_acked_send_async() {
+    run(session_on_the_js_class, hooks()).await;
+}
 
 fn quick() -> ReconnectPolicy {
     ReconnectPolicy {
