@@ -46,6 +46,12 @@ const clients = {
     await socket.opened;
     try { return await drive(socket, data, count, window); } finally { socket.close(); }
   },
+  /** DuplexSocket from JavaScript in a session (duplex.v1): every message kept until acked. */
+  async 'duplex-js-session'(url, data, count, window) {
+    const socket = new DuplexSocket(url, { session: true, queue: { maxBytes: 16 << 20 } });
+    await socket.opened;
+    try { return await drive(socket, data, count, window); } finally { socket.close(); }
+  },
   /** duplex-ws's Rust API (Stream/Sink), from bench/wasm. */
   'duplex-rust': (url, data, count, window, size, binary) =>
     rust.rust_pipelined(url, count, size, binary, window),

@@ -22,7 +22,7 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2);
 }
 
-const clients = ['raw', 'duplex-js', 'duplex-rust', 'gloo-net'];
+const clients = ['raw', 'duplex-js', 'duplex-js-session', 'duplex-rust', 'gloo-net'];
 const scale = quick ? 0.02 : 1;
 const rows = [
   { row: 'roundtrip-20b', count: 5000, size: 20, binary: false, window: 1 },

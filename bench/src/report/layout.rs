@@ -140,9 +140,10 @@ pub const MEMORY_ROWS: [Row; 2] = [
         false,
     ),
 ];
-pub const CLIENT_SUBJECTS: [Subject; 4] = [
+pub const CLIENT_SUBJECTS: [Subject; 5] = [
     ("raw", "browser WebSocket (the limit)"),
     ("duplex-js", "DuplexSocket from JS"),
+    ("duplex-js-session", "DuplexSocket from JS, session: true (duplex.v1)"),
     ("duplex-rust", "duplex-ws Rust API (Stream/Sink)"),
     ("gloo-net", "gloo-net WebSocket"),
 ];

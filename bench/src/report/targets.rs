@@ -16,6 +16,8 @@ pub const HELD: f64 = 10_000.0;
 pub const JS_OVER_RAW: f64 = 0.95;
 /// The Rust API over the raw browser WebSocket.
 pub const RUST_OVER_RAW: f64 = 0.9;
+/// Session mode against plain mode, DuplexSocket from JS, pipelined rows.
+pub const SESSION_OVER_PLAIN: f64 = 0.9;
 /// duplex-ws min+gzip total, bytes (socket.io-client's 13.5 kB).
 pub const SIZE_BYTES: f64 = 13_500.0;
 
@@ -145,6 +147,21 @@ pub fn check(figures: &Figures) -> Vec<Verdict> {
             format!("DuplexSocket from JS >= 0.95x raw WebSocket: {}", row.name),
             ratio(figures, "client", row.id, row.metric, "duplex-js", "raw"),
             JS_OVER_RAW,
+        ));
+    }
+    // Sessions cost one ack frame per batch and a kept reference per message in flight.
+    for row in CLIENT_ROWS.iter().filter(|row| row.id.starts_with("pipelined")) {
+        verdicts.push(at_least(
+            format!("session mode >= 0.9x plain mode (JS): {}", row.name),
+            ratio(
+                figures,
+                "client",
+                row.id,
+                row.metric,
+                "duplex-js-session",
+                "duplex-js",
+            ),
+            SESSION_OVER_PLAIN,
         ));
     }
     for row in &CLIENT_ROWS {
