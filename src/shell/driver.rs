@@ -13,7 +13,7 @@ use crate::engine::commands::{AttemptContext, Command, Input, ReadyState};
 use crate::engine::connection::Connection;
 use crate::engine::options::{BinaryType, Options};
 use crate::error::Error;
-use crate::shell::browser::{abandon, open_socket, transmit, Listeners};
+use crate::shell::browser::Listeners;
 use crate::shell::face::{Face, Outbound, Resolution, Target};
 use crate::shell::lifecycle::PageWatch;
 use crate::shell::live::{Counted, Kind};
@@ -160,14 +160,6 @@ impl<F: Face> Driver<F> {
         result
     }
 
-    /// Lets go of the current browser socket, if any (see [`abandon`]).
-    fn let_go(&self) {
-        let socket = self.socket.borrow_mut().take();
-        if let Some(ws) = socket {
-            abandon(ws);
-        }
-    }
-
     /// Hangs the browser listeners (and the page's, with lifecycle on) for a new life.
     fn attach(self: &Rc<Self>) {
         *self.listeners.borrow_mut() = Some(events::listeners(self));
@@ -197,43 +189,6 @@ impl<F: Face> Driver<F> {
                 });
             }
         }
-    }
-
-    fn open_socket(&self, url: &str, protocols: &[String]) -> Result<(), Error> {
-        match open_socket(url, protocols) {
-            Ok(ws) => {
-                *self.url.borrow_mut() = ws.url();
-                ws.set_binary_type(self.binary_type.get());
-                if let Some(listeners) = &*self.listeners.borrow() {
-                    listeners.install(&ws);
-                }
-                *self.socket.borrow_mut() = Some(ws);
-                Ok(())
-            }
-            Err(reason) => {
-                let input = Input::SocketRefused(reason);
-                self.engine.borrow_mut().handle(input, now_ms())
-            }
-        }
-    }
-
-    /// Tells the engine which subprotocol the new socket opened with (it decides whether a
-    /// session's framing starts).
-    fn note_protocol(&self) {
-        if self.engine.borrow().session_offered() {
-            let protocol = self.current(WebSocket::protocol, String::new());
-            drop(
-                self.engine
-                    .borrow_mut()
-                    .handle(Input::Protocol(protocol), now_ms()),
-            );
-        }
-    }
-
-    fn transmit(&self, data: &JsValue) -> Result<(), Error> {
-        let socket = self.socket.borrow();
-        let ws = socket.as_ref().ok_or_else(|| self.closed_error())?;
-        transmit(ws, data).map_err(|found| Error::InvalidData { found })
     }
 
     /// Arms the wake timer for the engine's next deadline, if that changed.
@@ -280,6 +235,7 @@ impl<F: Face> Driver<F> {
 
 mod access;
 mod events;
+mod socket;
 
 impl<F: Face> Drop for Driver<F> {
     fn drop(&mut self) {

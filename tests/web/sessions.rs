@@ -6,8 +6,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use duplex_ws::{
-    DuplexSocket, HeartbeatPolicy, Message, QueueLimits, ReconnectPolicy, ResumeInfo,
-    SessionPolicy,
+    DuplexSocket, HeartbeatPolicy, Message, QueueLimits, ReconnectPolicy, ResumeInfo, SessionPolicy,
 };
 use futures::channel::mpsc::{unbounded, UnboundedReceiver};
 use js_sys::Promise;
@@ -50,7 +49,8 @@ fn session_socket(url: &str, messages: usize) -> (Watched, UnboundedReceiver<Res
         });
     let w = watch(builder);
     let (tx, resumes) = unbounded();
-    w.socket.on_resumed(move |info| drop(tx.unbounded_send(info.clone())));
+    w.socket
+        .on_resumed(move |info| drop(tx.unbounded_send(info.clone())));
     (w, resumes)
 }
 
@@ -72,7 +72,11 @@ async fn numbered(messages: &mut UnboundedReceiver<Message>, count: usize, what:
     while expected < count {
         match next(messages, what).await {
             Message::Text(t) if t.starts_with('m') => {
-                assert_eq!(t, format!("m{expected}"), "{what}: message {expected} out of order or repeated");
+                assert_eq!(
+                    t,
+                    format!("m{expected}"),
+                    "{what}: message {expected} out of order or repeated"
+                );
                 expected += 1;
             }
             _ => {}
@@ -112,7 +116,10 @@ async fn twenty_thousand_echoes_arrive_once_in_order_across_dropped_connections(
     let done = within(Box::pin(w.socket.send_async(text("last"))), "the last ack").await;
     done.unwrap();
     assert_eq!(w.socket.unacked_amount(), 0, "everything acknowledged");
-    assert!(w.socket.session().is_some_and(|s| s.resumes as usize >= drops.len()));
+    assert!(w
+        .socket
+        .session()
+        .is_some_and(|s| s.resumes as usize >= drops.len()));
 }
 
 #[wasm_bindgen_test]
@@ -134,7 +141,12 @@ async fn a_relay_peer_dropped_mid_stream_gets_all_5000_once_in_order() {
             sleep(0).await;
         }
     }
-    numbered(&mut b.messages, COUNT, "the room's messages at the dropped peer").await;
+    numbered(
+        &mut b.messages,
+        COUNT,
+        "the room's messages at the dropped peer",
+    )
+    .await;
     for _ in 0..2 {
         let info = next(&mut resumes, "B's resume").await;
         assert!(info.recovered, "{info:?}");
@@ -157,7 +169,11 @@ async fn a_relay_peer_resumes_on_the_other_instance_through_redis() {
     let builder = DuplexSocket::builder(&b_first)
         .url_provider(move |context| {
             counter.set(counter.get() + 1);
-            let url = if context.attempt == 0 { b_first.clone() } else { b_second.clone() };
+            let url = if context.attempt == 0 {
+                b_first.clone()
+            } else {
+                b_second.clone()
+            };
             async move { Ok(url) }
         })
         .session(SessionPolicy::default())
@@ -168,7 +184,8 @@ async fn a_relay_peer_resumes_on_the_other_instance_through_redis() {
         });
     let mut b = watch(builder);
     let (tx, mut resumes) = unbounded();
-    b.socket.on_resumed(move |info| drop(tx.unbounded_send(info.clone())));
+    b.socket
+        .on_resumed(move |info| drop(tx.unbounded_send(info.clone())));
     let (a, _) = session_socket(&format!("{first}{path}"), COUNT);
     granted(&b.socket).await;
     granted(&a.socket).await;
@@ -182,10 +199,18 @@ async fn a_relay_peer_resumes_on_the_other_instance_through_redis() {
             sleep(0).await;
         }
     }
-    numbered(&mut b.messages, COUNT, "the room's messages at the peer that moved").await;
+    numbered(
+        &mut b.messages,
+        COUNT,
+        "the room's messages at the peer that moved",
+    )
+    .await;
     let info = next(&mut resumes, "B's resume on the second instance").await;
     assert!(info.recovered, "{info:?}");
-    assert!(attempts.get() >= 2, "B connected a second time, to the other instance");
+    assert!(
+        attempts.get() >= 2,
+        "B connected a second time, to the other instance"
+    );
     assert!(b.no_error(), "nothing reported lost");
 }
 
@@ -213,8 +238,14 @@ async fn the_heartbeat_of_a_session_is_answered_and_never_dispatched_nor_relayed
         next(&mut listener.messages, "the first message the room hears").await,
         text("after the heartbeats")
     );
-    assert!(beating.messages.try_recv().is_err(), "no heartbeat answer dispatched");
-    assert!(beating.no_error(), "no HEARTBEAT_TIMEOUT: the server answered");
+    assert!(
+        beating.messages.try_recv().is_err(),
+        "no heartbeat answer dispatched"
+    );
+    assert!(
+        beating.no_error(),
+        "no HEARTBEAT_TIMEOUT: the server answered"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -143,7 +143,10 @@ pub const MEMORY_ROWS: [Row; 2] = [
 pub const CLIENT_SUBJECTS: [Subject; 5] = [
     ("raw", "browser WebSocket (the limit)"),
     ("duplex-js", "DuplexSocket from JS"),
-    ("duplex-js-session", "DuplexSocket from JS, session: true (duplex.v1)"),
+    (
+        "duplex-js-session",
+        "DuplexSocket from JS, session: true (duplex.v1)",
+    ),
     ("duplex-rust", "duplex-ws Rust API (Stream/Sink)"),
     ("gloo-net", "gloo-net WebSocket"),
 ];

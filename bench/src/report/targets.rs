@@ -150,7 +150,10 @@ pub fn check(figures: &Figures) -> Vec<Verdict> {
         ));
     }
     // Sessions cost one ack frame per batch and a kept reference per message in flight.
-    for row in CLIENT_ROWS.iter().filter(|row| row.id.starts_with("pipelined")) {
+    for row in CLIENT_ROWS
+        .iter()
+        .filter(|row| row.id.starts_with("pipelined"))
+    {
         verdicts.push(at_least(
             format!("session mode >= 0.9x plain mode (JS): {}", row.name),
             ratio(
