@@ -1,7 +1,7 @@
 // The packed, installed package in every runtime and bundler README.md names, each holding the
 // conversation with a real duplex-server after `await init()` with no argument:
 //   Node.js   a script in a project that installed the tarball (Node.js 20: `ws` as WebSocket)
-//   Worker    a dedicated module Worker in Chromium
+//   Worker    a dedicated module Worker in Chromium and in Firefox
 //   bundlers  README.md's snippet, unchanged, bundled by Vite, webpack 5, Rollup (with only
 //             @rollup/plugin-node-resolve) and esbuild (`--bundle`, no loader flag), each page
 //             run in Chromium with every request answered 200
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { launchChromium } from './browser.mjs';
+import { launchFirefox } from './firefox.mjs';
 import { root, startServer } from './server.mjs';
 
 const work = path.join(root, 'target/npm-runtimes');
@@ -155,6 +156,23 @@ const CONVERSATION = ['Hello webSocket', 'I heard you say "I am listening"'];
 test('a module Worker: init() with no argument, then the conversation', async () => {
   const { lines } = await visit(consumer, '/worker/index.html', { done: (said) => said.length >= 2 });
   assert.deepEqual(lines, CONVERSATION.map((text) => `received: ${text}`));
+});
+
+test('a module Worker in Firefox: init() with no argument, then the conversation', async () => {
+  const server = await startServer({ www: consumer });
+  const firefox = await launchFirefox();
+  try {
+    await firefox.goto(server.origin + '/worker/index.html');
+    const said = () => firefox.evaluate("return [...document.querySelectorAll('#log li')].map((li) => li.textContent)");
+    let lines = await said();
+    for (const deadline = Date.now() + 15_000; lines.length < 2 && Date.now() < deadline; lines = await said()) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(lines, CONVERSATION.map((text) => `received: ${text}`));
+  } finally {
+    await firefox.quit();
+    await server.stop();
+  }
 });
 
 const snippet = readFileSync(path.join(root, 'tests/npm/bundlers/main.js'), 'utf8');
