@@ -137,3 +137,71 @@ async fn without_a_ping_limit_the_write_bound_holds_and_pings_are_no_sign_of_lif
         .wait_for_metric(r#"duplex_closes_total{code="none",endpoint="/echo"}"#, 1.0)
         .await;
 }
+
+/// Opens `count` idle WebSockets to /echo (in a session when `session`), waits until the
+/// server counts them; returns them and the server's RSS growth in bytes.
+async fn idle_peers(server: &Server, count: usize, session: bool) -> (Vec<support::Client>, u64) {
+    use support::session::{SessionPeer, SessionState};
+    let before = server.rss_bytes();
+    let url = server.ws_url("/echo");
+    let mut peers = Vec::new();
+    for _ in 0..count {
+        if session {
+            peers.push(SessionPeer::open(&url, SessionState::default()).await.ws);
+        } else {
+            peers.push(connect(&url).await);
+        }
+    }
+    let series = r#"duplex_connections_open{endpoint="/echo"}"#;
+    server.wait_for_metric(series, count as f64).await;
+    (peers, server.rss_bytes().saturating_sub(before))
+}
+
+/// How many peers the idle-session measurement opens: `DUPLEX_MEMORY_PEERS`, default 2000.
+fn idle_count() -> usize {
+    std::env::var("DUPLEX_MEMORY_PEERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000)
+}
+
+#[tokio::test]
+async fn an_idle_session_costs_a_few_kilobytes_connected_and_less_once_dropped() {
+    use support::session::{SessionPeer, SessionState};
+    let peers = idle_count();
+    let most = (2 * peers).to_string();
+    let args = ["--max-connections", &most, "--max-sessions", &most];
+    let open = r#"duplex_connections_open{endpoint="/echo"}"#;
+    let per = |bytes: u64| bytes / peers as u64;
+    // Each figure from a fresh server: freed memory is reused, so one measurement would hide
+    // the next.
+    let plain = {
+        let server = Server::start_with("page", &args);
+        idle_peers(&server, peers, false).await.1
+    };
+    let connected = {
+        let server = Server::start_with("page", &args);
+        idle_peers(&server, peers, true).await.1
+    };
+    let server = Server::start_with("page", &args);
+    let before = server.rss_bytes();
+    for _ in 0..peers {
+        let peer = SessionPeer::open(&server.ws_url("/echo"), SessionState::default()).await;
+        drop(peer.cut());
+    }
+    server.wait_for_metric(open, 0.0).await;
+    let held = server.rss_bytes().saturating_sub(before);
+    eprintln!(
+        "{peers} idle peers, RSS growth each: plain connection {} B, connection in a session \
+         {} B, session held after its connection dropped {} B",
+        per(plain),
+        per(connected),
+        per(held)
+    );
+    assert!(
+        per(connected) < per(plain) + 16 * 1024,
+        "{} B",
+        per(connected)
+    );
+    assert!(per(held) < 8 * 1024, "{} B a held session", per(held));
+}
