@@ -23,7 +23,8 @@ use axum::extract::ws::Message;
 use axum::http::{header, HeaderMap, StatusCode};
 use tokio_util::sync::CancellationToken;
 
-use super::Responder;
+use super::{in_session, open_session, Responder};
+use crate::transport::session::{SessionConn, Sessions};
 use crate::transport::{Connection, Outbound};
 
 /// The longest `hook:silence` (and `?stall=`), in milliseconds: ten minutes.
@@ -208,6 +209,71 @@ pub async fn run(endpoint: Responder, mut connection: Connection, book: &Refusal
     connection.finish().await;
 }
 
+/// Runs `endpoint` with the hooks around it, in a session if the handshake selected
+/// `duplex.v1` (`scope` names the endpoint for the session registry), else plain.
+pub async fn serve(
+    endpoint: Responder,
+    connection: Connection,
+    sessions: &Sessions,
+    scope: &str,
+    book: &RefusalBook,
+    key: &str,
+) {
+    if !in_session(&connection) {
+        return run(endpoint, connection, book, key).await;
+    }
+    if let Some(session) = open_session(connection, sessions, scope).await {
+        run_session(endpoint, session, book, key).await;
+    }
+}
+
+/// [`run`] in a session. A hook command is an application message like any other (numbered,
+/// acknowledged, never carried out twice when resent); `hook:drop` drops the TCP connection
+/// and the session waits for the client's resume.
+pub async fn run_session(
+    endpoint: Responder,
+    mut session: SessionConn,
+    book: &RefusalBook,
+    key: &str,
+) {
+    if let (Some(greeting), false) = (endpoint.greeting, session.resumed()) {
+        if session.send(Message::Text(greeting.into())).await.is_err() {
+            return session.finish().await;
+        }
+    }
+    while let Some(message) = session.recv().await {
+        let command = match &message {
+            Message::Text(text) => parse_hook(text),
+            _ => None,
+        };
+        let done = match command {
+            None => session.send((endpoint.reply)(message)).await,
+            Some(Err(error)) => {
+                let peer = session.connection().info().peer;
+                tracing::info!(%peer, %error, "bad hook command");
+                let answer = format!("hook-error: {error}");
+                session.send(Message::Text(answer.into())).await
+            }
+            Some(Ok(HookCommand::Drop)) => return session.drop_now("hook:drop"),
+            Some(Ok(HookCommand::Close { code, reason })) => {
+                session
+                    .connection()
+                    .send_control(Outbound::Close(code, reason))
+                    .await
+            }
+            Some(Ok(HookCommand::Silence(duration))) => session.connection().pause(duration).await,
+            Some(Ok(HookCommand::Refuse(count))) => {
+                book.refuse(key, count);
+                Ok(())
+            }
+        };
+        if done.is_err() {
+            break;
+        }
+    }
+    session.finish().await;
+}
+
 /// Why a `/hooks` handshake is refused: the HTTP status, the `reason` label of the refusal
 /// counter, and the line that says why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,8 +329,8 @@ pub async fn check_handshake(
     Ok(key)
 }
 
-/// The subprotocols a handshake offers; `/hooks` takes the first (for tests of the client's
-/// `protocols` option).
+/// The subprotocols a handshake offers; `/hooks` takes `duplex.v1` if offered (a session),
+/// else the first (for tests of the client's `protocols` option).
 pub fn offered_protocols(headers: &HeaderMap) -> Vec<String> {
     headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)

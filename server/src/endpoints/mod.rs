@@ -12,7 +12,29 @@ pub mod relay;
 
 use axum::extract::ws::Message;
 
+use crate::transport::session::{Opened, SessionConn, Sessions, PROTOCOL};
 use crate::transport::Connection;
+
+/// Opens the session of a connection whose handshake selected `duplex.v1` (`None`: no
+/// session came of it, and the connection is finished).
+pub async fn open_session(
+    connection: Connection,
+    sessions: &Sessions,
+    scope: &str,
+) -> Option<SessionConn> {
+    match SessionConn::open(connection, sessions, scope).await {
+        Opened::Session(session) => Some(session),
+        Opened::Ended(connection) => {
+            connection.finish().await;
+            None
+        }
+    }
+}
+
+/// Whether the handshake of `connection` selected sessions (`duplex.v1`).
+pub fn in_session(connection: &Connection) -> bool {
+    connection.protocol() == Some(PROTOCOL)
+}
 
 /// An endpoint that answers each message on its own: maybe a greeting first, then one reply
 /// per message, in order, until the peer closes. The conversation and echo are responders;
@@ -44,6 +66,33 @@ impl Responder {
                 .is_ok(),
             None => true,
         }
+    }
+
+    /// Runs one connection, in a session if its handshake selected `duplex.v1` (`scope`
+    /// names the endpoint for the session registry), else plain.
+    pub async fn serve(self, connection: Connection, sessions: &Sessions, scope: &str) {
+        if !in_session(&connection) {
+            return self.run(connection).await;
+        }
+        if let Some(session) = open_session(connection, sessions, scope).await {
+            self.run_session(session).await;
+        }
+    }
+
+    /// Runs one session connection: the greeting on a new session only (a resume goes on
+    /// with the same conversation), then a numbered reply to each message.
+    pub async fn run_session(self, mut session: SessionConn) {
+        if let (Some(greeting), false) = (self.greeting, session.resumed()) {
+            if session.send(Message::Text(greeting.into())).await.is_err() {
+                return session.finish().await;
+            }
+        }
+        while let Some(message) = session.recv().await {
+            if session.send((self.reply)(message)).await.is_err() {
+                break;
+            }
+        }
+        session.finish().await;
     }
 
     /// Runs one connection: the greeting, then a reply to each message; waits for room in the

@@ -15,6 +15,7 @@ use super::origin::{AllowedHost, AllowedOrigin, OriginPolicy};
 use crate::endpoints::hooks::RefusalBook;
 use crate::rooms::backplane::{self, url::RedisUrl, Backplane};
 use crate::rooms::Rooms;
+use crate::transport::session::{SessionSettings, Sessions};
 use crate::transport::{ConnContext, Limits, Metrics};
 
 /// What a [`DuplexServer`] serves, and how. [`ServerConfig::default`] serves the WebSocket
@@ -94,6 +95,8 @@ pub struct AppInner {
     pub backplane: Option<Backplane>,
     /// `Some` when `--test-hooks` is on: the pending `hook:refuse` counts.
     pub hooks: Option<Arc<RefusalBook>>,
+    /// The sessions (`duplex.v1`) of this instance.
+    pub sessions: Arc<Sessions>,
 }
 
 impl std::ops::Deref for AppState {
@@ -118,6 +121,11 @@ impl DuplexServer {
     /// With `config.redis`, outside a Tokio runtime: the backplane task starts here.
     pub fn new(config: ServerConfig) -> DuplexServer {
         let metrics = Metrics::new();
+        let sessions = Arc::new(Sessions::new(SessionSettings::from(&config.limits)));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            // Frees expired sessions even when no handshake comes (which sweeps them too).
+            runtime.spawn(sweep_sessions(Arc::downgrade(&sessions)));
+        }
         let connections = Arc::new(ConnContext::new(config.limits, metrics.clone()));
         let (backplane, inbox) = match config.redis {
             Some(url) => {
@@ -144,6 +152,7 @@ impl DuplexServer {
             rooms,
             backplane,
             hooks: config.test_hooks.then(Arc::default),
+            sessions,
         }));
         DuplexServer { state }
     }
@@ -185,5 +194,17 @@ impl DuplexServer {
     /// The limits this server runs under.
     pub fn limits(&self) -> &Limits {
         &self.state.connections.limits
+    }
+}
+
+/// Sweeps expired sessions every second, for as long as the server exists.
+async fn sweep_sessions(sessions: std::sync::Weak<Sessions>) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        ticks.tick().await;
+        let Some(sessions) = sessions.upgrade() else {
+            return;
+        };
+        sessions.sweep(std::time::Instant::now());
     }
 }

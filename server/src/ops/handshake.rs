@@ -13,6 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::app::AppState;
+use crate::transport::session::PROTOCOL;
 use crate::transport::upgrade::{accept, refuse};
 use crate::transport::{Connection, PeerAddr, PeerInfo};
 
@@ -85,6 +86,9 @@ impl Handshake {
     {
         let info = self.info(endpoint);
         let upgrade = match self.upgrade {
+            // Sessions on every WebSocket endpoint, for a client that offers them; `/hooks`
+            // has chosen its protocol already.
+            Ok(upgrade) if endpoint != "/hooks" => upgrade.protocols([PROTOCOL]),
             Ok(upgrade) => upgrade,
             Err(rejection) => return rejection.into_response(),
         };

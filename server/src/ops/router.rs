@@ -23,6 +23,7 @@ use crate::endpoints::hooks::{self, check_handshake, offered_protocols};
 use crate::endpoints::relay::relay;
 use crate::rooms::{check_room_name, DEFAULT_ROOM};
 use crate::transport::metrics::CONTENT_TYPE;
+use crate::transport::session::PROTOCOL;
 use crate::transport::upgrade::refuse;
 
 /// Every endpoint of the server:
@@ -70,19 +71,27 @@ async fn root(State(app): State<AppState>, handshake: Handshake, request: Reques
             Ok(page) => page.into_response(),
             Err(never) => match never {},
         },
-        _ => match app.hooks.clone() {
-            // With --test-hooks, `hook:` commands work here too, so the demo page can show a
-            // dropped connection.
-            Some(book) => handshake.open(&app, "/", |connection| async move {
-                hooks::run(CONVERSATION, connection, &book, "").await;
-            }),
-            None => handshake.open(&app, "/", |connection| CONVERSATION.run(connection)),
-        },
+        _ => {
+            let sessions = app.sessions.clone();
+            match app.hooks.clone() {
+                // With --test-hooks, `hook:` commands work here too, so the demo page can show
+                // a dropped connection.
+                Some(book) => handshake.open(&app, "/", |connection| async move {
+                    hooks::serve(CONVERSATION, connection, &sessions, "/", &book, "").await;
+                }),
+                None => handshake.open(&app, "/", |connection| async move {
+                    CONVERSATION.serve(connection, &sessions, "/").await;
+                }),
+            }
+        }
     }
 }
 
 async fn echo(State(app): State<AppState>, handshake: Handshake) -> Response {
-    handshake.open(&app, "/echo", |connection| ECHO.run(connection))
+    let sessions = app.sessions.clone();
+    handshake.open(&app, "/echo", |connection| async move {
+        ECHO.serve(connection, &sessions, "/echo").await;
+    })
 }
 
 async fn relay_default_room(State(app): State<AppState>, handshake: Handshake) -> Response {
@@ -133,8 +142,9 @@ fn room_info(app: &AppState, room: &str) -> Response {
 
 fn join_room(app: AppState, handshake: Handshake, room: String) -> Response {
     let rooms = app.rooms.clone();
+    let sessions = app.sessions.clone();
     handshake.open(&app, "/relay", |connection| async move {
-        relay(connection, &rooms, room).await;
+        relay(connection, &rooms, &sessions, room).await;
     })
 }
 
@@ -170,9 +180,12 @@ async fn hooks_endpoint(
             return refuse(metrics, &info, refusal.status, refusal.reason, refusal.why);
         }
     };
-    handshake.upgrade = Ok(upgrade.protocols(offered_protocols(&handshake.headers)));
+    let offered = offered_protocols(&handshake.headers);
+    let protocols = std::iter::once(PROTOCOL.to_owned()).chain(offered);
+    handshake.upgrade = Ok(upgrade.protocols(protocols));
+    let sessions = app.sessions.clone();
     handshake.open(&app, "/hooks", |connection| async move {
-        hooks::run(ECHO, connection, &book, &key).await;
+        hooks::serve(ECHO, connection, &sessions, "/hooks", &book, &key).await;
     })
 }
 

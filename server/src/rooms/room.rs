@@ -6,13 +6,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Message;
 use prometheus::IntGauge;
 
 use super::backplane::Backplane;
 pub use crate::transport::outbox::TRY_AGAIN_LATER;
+use crate::transport::session::Session;
 use crate::transport::{Connection, Metrics, Outbox};
 
 /// The room of `/relay` without a name.
@@ -38,10 +39,13 @@ pub fn check_room_name(room: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A peer as its room sees it: where to put messages for it (its outbox closes it with 1013
-/// when it reads too slowly).
-struct Member {
-    outbox: Outbox,
+/// A peer as its room sees it: where to put messages for it.
+enum Member {
+    /// A plain connection: its outbox (which closes it with 1013 when it reads too slowly).
+    Plain(Outbox),
+    /// A session (`duplex.v1`): it numbers and keeps each message for a replay, and stays in
+    /// the room between its connections, until it expires.
+    Session(Arc<Session>),
 }
 
 /// Every room with at least one peer. A room exists while it has peers: joining makes it,
@@ -57,8 +61,8 @@ pub struct Rooms {
 }
 
 /// A peer's place in a room; leaving the room is dropping it.
-pub struct Membership<'a> {
-    rooms: &'a Rooms,
+pub struct Membership {
+    rooms: Arc<Rooms>,
     room: String,
     id: u64,
 }
@@ -78,11 +82,18 @@ impl Rooms {
     }
 
     /// Puts a connection into `room`.
-    pub fn join<'a>(&'a self, room: &str, connection: &Connection) -> Membership<'a> {
+    pub fn join(self: &Arc<Self>, room: &str, connection: &Connection) -> Membership {
+        self.enter(room, Member::Plain(connection.outbox()))
+    }
+
+    /// Puts a session into `room`, for as long as the returned place is kept (the session
+    /// keeps it until it expires).
+    pub fn seat(self: &Arc<Self>, room: &str, session: Arc<Session>) -> Membership {
+        self.enter(room, Member::Session(session))
+    }
+
+    fn enter(self: &Arc<Self>, room: &str, member: Member) -> Membership {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let member = Member {
-            outbox: connection.outbox(),
-        };
         let mut rooms = self.lock();
         let members = rooms.entry(room.to_owned()).or_default();
         members.insert(id, member);
@@ -96,7 +107,7 @@ impl Rooms {
         self.count(&rooms);
         drop(rooms);
         Membership {
-            rooms: self,
+            rooms: self.clone(),
             room: room.to_owned(),
             id,
         }
@@ -147,7 +158,7 @@ impl Rooms {
     }
 }
 
-impl Membership<'_> {
+impl Membership {
     /// Hands `message` to every other peer of the room without waiting for any of them: a
     /// peer that reads too slowly is closed with 1013 by its outbox.
     /// With a backplane, the message then goes to the other instances (without waiting
@@ -173,11 +184,16 @@ fn fan_out(members: &HashMap<u64, Member>, skip: Option<u64>, message: &Message)
             continue;
         }
         // Text and binary payloads are reference-counted: a clone copies no bytes.
-        let _ = member.outbox.offer(message.clone());
+        match member {
+            Member::Plain(outbox) => {
+                let _ = outbox.offer(message.clone());
+            }
+            Member::Session(session) => session.send(message.clone()),
+        }
     }
 }
 
-impl Drop for Membership<'_> {
+impl Drop for Membership {
     fn drop(&mut self) {
         let mut rooms = self.rooms.lock();
         if let Some(members) = rooms.get_mut(&self.room) {

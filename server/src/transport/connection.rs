@@ -51,6 +51,8 @@ pub struct Connection {
     /// The pings of the current second: when it began, and how many came.
     pings: (Instant, u32),
     writer: JoinHandle<()>,
+    /// The subprotocol selected in the handshake, if any.
+    protocol: Option<String>,
     /// Set once `recv` has returned `None`.
     ended: bool,
     /// The peer's close frame (code, reason), once it arrived.
@@ -70,6 +72,10 @@ impl Connection {
         context: Arc<ConnContext>,
         admission: Admission,
     ) -> Connection {
+        let protocol = socket
+            .protocol()
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let (sink, stream) = socket.split();
         let (queue, queued) = mpsc::unbounded_channel();
         let link = Arc::new(Link::default());
@@ -95,6 +101,7 @@ impl Connection {
             link,
             pings: (Instant::now(), 0),
             writer,
+            protocol,
             ended: false,
             peer_close: None,
             failure: None,
@@ -106,6 +113,11 @@ impl Connection {
     /// Who is on the other end.
     pub fn info(&self) -> &PeerInfo {
         &self.info
+    }
+
+    /// The subprotocol the handshake selected (`duplex.v1` for a session), if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
     }
 
     /// The next text or binary message; `None` once the peer closed, the connection
@@ -178,17 +190,33 @@ impl Connection {
     /// is closing; on shutdown it starts the close 1001 itself (the reader may be waiting here,
     /// not in [`recv`](Connection::recv)).
     pub async fn send(&self, message: Message) -> Result<(), Closed> {
+        self.ready().await?;
+        self.outbox.offer(message)
+    }
+
+    /// Waits until the queue is under its byte budget, as [`send`](Connection::send) does
+    /// before it queues; fails once the connection is closing (and on shutdown starts the
+    /// close 1001).
+    pub async fn ready(&self) -> Result<(), Closed> {
         tokio::select! {
             biased;
-            _ = self.link.closing.cancelled() => return Err(Closed),
-            _ = self.link.writer_done.cancelled() => return Err(Closed),
+            _ = self.link.closing.cancelled() => Err(Closed),
+            _ = self.link.writer_done.cancelled() => Err(Closed),
             _ = self.context.shutdown.cancelled() => {
                 self.link.close_now(GOING_AWAY, "server shutting down");
-                return Err(Closed);
+                Err(Closed)
             }
-            _ = self.outbox.room() => {}
+            _ = self.outbox.room() => Ok(()),
         }
-        self.outbox.offer(message)
+    }
+
+    /// Closes with `code` and `reason` after the messages already queued, and reads no
+    /// more ([`recv`](Connection::recv) returns `None`); [`finish`](Connection::finish) then
+    /// waits for the close handshake. For an endpoint's own protocol errors.
+    pub fn close(&mut self, code: u16, reason: &str) {
+        let reason = truncate(reason.to_owned(), 123);
+        self.close_queued = self.outbox.control(Outbound::Close(code, reason)).is_ok();
+        self.ended = true;
     }
 
     /// Queues something other than a message: a close after the queued messages, a pause.

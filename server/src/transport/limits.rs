@@ -86,6 +86,30 @@ pub struct Limits {
     #[arg(long, env = "DUPLEX_SHUTDOWN_TIMEOUT", value_name = "DURATION", default_value = "10s",
           value_parser = positive_duration)]
     pub shutdown_timeout: Duration,
+
+    /// Sessions (`duplex.v1`): how long a session outlives its connection; a resume within it
+    /// goes on where the session was, a later one is refused (a new session starts).
+    #[arg(long, env = "DUPLEX_SESSION_TTL", value_name = "DURATION", default_value = "60s",
+          value_parser = positive_duration)]
+    pub session_ttl: Duration,
+
+    /// Sessions: the most payload bytes of a session's replay buffer (the server's messages
+    /// not yet acknowledged); past it the oldest go, and a resume that needs them is refused.
+    #[arg(long, env = "DUPLEX_SESSION_REPLAY_BYTES", value_name = "BYTES",
+          default_value_t = DEFAULT_MAX_SIZE, value_parser = positive_usize)]
+    pub session_replay_bytes: usize,
+
+    /// Sessions: the most messages of a session's replay buffer (with `--redis`, also the
+    /// length a relay room's Redis Stream is trimmed to); past it the oldest go.
+    #[arg(long, env = "DUPLEX_SESSION_REPLAY_MESSAGES", value_name = "N",
+          default_value_t = 4096, value_parser = positive_usize)]
+    pub session_replay_messages: usize,
+
+    /// Sessions: how many this instance holds at once, connected or waiting for a resume; a
+    /// handshake that would start one more is answered with close 1013.
+    #[arg(long, env = "DUPLEX_MAX_SESSIONS", value_name = "N",
+          default_value_t = 10_000, value_parser = positive_usize)]
+    pub max_sessions: usize,
 }
 
 /// 1 MiB: the default for both size limits and the send buffer.
@@ -141,6 +165,15 @@ impl Limits {
             .saturating_mul(self.worst_case_connection_bytes());
         let http = self.max_http_connections.saturating_mul(2 * MAX_HEAD_BYTES);
         websockets.saturating_add(http)
+    }
+}
+
+impl Limits {
+    /// The worst case of the memory the sessions' replay buffers hold, in bytes (besides
+    /// their connections): `max_sessions` buffers full at `session_replay_bytes`. Relayed
+    /// payloads are shared between the buffers of a room, so this is far from the usual case.
+    pub fn worst_case_session_bytes(&self) -> usize {
+        self.max_sessions.saturating_mul(self.session_replay_bytes)
     }
 }
 
@@ -205,5 +238,9 @@ mod tests {
         assert_eq!(limits.ping_timeout, Duration::from_secs(20));
         assert_eq!(limits.close_timeout, Duration::from_secs(5));
         assert_eq!(limits.shutdown_timeout, Duration::from_secs(10));
+        assert_eq!(limits.session_ttl, Duration::from_secs(60));
+        assert_eq!(limits.session_replay_bytes, 1 << 20);
+        assert_eq!(limits.session_replay_messages, 4096);
+        assert_eq!(limits.max_sessions, 10_000);
     }
 }

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod listen;
 pub mod metrics;
 pub mod outbox;
+pub mod session;
 pub mod tls;
 pub mod upgrade;
 pub mod writer;

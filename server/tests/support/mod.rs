@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 //! Starts the real `duplex-server` binary on a free port and talks to it.
 
+pub mod session;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

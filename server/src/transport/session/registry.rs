@@ -1,0 +1,213 @@
+//! Every session of this instance: started on a `hello` with `-` (or one that cannot be
+//! resumed), found again by id on a resume, forgotten once no connection has been attached
+//! for the TTL (`--session-ttl`), at most `--max-sessions` at once. Expired sessions are
+//! swept lazily (at most once a second, when a session starts or resumes) and by
+//! [`Sessions::sweep`], which the server calls every second. Transport layer (session):
+//! imports only `transport`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::replay::ReplayBounds;
+use super::state::Session;
+use crate::transport::Limits;
+
+/// The settings of every session of a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// How long a session outlives its connection.
+    pub ttl: Duration,
+    /// Each session's replay buffer bounds.
+    pub bounds: ReplayBounds,
+    /// The most sessions held at once.
+    pub max_sessions: usize,
+}
+
+impl From<&Limits> for SessionSettings {
+    fn from(limits: &Limits) -> SessionSettings {
+        SessionSettings {
+            ttl: limits.session_ttl,
+            bounds: ReplayBounds {
+                max_bytes: limits.session_replay_bytes,
+                max_messages: limits.session_replay_messages,
+            },
+            max_sessions: limits.max_sessions,
+        }
+    }
+}
+
+/// Why no session could be started: the cap is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Full(pub usize);
+
+/// The sessions of one server; see the module doc.
+pub struct Sessions {
+    settings: SessionSettings,
+    map: Mutex<HashMap<String, Arc<Session>>>,
+    last_sweep: Mutex<Instant>,
+}
+
+impl Sessions {
+    /// No sessions yet.
+    pub fn new(settings: SessionSettings) -> Sessions {
+        Sessions {
+            settings,
+            map: Mutex::default(),
+            last_sweep: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &SessionSettings {
+        &self.settings
+    }
+
+    /// How many sessions are held now (expired ones not yet swept included).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether none is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The live session `id` of `scope`, if there is one (not expired).
+    pub fn find(&self, id: &str, scope: &str) -> Option<Arc<Session>> {
+        self.sweep_now_and_then();
+        let session = self.lock().get(id).cloned()?;
+        let live = session.scope() == scope && !session.expired(Instant::now(), self.settings.ttl);
+        live.then_some(session)
+    }
+
+    /// A new session of `scope` whose client numbers its next message `next`; an error when
+    /// `max_sessions` are held (after the expired ones were swept).
+    pub fn start(&self, scope: &str, next: u64) -> Result<Arc<Session>, Full> {
+        self.sweep_now_and_then();
+        if self.len() >= self.settings.max_sessions {
+            self.sweep(Instant::now());
+        }
+        let mut map = self.lock();
+        if map.len() >= self.settings.max_sessions {
+            return Err(Full(self.settings.max_sessions));
+        }
+        let id = new_id();
+        let session = Arc::new(Session::new(
+            id.clone(),
+            scope.to_owned(),
+            self.settings.bounds,
+            next,
+        ));
+        map.insert(id, session.clone());
+        Ok(session)
+    }
+
+    /// Forgets every session whose connection has been gone for the TTL at `now`; returns
+    /// how many. What their endpoints kept (relay seats) is dropped outside the locks.
+    pub fn sweep(&self, now: Instant) -> usize {
+        *self.last_sweep.lock().unwrap_or_else(|e| e.into_inner()) = now;
+        let ttl = self.settings.ttl;
+        let expired: Vec<Arc<Session>> = {
+            let mut map = self.lock();
+            let ids: Vec<String> = map
+                .iter()
+                .filter(|(_, session)| session.expired(now, ttl))
+                .map(|(id, _)| id.clone())
+                .collect();
+            ids.iter().filter_map(|id| map.remove(id)).collect()
+        };
+        let extensions: Vec<_> = expired.iter().map(|s| s.take_extension()).collect();
+        drop(extensions);
+        expired.len()
+    }
+
+    fn sweep_now_and_then(&self) {
+        let due = self
+            .last_sweep
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .elapsed()
+            >= Duration::from_secs(1);
+        if due {
+            self.sweep(Instant::now());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Session>>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A new session id: 128 bits from the operating system's generator, as 32 hex digits. The
+/// id is the only credential needed to resume, so it must not be guessable.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random generator");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(ttl: Duration, max_sessions: usize) -> SessionSettings {
+        SessionSettings {
+            ttl,
+            bounds: ReplayBounds {
+                max_bytes: 1 << 20,
+                max_messages: 16,
+            },
+            max_sessions,
+        }
+    }
+
+    #[test]
+    fn ids_are_128_random_bits_in_hex() {
+        let a = new_id();
+        let b = new_id();
+        assert_eq!(a.len(), 32);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_session_is_found_by_id_in_its_scope_only() {
+        let sessions = Sessions::new(settings(Duration::from_secs(60), 10));
+        let session = sessions.start("/echo", 0).unwrap();
+        assert!(sessions.find(session.id(), "/echo").is_some());
+        assert!(sessions.find(session.id(), "/relay/red").is_none());
+        assert!(sessions.find(&new_id(), "/echo").is_none());
+    }
+
+    #[test]
+    fn a_detached_session_expires_after_the_ttl_and_is_swept() {
+        let ttl = Duration::from_millis(30);
+        let sessions = Sessions::new(settings(ttl, 10));
+        let session = sessions.start("/echo", 0).unwrap();
+        // Never attached: detached since it started.
+        assert!(sessions.find(session.id(), "/echo").is_some());
+        std::thread::sleep(ttl + Duration::from_millis(10));
+        assert!(
+            sessions.find(session.id(), "/echo").is_none(),
+            "past the TTL a resume is refused"
+        );
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions.sweep(Instant::now()), 1);
+        assert!(sessions.is_empty());
+    }
+
+    #[test]
+    fn the_cap_refuses_new_sessions_until_one_expires() {
+        let ttl = Duration::from_millis(30);
+        let sessions = Sessions::new(settings(ttl, 2));
+        sessions.start("/", 0).unwrap();
+        sessions.start("/", 0).unwrap();
+        assert_eq!(sessions.start("/", 0).err(), Some(Full(2)));
+        std::thread::sleep(ttl + Duration::from_millis(10));
+        assert!(sessions.start("/", 0).is_ok(), "expired ones make room");
+        assert_eq!(sessions.len(), 1);
+    }
+}
