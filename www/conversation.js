@@ -101,7 +101,9 @@ export function startConversation() {
   });
   $('drop').addEventListener('click', () => {
     // A test hook of duplex-server (on under `npm start`): it drops the TCP connection
-    // without a close frame, as a flaky network would.
+    // without a close frame, as a flaky network would. A session's stream sends it itself,
+    // between two of its messages.
+    if (stream.dropMidStream()) return;
     send('hook:drop', 'hook:drop (asks the server to drop the connection)');
   });
   $('close-form').addEventListener('submit', (event) => {

@@ -24,6 +24,8 @@ export function sessionStream({ log, errorBox }) {
   let expected;
   let missing;
   let repeated;
+  // Whether the next burst carries `hook:drop` (see dropMidStream).
+  let dropping = false;
   let drawing = false;
 
   const streaming = () => timer !== undefined;
@@ -68,6 +70,11 @@ export function sessionStream({ log, errorBox }) {
   function burst() {
     const mine = socket;
     for (let i = 0; i < BURST; i++) {
+      if (dropping && i === 1) {
+        dropping = false;
+        mine.send('hook:drop');
+        logLine(log, 'sent', `hook:drop after #${counts.sent - 1}, before #${counts.sent}`);
+      }
       const text = `#${counts.sent}`;
       // In a session, sendAsync resolves once the server acknowledged the message.
       mine.sendAsync(text).then(() => {
@@ -84,6 +91,10 @@ export function sessionStream({ log, errorBox }) {
     show();
   }
 
+  // The session id, its resumes and the unacknowledged bytes change with no event of their
+  // own (a welcome, an ack): they are also redrawn a few times a second.
+  setInterval(show, 250);
+
   button.addEventListener('click', () => {
     if (streaming()) return stop();
     timer = setInterval(burst, EVERY_MS);
@@ -92,11 +103,22 @@ export function sessionStream({ log, errorBox }) {
   });
 
   return {
+    /**
+     * While streaming: puts `hook:drop` in the middle of the next burst and says true. The
+     * messages after it in the burst are then in flight when the server drops the connection
+     * (it never reads them on that one), and the replies before it may be too.
+     */
+    dropMidStream() {
+      if (!streaming()) return false;
+      dropping = true;
+      return true;
+    },
     attach(newSocket) {
       stop();
       socket = newSocket;
       counts = { sent: 0, acked: 0, resent: 0, replayed: 0, received: 0 };
       expected = 0;
+      dropping = false;
       missing = [];
       repeated = 0;
       const mine = socket;
