@@ -103,6 +103,13 @@ test('a dropped connection reconnects and delivers what was queued meanwhile', a
 /** The figure a session counter of the page shows. */
 const counter = (page, name) => page.locator(`#count-${name}`).textContent().then(Number);
 
+/** Waits until the page received `more` stream echoes beyond what it shows now. */
+async function receiveMore(page, more) {
+  const target = await counter(page, 'received') + more;
+  await page.waitForFunction((n) => Number(document.getElementById('count-received').textContent) >= n,
+    target, { timeout: 20_000 });
+}
+
 test('with a session, a stream both ways survives dropped connections: every echo once, in order', {
   timeout: 90_000, // a bail-out for a stream that stalls, not a measure of speed
 }, async () => {
@@ -113,15 +120,11 @@ test('with a session, a stream both ways survives dropped connections: every ech
   await page.getByRole('button', { name: 'Start streaming' }).click();
   for (const drop of [1, 2, 3]) {
     // Mid-stream: echoes arrived since the last resume, and more are in flight both ways.
-    const target = await counter(page, 'received') + 200;
-    await page.waitForFunction((n) => Number(document.getElementById('count-received').textContent) >= n,
-      target, { timeout: 20_000 });
+    await receiveMore(page, 200);
     await page.getByRole('button', { name: /Drop the connection/ }).click();
     await page.locator('#session-id', { hasText: `resumed ${drop} times` }).waitFor({ timeout: 20_000 });
   }
-  const target = await counter(page, 'received') + 200;
-  await page.waitForFunction((n) => Number(document.getElementById('count-received').textContent) >= n,
-    target, { timeout: 20_000 });
+  await receiveMore(page, 200);
   await page.getByRole('button', { name: 'Stop streaming' }).click();
   // Every echo is in once all that was sent is acknowledged and echoed; a lost one never comes.
   await page.waitForFunction(() => {
