@@ -1,6 +1,8 @@
 // The conversation panel: the original exchange through DuplexSocket, with round-trip times,
-// the state badge, the queued bytes and the robustness controls.
+// the state badge, the queued bytes and the robustness controls (the session stream is in
+// session.js).
 import { DuplexSocket } from '/pkg/index.js';
+import { sessionStream } from './session.js';
 import { hex, logLine, showError } from './view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -12,6 +14,7 @@ export function startConversation() {
   const state = $('state');
   const queued = $('queued');
   const errorBox = $('error');
+  const stream = sessionStream({ log, errorBox });
   let socket;
   // What was sent and not answered yet, oldest first, for the round-trip times.
   let pendingText = [];
@@ -29,10 +32,12 @@ export function startConversation() {
     return {
       reconnect: $('reconnect').checked ? { minDelayMs: 1000, maxDelayMs: 8000 } : false,
       ...($('heartbeat').checked ? { heartbeat: { intervalMs: 5000, timeoutMs: 15000, message: 'ping' } } : {}),
+      ...($('session').checked ? { session: true } : {}),
     };
   }
 
   function received(data) {
+    if (stream.received(data)) return;
     if (typeof data !== 'string') {
       const sent = pendingBinary.shift();
       logLine(log, 'received', `binary ${hex(data)}`, sent && performance.now() - sent);
@@ -50,6 +55,8 @@ export function startConversation() {
     pendingBinary = [];
     socket = new DuplexSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`, options());
     const mine = socket;
+    $('session-controls').hidden = !$('session').checked;
+    stream.attach(socket);
     setState('connecting');
     socket.onopen = () => {
       setState('open');
@@ -94,7 +101,9 @@ export function startConversation() {
   });
   $('drop').addEventListener('click', () => {
     // A test hook of duplex-server (on under `npm start`): it drops the TCP connection
-    // without a close frame, as a flaky network would.
+    // without a close frame, as a flaky network would. A session's stream sends it itself,
+    // between two of its messages.
+    if (stream.dropMidStream()) return;
     send('hook:drop', 'hook:drop (asks the server to drop the connection)');
   });
   $('close-form').addEventListener('submit', (event) => {
@@ -115,6 +124,7 @@ export function startConversation() {
   $('reopen').addEventListener('click', reopen);
   $('reconnect').addEventListener('change', reopen);
   $('heartbeat').addEventListener('change', reopen);
+  $('session').addEventListener('change', reopen);
   setInterval(showQueued, 250);
 
   connect();

@@ -1,6 +1,7 @@
 // The demo page, served by duplex-server as `npm start` runs it (with --test-hooks), in
 // headless Chromium: the conversation, typing, the relay chat across two pages, a dropped
-// connection that comes back and delivers what was queued, and screenshots at two widths.
+// connection that comes back and delivers what was queued, a session's stream across dropped
+// connections, and screenshots at two widths.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -97,6 +98,50 @@ test('a dropped connection reconnects and delivers what was queued meanwhile', a
   await line(page, 'received', 'I heard you say "sent while disconnected"').waitFor({ timeout: 15_000 });
   assert.equal(await page.locator('#state').textContent(), 'open');
   assert.equal(await page.locator('#queued').textContent(), '0 bytes');
+});
+
+/** The figure a session counter of the page shows. */
+const counter = (page, name) => page.locator(`#count-${name}`).textContent().then(Number);
+
+/** Waits until the page received `more` stream echoes beyond what it shows now. */
+async function receiveMore(page, more) {
+  const target = await counter(page, 'received') + more;
+  await page.waitForFunction((n) => Number(document.getElementById('count-received').textContent) >= n,
+    target, { timeout: 20_000 });
+}
+
+test('with a session, a stream both ways survives dropped connections: every echo once, in order', {
+  timeout: 90_000, // a bail-out for a stream that stalls, not a measure of speed
+}, async () => {
+  const { page, problems } = await openDemo();
+  await line(page, 'received', 'Hello webSocket').waitFor({ timeout: 10_000 });
+  await page.getByLabel('Session').check();
+  await page.locator('#session-id', { hasText: 'resumed 0 times' }).waitFor({ timeout: 10_000 });
+  await page.getByRole('button', { name: 'Start streaming' }).click();
+  for (const drop of [1, 2, 3]) {
+    // Mid-stream: echoes arrived since the last resume, and more are in flight both ways.
+    await receiveMore(page, 200);
+    await page.getByRole('button', { name: /Drop the connection/ }).click();
+    await page.locator('#session-id', { hasText: `resumed ${drop} times` }).waitFor({ timeout: 20_000 });
+  }
+  await receiveMore(page, 200);
+  await page.getByRole('button', { name: 'Stop streaming' }).click();
+  // Every echo is in once all that was sent is acknowledged and echoed; a lost one never comes.
+  await page.waitForFunction(() => {
+    const figure = (name) => document.getElementById(`count-${name}`).textContent;
+    return figure('received') === figure('sent') && figure('acked') === figure('sent');
+  }, null, { timeout: 20_000 }).catch(() => {});
+  const check = await page.locator('#stream-check').textContent();
+  const sent = await counter(page, 'sent');
+  assert.equal(check, `Nothing missing: all ${sent} messages echoed once, in order.`);
+  assert.equal(await counter(page, 'acked'), sent);
+  assert.equal(await counter(page, 'received'), sent);
+  // Each drop came between two messages of a burst of 5: the 4 after it were in flight, never
+  // read on that connection, and had to be resent.
+  assert.ok(await counter(page, 'resent') >= 3 * 4, `resent: ${await counter(page, 'resent')}`);
+  assert.equal(await page.locator('#log li[data-kind="resumed"]', { hasText: 'the session went on' }).count(), 3);
+  assert.equal(await page.locator('#unacked').textContent(), '0 bytes');
+  assert.deepEqual(problems, []);
 });
 
 test('two pages in one room hear each other through the relay, and the screenshots', async () => {

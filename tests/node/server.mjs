@@ -10,11 +10,13 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const binary = process.env.DUPLEX_SERVER_BIN ?? path.join(root, 'target/debug/duplex-server');
 
 /**
- * Runs `duplex-server --port 0` serving `www` (default: the demo page) and the built package,
- * with `args` besides; resolves to { origin, wsUrl, stop } once it printed its address.
+ * Runs `duplex-server --port <port>` (default 0: a free one) serving `www` (default: the demo
+ * page) and the built package, with `args` besides; resolves to { origin, port, wsUrl, stop }
+ * once it printed its address. `stop(signal)` sends SIGTERM (a graceful shutdown) unless told
+ * another signal, e.g. SIGKILL for a crash.
  */
-export function startServer({ www = path.join(root, 'www'), args = [] } = {}) {
-  const child = spawn(binary, ['--port', '0', '--www', www, '--pkg', path.join(root, 'pkg'), ...args],
+export function startServer({ www = path.join(root, 'www'), args = [], port = 0 } = {}) {
+  const child = spawn(binary, ['--port', String(port), '--www', www, '--pkg', path.join(root, 'pkg'), ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
@@ -28,10 +30,13 @@ export function startServer({ www = path.join(root, 'www'), args = [] } = {}) {
       }
       resolve({
         origin: match[1],
+        port: Number(new URL(match[1]).port),
         wsUrl: (pathname = '/') => match[1].replace(/^http/, 'ws') + pathname,
-        stop: () => new Promise((done) => {
+        stop: (signal = 'SIGTERM') => new Promise((done) => {
+          // Stopping one that already ended (a crash, a second stop) is done at once.
+          if (child.exitCode !== null || child.signalCode !== null) return done();
           child.once('exit', done);
-          child.kill();
+          child.kill(signal);
         }),
       });
     });

@@ -1,14 +1,7 @@
 // A server that is not there, in Node.js 20 with ws (tests/node/runtimes.test.mjs): the failure
 // must come as an error event and a close, `opened` must reject, and the process must go on.
-import { WebSocket } from 'ws';
+import './ws-global.js';
 import init, { DuplexSocket } from 'duplex-ws';
-
-globalThis.WebSocket ??= class extends WebSocket {
-  constructor(...args) {
-    super(...args);
-    this.on('error', () => {});
-  }
-};
 
 await init();
 const socket = new DuplexSocket(process.env.SERVER_URL);
