@@ -75,8 +75,14 @@ fn offers_the_protocol_says_hello_and_numbers_what_it_sends() {
     send(&mut c, 1).unwrap();
     let out = open_with(&mut c, SESSION_PROTOCOL, 0.0);
     assert_eq!(controls(&out), ["\0hello 1 - 0 0"]);
-    assert_eq!(transmitted(&out), [1], "the queue follows the hello");
-    on(&mut c, control("\0welcome s1 0 0 0"), 0.0);
+    assert!(
+        transmitted(&out).is_empty(),
+        "a new session sends only hello: {out:?}"
+    );
+    assert!(events(&out).is_empty(), "the open waits for the welcome");
+    let out = on(&mut c, control("\0welcome s1 0 0 0"), 0.0);
+    assert_eq!(events(&out), [&Event::Open]);
+    assert_eq!(transmitted(&out), [1], "the queue follows the welcome");
     assert_eq!(c.session().map(|s| s.id.as_str()), Some("s1"));
     send(&mut c, 2).unwrap();
     assert_eq!((c.unacked_bytes(), c.sends_done()), (2, 0));
@@ -126,12 +132,15 @@ fn a_resume_resends_what_was_not_acknowledged_and_says_what_went_again() {
     let out = on(&mut c, control("\0welcome s1 1 4 7"), 0.0);
     assert_eq!(
         events(&out),
-        [&Event::Resumed {
-            recovered: true,
-            resent: 1,
-            replayed: 7,
-            error: None
-        }]
+        [
+            &Event::Open,
+            &Event::Resumed {
+                recovered: true,
+                resent: 1,
+                replayed: 7,
+                error: None
+            }
+        ]
     );
     assert_eq!(c.session().map(|s| s.resumes), Some(1));
     assert_eq!(c.sends_done(), 4, "the welcome acknowledged through 4");
@@ -146,8 +155,9 @@ fn a_lost_session_is_reported_and_a_new_one_goes_on() {
     let out = open_with(&mut c, SESSION_PROTOCOL, 0.0);
     assert_eq!(controls(&out), ["\0hello 1 s1 1 0"]);
     let out = on(&mut c, control("\0welcome s2 0 0 0"), 0.0);
+    assert_eq!(events(&out)[0], &Event::Open);
     assert!(matches!(
-        events(&out)[0],
+        events(&out)[1],
         Event::Resumed {
             recovered: false,
             resent: 1,
@@ -214,6 +224,8 @@ fn the_heartbeat_is_in_band_and_escaped_text_is_marked() {
     c.handle(Input::Protocol(SESSION_PROTOCOL.into()), 0.0)
         .unwrap();
     c.handle(Input::SocketOpened, 0.0).unwrap();
+    c.handle(Input::ControlReceived("\0welcome s 0 0 0".into()), 0.0)
+        .unwrap();
     while c.poll().is_some() {}
     c.handle(Input::Send("\0starts with nul".to_owned()), 0.0)
         .unwrap();
@@ -239,6 +251,58 @@ fn a_server_that_breaks_the_protocol_loses_the_connection_not_the_messages() {
             [1],
             "{bad:?}: resent on the next connection"
         );
+    }
+}
+
+#[test]
+fn a_handshake_that_fails_with_the_offer_is_retried_plain_at_once() {
+    let mut c = Connection::new("ws://h/", session_options(), 7, 0.0);
+    drain(&mut c);
+    send(&mut c, 1).unwrap();
+    // The browser fails a handshake whose answer selects no protocol although one was offered.
+    let out = on(&mut c, Input::SocketClosed(CloseInfo::abnormal()), 0.0);
+    assert!(error_codes(&out).is_empty(), "not reported: {out:?}");
+    let protocols = out.iter().find_map(|cmd| match cmd {
+        Command::OpenSocket { protocols, .. } => Some(protocols.clone()),
+        _ => None,
+    });
+    assert_eq!(protocols, Some(vec![]), "the retry offers nothing");
+    let out = open_with(&mut c, "", 0.0);
+    assert_eq!(transmitted(&out), [1]);
+    assert_eq!(events(&out), [&Event::Open]);
+    assert!(c.session().is_none());
+    // A server that is down fails the plain retry too: reported, and the offer comes back.
+    let mut c = Connection::new("ws://h/", session_options(), 7, 0.0);
+    drain(&mut c);
+    on(&mut c, Input::SocketClosed(CloseInfo::abnormal()), 0.0);
+    let out = on(&mut c, Input::SocketClosed(CloseInfo::abnormal()), 0.0);
+    assert_eq!(error_codes(&out), ["CONNECTION_FAILED"]);
+    let out = fire(&mut c, Timer::Reconnect, 0.0);
+    let offered = out.iter().any(|cmd| matches!(cmd, Command::OpenSocket { protocols, .. } if protocols == &[SESSION_PROTOCOL.to_owned()]));
+    assert!(offered, "{out:?}");
+}
+
+#[test]
+fn a_server_that_selects_the_name_without_the_protocol_gets_plain_mode() {
+    // As the original Node `ws` server does: it selects the first protocol offered.
+    for first in [Input::DataReceived, control("\0ack 1")] {
+        let mut c = Connection::new("ws://h/", session_options(), 7, 0.0);
+        drain(&mut c);
+        send(&mut c, 1).unwrap();
+        let out = open_with(&mut c, SESSION_PROTOCOL, 0.0);
+        assert!(transmitted(&out).is_empty());
+        let out = on(&mut c, first, 0.0);
+        assert!(out.contains(&Command::AbandonSocket), "{out:?}");
+        assert!(events(&out).is_empty(), "no open, no error: {out:?}");
+        let out = open_with(&mut c, "", 0.0);
+        assert_eq!(transmitted(&out), [1], "sent once, on the plain connection");
+        assert_eq!(events(&out), [&Event::Open]);
+        let out = on(&mut c, Input::SocketClosed(CloseInfo::abnormal()), 0.0);
+        let out2 = fire(&mut c, Timer::Reconnect, 0.0);
+        let offers = out.iter().chain(&out2).any(
+            |cmd| matches!(cmd, Command::OpenSocket { protocols, .. } if !protocols.is_empty()),
+        );
+        assert!(!offers, "it is not offered to that server again");
     }
 }
 

@@ -38,6 +38,12 @@ pub(crate) struct SessionState {
     pub(crate) framing: Framing,
     /// The current browser socket opened with `duplex.v1`.
     pub(crate) selected: bool,
+    /// Whether attempts offer `duplex.v1`: off once the server showed it does not speak it.
+    pub(crate) offer: bool,
+    /// The attempt under way offered `duplex.v1`.
+    pub(crate) offered: bool,
+    /// The attempt under way is the plain retry of one whose handshake failed with the offer.
+    pub(crate) plain_retry: bool,
     pub(crate) grant: Option<SessionInfo>,
     /// The number of the next message this side sends (acknowledged + in flight).
     pub(crate) sent: u64,
@@ -55,6 +61,9 @@ impl SessionState {
             policy,
             framing: Framing::Off,
             selected: false,
+            offer: true,
+            offered: false,
+            plain_retry: false,
             grant: None,
             sent: 0,
             acked: 0,
@@ -66,5 +75,15 @@ impl SessionState {
     /// Whether control frames and counts apply to the current connection.
     pub(crate) fn framing(&self) -> bool {
         self.framing != Framing::Off
+    }
+
+    /// Whether messages may go out now: once the server welcomed the session, or right after
+    /// `hello` when resuming one it granted (it speaks the protocol, so no round trip).
+    pub(crate) fn may_transmit(&self) -> bool {
+        match &self.framing {
+            Framing::On => true,
+            Framing::AwaitingWelcome { asked, .. } => asked.is_some(),
+            Framing::Off => false,
+        }
     }
 }

@@ -10,18 +10,68 @@ use crate::engine::session::{Framing, SessionInfo};
 use crate::error::Error;
 
 impl<M: Payload> Connection<M> {
-    /// The protocols an attempt offers: the app's, then `duplex.v1` when sessions are on.
-    pub(super) fn offered_protocols(&self, mut protocols: Vec<String>) -> Vec<String> {
-        if self.session.is_some() && !protocols.iter().any(|p| p == SESSION_PROTOCOL) {
-            protocols.push(SESSION_PROTOCOL.to_owned());
+    /// The protocols an attempt offers: the app's, then `duplex.v1` when sessions are on
+    /// (and the server has not shown it does not speak it).
+    pub(super) fn offered_protocols(&mut self, mut protocols: Vec<String>) -> Vec<String> {
+        if let Some(session) = &mut self.session {
+            session.offered = session.offer && !protocols.iter().any(|p| p == SESSION_PROTOCOL);
+            if session.offered {
+                protocols.push(SESSION_PROTOCOL.to_owned());
+            }
         }
         protocols
+    }
+
+    /// A handshake failed. A browser fails it when the server selects no protocol although
+    /// one was offered, so a server that never granted a session may simply not know
+    /// `duplex.v1`: the attempt is retried at once without the offer (uncounted, unreported).
+    /// Returns whether it was.
+    pub(super) fn retry_plain(&mut self, now_ms: f64) -> bool {
+        let Some(session) = &mut self.session else {
+            return false;
+        };
+        if session.plain_retry {
+            // The plain retry failed too: the server is unreachable, not plain.
+            session.plain_retry = false;
+            session.offer = true;
+            return false;
+        }
+        if !session.offered || session.grant.is_some() {
+            return false;
+        }
+        session.offer = false;
+        session.plain_retry = true;
+        self.connect(now_ms);
+        true
+    }
+
+    /// The server selected `duplex.v1` but answered `hello` with something else than
+    /// `welcome`: it does not speak the protocol (a server that selects whatever is offered
+    /// first). Nothing but `hello` went out on this connection; it is dropped, unreported,
+    /// and the socket goes on in plain mode on a new one.
+    fn not_a_session_server(&mut self, now_ms: f64) {
+        if let Some(session) = &mut self.session {
+            session.offer = false;
+        }
+        self.end_framing();
+        self.stop_heartbeat();
+        self.out.push_back(Command::AbandonSocket);
+        self.connect(now_ms);
     }
 
     pub(super) fn protocol_selected(&mut self, protocol: &str) {
         if let Some(session) = &mut self.session {
             session.selected = protocol == SESSION_PROTOCOL;
+            // An open socket ends a plain retry: the server is plain, and stays so.
+            session.plain_retry = false;
         }
+    }
+
+    /// Whether the socket that opened speaks a session: its `open` event then waits for
+    /// the server's `welcome` (a server that selected the name without the protocol is
+    /// found out before the app sees an open).
+    pub(super) fn session_selected(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.selected)
     }
 
     /// On open: a session's `hello`, then everything unacknowledged again, then the queue;
@@ -42,17 +92,24 @@ impl<M: Payload> Connection<M> {
             rewound,
         };
         self.out.push_back(Command::TransmitControl(hello));
-        self.transmit_waiting();
+        if self.session.as_ref().is_some_and(|s| s.may_transmit()) {
+            self.transmit_waiting();
+        }
     }
 
     /// A send while open with sessions on: through the queue, which keeps it until the
     /// server acknowledges it (or, with a server that spoke plain, until it is handed over).
     pub(super) fn send_in_session(&mut self, message: M) -> Result<(), Error> {
         self.enqueue(message)?;
-        if self.session.as_ref().is_some_and(|s| s.framing()) {
-            self.transmit_waiting();
-        } else {
-            self.out.extend(self.queue.drain().map(Command::Transmit));
+        match self
+            .session
+            .as_ref()
+            .map(|s| (s.framing(), s.may_transmit()))
+        {
+            Some((true, true)) => self.transmit_waiting(),
+            // Awaiting the welcome of a new session: it waits in the queue.
+            Some((true, false)) => {}
+            _ => self.out.extend(self.queue.drain().map(Command::Transmit)),
         }
         Ok(())
     }
@@ -77,6 +134,9 @@ impl<M: Payload> Connection<M> {
         let Some(session) = self.session.as_mut().filter(|s| s.framing()) else {
             return;
         };
+        if matches!(session.framing, Framing::AwaitingWelcome { .. }) {
+            return self.not_a_session_server(now_ms);
+        }
         session.received += 1;
         if session.received - session.acked_to_peer >= u64::from(session.policy.ack_every) {
             self.acknowledge();
@@ -101,10 +161,15 @@ impl<M: Payload> Connection<M> {
 
     /// A control frame arrived.
     pub(super) fn control_received(&mut self, text: &str, now_ms: f64) {
-        if !self.session.as_ref().is_some_and(|s| s.framing()) {
+        let Some(session) = self.session.as_ref().filter(|s| s.framing()) else {
             return;
+        };
+        let awaiting = matches!(session.framing, Framing::AwaitingWelcome { .. });
+        let parsed = frames::parse_server_frame(text);
+        if awaiting && !matches!(parsed, Ok(ServerFrame::Welcome { .. })) {
+            return self.not_a_session_server(now_ms);
         }
-        match frames::parse_server_frame(text) {
+        match parsed {
             Ok(ServerFrame::Ack(count)) => self.acked_through(count, now_ms),
             Ok(ServerFrame::Welcome {
                 session,
@@ -148,21 +213,20 @@ impl<M: Payload> Connection<M> {
             let problem = "welcome frame after the session started".to_owned();
             return self.protocol_broken(problem, now_ms);
         };
+        if resumed && asked.as_deref() != Some(id.as_str()) {
+            let problem = format!("welcome frame resumed session {id}, which was not asked");
+            return self.protocol_broken(problem, now_ms);
+        }
+        if resumed && received < next {
+            let problem =
+                format!("welcome frame: received {received} is below the {next} acknowledged");
+            return self.protocol_broken(problem, now_ms);
+        }
+        // The app's `open` comes with the welcome (see `session_selected`).
+        self.emit(Event::Open);
         if resumed {
-            if asked.as_deref() != Some(id.as_str()) {
-                let problem = format!("welcome frame resumed session {id}, which was not asked");
-                return self.protocol_broken(problem, now_ms);
-            }
-            if received < next {
-                let problem =
-                    format!("welcome frame: received {received} is below the {next} acknowledged");
-                return self.protocol_broken(problem, now_ms);
-            }
             self.acked_through(received, now_ms);
-            let Some(session) = self.session.as_mut() else {
-                return;
-            };
-            if let Some(grant) = &mut session.grant {
+            if let Some(grant) = self.session.as_mut().and_then(|s| s.grant.as_mut()) {
                 grant.resumes += 1;
             }
             let resent = (next + rewound).saturating_sub(received);
@@ -176,6 +240,9 @@ impl<M: Payload> Connection<M> {
         }
         // A new session: the server numbers its messages from 0, and takes this side's
         // from `next` on (what was resent counts as new).
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
         session.grant = Some(SessionInfo {
             id: id.clone(),
             resumes: 0,
@@ -183,6 +250,8 @@ impl<M: Payload> Connection<M> {
         session.received = 0;
         session.acked_to_peer = 0;
         self.deadlines.clear(Timer::Ack);
+        // What waited for the welcome of a new session goes now.
+        self.transmit_waiting();
         if let Some(lost) = asked {
             let error = Error::SessionLost {
                 url: self.url.clone(),

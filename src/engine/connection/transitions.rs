@@ -183,7 +183,9 @@ impl<M: Payload> Connection<M> {
                 self.deadlines.set(Timer::HeartbeatCheck, now_ms, timeout);
             }
         }
-        self.emit(Event::Open);
+        if !self.session_selected() {
+            self.emit(Event::Open);
+        }
     }
 
     pub(super) fn closed(&mut self, info: CloseInfo, now_ms: f64) {
@@ -193,6 +195,9 @@ impl<M: Payload> Connection<M> {
         }
         match self.phase {
             Phase::Connecting => {
+                if self.retry_plain(now_ms) {
+                    return;
+                }
                 let error = Error::ConnectionFailed {
                     url: self.url.clone(),
                     code: info.code,
