@@ -12,7 +12,10 @@
 //!
 //! The hooks wrap another endpoint ([`run`]): `/hooks` wraps echo, and with `--test-hooks`
 //! `/` wraps the conversation (so the demo page can show a dropped connection). Their
-//! handshake rules (`?key=`, `?stall=`, `hook:refuse`) are [`check_handshake`].
+//! handshake rules (`?key=`, `?stall=`, `hook:refuse`) are [`check_handshake`]; `/hooks`
+//! also takes `?select=none` (select no subprotocol) and `?select=first` (select the first one
+//! offered and speak plain WebSocket even if it is `duplex.v1`), playing servers that do not
+//! speak sessions.
 //! Endpoints layer: imports `endpoints` and `transport`.
 
 use std::collections::HashMap;

@@ -173,6 +173,10 @@ async fn hooks_endpoint(
             format!("bad query {raw:?}: {rejection}")
         });
     let shutdown = &app.connections.shutdown;
+    let select = query
+        .as_ref()
+        .ok()
+        .and_then(|query| query.get("select").cloned());
     let key = match check_handshake(&book, query, shutdown).await {
         Ok(key) => key,
         Err(refusal) => {
@@ -180,12 +184,28 @@ async fn hooks_endpoint(
             return refuse(metrics, &info, refusal.status, refusal.reason, refusal.why);
         }
     };
+    // `select` plays servers that do not speak duplex.v1, for the client's fallback to plain
+    // mode: `none` selects no protocol; `first` selects the first offered and runs plain even
+    // when that is duplex.v1 (as the Node `ws` server does by default).
     let offered = offered_protocols(&handshake.headers);
-    let protocols = std::iter::once(PROTOCOL.to_owned()).chain(offered);
+    let (protocols, plain): (Vec<String>, bool) = match select.as_deref() {
+        None => (std::iter::once(PROTOCOL.to_owned()).chain(offered).collect(), false),
+        Some("none") => (Vec::new(), true),
+        Some("first") => (offered.into_iter().take(1).collect(), true),
+        Some(other) => {
+            let why = format!("select={other:?} is not none or first");
+            let metrics = &app.connections.metrics;
+            return refuse(metrics, &info, StatusCode::BAD_REQUEST, "query", why);
+        }
+    };
     handshake.upgrade = Ok(upgrade.protocols(protocols));
     let sessions = app.sessions.clone();
-    handshake.open(&app, "/hooks", |connection| async move {
-        hooks::serve(ECHO, connection, &sessions, "/hooks", &book, &key).await;
+    handshake.open(&app, "/hooks", move |connection| async move {
+        if plain {
+            hooks::run(ECHO, connection, &book, &key).await;
+        } else {
+            hooks::serve(ECHO, connection, &sessions, "/hooks", &book, &key).await;
+        }
     })
 }
 
