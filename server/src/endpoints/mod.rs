@@ -9,6 +9,7 @@ pub mod conversation;
 pub mod echo;
 pub mod hooks;
 pub mod relay;
+pub mod relay_stream;
 
 use axum::extract::ws::Message;
 

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use super::relay_stream::relay_stream;
 use super::{in_session, open_session};
 use crate::rooms::{Membership, Rooms};
 use crate::transport::session::Sessions;
@@ -19,6 +20,10 @@ pub async fn relay(
     room: String,
 ) {
     if in_session(&connection) {
+        if let Some(backplane) = rooms.backplane() {
+            let backplane = backplane.clone();
+            return relay_stream(connection, rooms, &backplane, sessions, room).await;
+        }
         let scope = format!("/relay/{room}");
         if let Some(mut session) = open_session(connection, sessions, &scope).await {
             let seat = match session.session().extension::<Membership>() {

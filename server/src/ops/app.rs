@@ -129,7 +129,13 @@ impl DuplexServer {
         let connections = Arc::new(ConnContext::new(config.limits, metrics.clone()));
         let (backplane, inbox) = match config.redis {
             Some(url) => {
-                let (backplane, inbox) = Backplane::new(url, &metrics);
+                let limits = &connections.limits;
+                let (backplane, inbox) = Backplane::new(
+                    url,
+                    &metrics,
+                    limits.session_replay_messages,
+                    limits.session_ttl,
+                );
                 (Some(backplane), Some(inbox))
             }
             None => (None, None),

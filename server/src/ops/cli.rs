@@ -79,9 +79,10 @@ pub struct Args {
     )]
     pub tls_key: Option<PathBuf>,
 
-    /// Relay rooms span every duplex-server connected to this Redis (pub/sub, one channel per
-    /// room), e.g. redis://127.0.0.1:6379. Without it, rooms are local to this process. If
-    /// Redis goes away, local delivery goes on and the server reconnects with backoff.
+    /// Relay rooms span every duplex-server connected to this Redis (pub/sub, one channel and
+    /// one Stream per room), e.g. redis://127.0.0.1:6379, and relay sessions resume on any of
+    /// them. Without it, rooms are local to this process. If Redis goes away, local delivery
+    /// goes on and the server reconnects with backoff.
     #[arg(long, env = "DUPLEX_REDIS", value_name = "URL", value_parser = RedisUrl::parse,
           hide_env_values = true)]
     pub redis: Option<RedisUrl>,

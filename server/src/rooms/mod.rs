@@ -8,5 +8,6 @@
 
 pub mod backplane;
 pub mod room;
+pub mod stream;
 
 pub use room::{check_room_name, Membership, Rooms, DEFAULT_ROOM, MAX_ROOM_NAME, TRY_AGAIN_LATER};

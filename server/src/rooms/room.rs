@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use axum::extract::ws::Message;
 use prometheus::IntGauge;
 
+use super::backplane::frame::Decoded;
 use super::backplane::Backplane;
+use super::stream::StreamSeat;
 pub use crate::transport::outbox::TRY_AGAIN_LATER;
 use crate::transport::session::Session;
 use crate::transport::{Connection, Metrics, Outbox};
@@ -46,6 +48,9 @@ enum Member {
     /// A session (`duplex.v1`): it numbers and keeps each message for a replay, and stays in
     /// the room between its connections, until it expires.
     Session(Arc<Session>),
+    /// A session with `--redis`: it hears the room only from the room's Stream frames, in
+    /// Stream order (see [`super::stream`]).
+    Stream(Arc<StreamSeat>),
 }
 
 /// Every room with at least one peer. A room exists while it has peers: joining makes it,
@@ -84,6 +89,47 @@ impl Rooms {
     /// Puts a connection into `room`.
     pub fn join(self: &Arc<Self>, room: &str, connection: &Connection) -> Membership {
         self.enter(room, Member::Plain(connection.outbox()))
+    }
+
+    /// Puts a session with `--redis` into `room` (it hears the room's Stream frames only).
+    pub fn seat_stream(self: &Arc<Self>, room: &str, seat: Arc<StreamSeat>) -> Membership {
+        self.enter(room, Member::Stream(seat))
+    }
+
+    /// The backplane, with `--redis`.
+    pub fn backplane(&self) -> Option<&Backplane> {
+        self.backplane.as_ref()
+    }
+
+    /// Hands a Stream frame to the local peers of `room`: to every session peer but its
+    /// sender, and to the plain peers if `plain`.
+    pub fn deliver_entry(&self, room: &str, decoded: &Decoded, plain: bool) {
+        let (Some(entry), Some(members)) = (
+            decoded.entry,
+            self.lock().get(room).map(|m| {
+                m.values()
+                    .filter_map(|member| match member {
+                        Member::Plain(outbox) if plain => Some(Target::Plain(outbox.clone())),
+                        Member::Stream(seat) => Some(Target::Stream(seat.clone())),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            }),
+        ) else {
+            return;
+        };
+        for member in members {
+            match member {
+                Target::Plain(outbox) => {
+                    let _ = outbox.offer(decoded.message.clone());
+                }
+                Target::Stream(seat) => {
+                    if decoded.sender.as_deref() != Some(seat.session_id()) {
+                        seat.deliver(entry, &decoded.message);
+                    }
+                }
+            }
+        }
     }
 
     /// Puts a session into `room`, for as long as the returned place is kept (the session
@@ -159,6 +205,19 @@ impl Rooms {
 }
 
 impl Membership {
+    /// A session peer's message with `--redis`: it goes to the room's Stream (once, however
+    /// often the client resends it) and, from there, to every peer of the room on every
+    /// instance; resolves as [`Backplane::publish_session`] says.
+    pub fn forward_session(
+        &self,
+        message: &Message,
+        session: &str,
+        number: u64,
+    ) -> Option<tokio::sync::oneshot::Receiver<Result<i64, String>>> {
+        let backplane = self.rooms.backplane.as_ref()?;
+        Some(backplane.publish_session(&self.room, message, session, number))
+    }
+
     /// Hands `message` to every other peer of the room without waiting for any of them: a
     /// peer that reads too slowly is closed with 1013 by its outbox.
     /// With a backplane, the message then goes to the other instances (without waiting
@@ -188,7 +247,11 @@ fn fan_out(members: &HashMap<u64, Member>, skip: Option<u64>, message: &Message)
             Member::Plain(outbox) => {
                 let _ = outbox.offer(message.clone());
             }
-            Member::Session(session) => session.send(message.clone()),
+            Member::Session(session) => {
+                let _ = session.send(message.clone());
+            }
+            // Hears the room from its Stream frames only (the backplane delivers them).
+            Member::Stream(_) => {}
         }
     }
 }
@@ -210,6 +273,12 @@ impl Drop for Membership {
         }
         self.rooms.count(&rooms);
     }
+}
+
+/// A member to deliver to, taken out of the lock.
+enum Target {
+    Plain(Outbox),
+    Stream(Arc<StreamSeat>),
 }
 
 /// The relay's series of `/metrics`.

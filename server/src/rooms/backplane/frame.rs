@@ -60,6 +60,69 @@ pub fn encode(instance: u64, message: &Message) -> Option<Vec<u8>> {
     Some(frame)
 }
 
+/// The format of frames published with the room's Redis Stream entry (by [`PUBLISH_SCRIPT`]).
+///
+/// | bytes | what |
+/// |---|---|
+/// | 0 | `2` |
+/// | 1..9 | the publishing instance's id |
+/// | 9 | the kind, `t` or `b` |
+/// | 10 | the length L of the stream entry's id, then that id (ASCII, `ms-seq`) |
+/// | 11+L | the length S of the sending session's id (0: a plain peer), then that id |
+/// | .. | the message's payload |
+pub const STREAM_VERSION: u8 = 2;
+
+/// The Lua script that adds a relayed message to its room's Stream and publishes it on the
+/// room's channel, atomically, so that every subscriber hears the messages in Stream order.
+/// For a session's message it first checks the session's count of accepted messages
+/// (`in`): a message numbered below it is a duplicate (0), above it a gap (-2), a session
+/// gone is -1; else it counts it and returns 1.
+///
+/// KEYS: stream, channel, session hash (or `""`). ARGV: max length, the frame's first 9
+/// bytes, kind, sender session id (or `""`), payload, the message's number (or `""`), TTL
+/// in milliseconds.
+pub const PUBLISH_SCRIPT: &str = r#"
+if ARGV[6] ~= '' then
+  local have = redis.call('HGET', KEYS[3], 'in')
+  if not have then return -1 end
+  have = tonumber(have)
+  local seq = tonumber(ARGV[6])
+  if seq < have then return 0 end
+  if seq > have then return -2 end
+  redis.call('HSET', KEYS[3], 'in', seq + 1)
+  redis.call('PEXPIRE', KEYS[3], ARGV[7])
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 's', ARGV[4], 'k', ARGV[3], 'd', ARGV[5])
+redis.call('PUBLISH', KEYS[2], ARGV[2] .. ARGV[3] .. string.char(#id) .. id .. string.char(#ARGV[4]) .. ARGV[4] .. ARGV[5])
+return 1
+"#;
+
+/// What every room's Stream key starts with.
+pub const STREAM_PREFIX: &str = "duplex:stream:";
+
+/// The Redis Stream of `room`.
+pub fn stream(room: &str) -> String {
+    format!("{STREAM_PREFIX}{room}")
+}
+
+/// A Stream entry id, `ms-seq`, ordered as Redis orders them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct StreamId(pub u64, pub u64);
+
+impl StreamId {
+    /// Parses `ms-seq`.
+    pub fn parse(text: &str) -> Option<StreamId> {
+        let (ms, seq) = text.split_once('-')?;
+        Some(StreamId(ms.parse().ok()?, seq.parse().ok()?))
+    }
+}
+
+impl std::fmt::Display for StreamId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.0, self.1)
+    }
+}
+
 /// A frame read back: who published it, and the message.
 #[derive(Debug, PartialEq)]
 pub struct Decoded {
@@ -67,6 +130,10 @@ pub struct Decoded {
     pub instance: u64,
     /// The message, text or binary as it was sent.
     pub message: Message,
+    /// Its Stream entry (format 2).
+    pub entry: Option<StreamId>,
+    /// The session that sent it (format 2, a session peer).
+    pub sender: Option<String>,
 }
 
 /// Reads a frame; the error says what is wrong with it (another program publishing on our
@@ -78,12 +145,31 @@ pub fn decode(frame: &[u8]) -> Result<Decoded, String> {
             frame.len()
         ));
     }
-    if frame[0] != VERSION {
-        return Err(format!("format version {}, expected {VERSION}", frame[0]));
+    if frame[0] != VERSION && frame[0] != STREAM_VERSION {
+        return Err(format!(
+            "format version {}, expected {VERSION} or {STREAM_VERSION}",
+            frame[0]
+        ));
     }
     let mut id = [0u8; 8];
     id.copy_from_slice(&frame[1..9]);
-    let payload = frame[HEADER_LEN..].to_vec();
+    let mut rest = &frame[HEADER_LEN..];
+    let (mut entry, mut sender) = (None, None);
+    if frame[0] == STREAM_VERSION {
+        let mut field = || -> Result<String, String> {
+            let (&len, tail) = rest.split_first().ok_or("a frame cut short")?;
+            let len = usize::from(len);
+            if tail.len() < len {
+                return Err("a frame cut short".to_owned());
+            }
+            let text = String::from_utf8(tail[..len].to_vec()).map_err(|_| "a bad id")?;
+            rest = &tail[len..];
+            Ok(text)
+        };
+        entry = Some(StreamId::parse(&field()?).ok_or("a bad stream entry id")?);
+        sender = Some(field()?).filter(|s| !s.is_empty());
+    }
+    let payload = rest.to_vec();
     let message = match frame[9] {
         TEXT => match Utf8Bytes::try_from(payload) {
             Ok(text) => Message::Text(text),
@@ -95,6 +181,8 @@ pub fn decode(frame: &[u8]) -> Result<Decoded, String> {
     Ok(Decoded {
         instance: u64::from_be_bytes(id),
         message,
+        entry,
+        sender,
     })
 }
 
@@ -131,14 +219,30 @@ mod tests {
     fn malformed_frames_are_refused_with_a_reason() {
         assert!(decode(b"short").unwrap_err().contains("header"));
         let mut frame = encode(7, &Message::Text("x".into())).unwrap();
-        frame[0] = 2;
-        assert!(decode(&frame).unwrap_err().contains("version 2"));
+        frame[0] = 3;
+        assert!(decode(&frame).unwrap_err().contains("version 3"));
         frame[0] = VERSION;
         frame[9] = b'?';
         assert!(decode(&frame).unwrap_err().contains("kind"));
         let mut frame = encode(7, &Message::Binary(Bytes::from_static(&[0xff]))).unwrap();
         frame[9] = b't';
         assert!(decode(&frame).unwrap_err().contains("UTF-8"));
+    }
+
+    #[test]
+    fn stream_frames_carry_the_entry_and_the_sender() {
+        let mut frame = vec![STREAM_VERSION, 0, 0, 0, 0, 0, 0, 0, 9, b't'];
+        frame.push(3);
+        frame.extend_from_slice(b"5-1");
+        frame.push(2);
+        frame.extend_from_slice(b"ab");
+        frame.extend_from_slice(b"hi");
+        let decoded = decode(&frame).unwrap();
+        assert_eq!(decoded.instance, 9);
+        assert_eq!(decoded.entry, Some(StreamId(5, 1)));
+        assert_eq!(decoded.sender.as_deref(), Some("ab"));
+        assert_eq!(decoded.message, Message::Text("hi".into()));
+        assert!(StreamId(5, 1) < StreamId(5, 2) && StreamId(5, 9) < StreamId(6, 0));
     }
 
     #[test]

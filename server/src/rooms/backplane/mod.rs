@@ -15,6 +15,7 @@
 pub mod frame;
 pub mod metrics;
 mod session;
+pub use self::session::session_key;
 pub mod task;
 pub mod url;
 
@@ -24,7 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Message;
 use tokio::sync::mpsc::{self, error::TrySendError};
-use tokio::sync::Notify;
+use tokio::sync::{oneshot, Notify};
 
 pub use self::metrics::{BackplaneMetrics, Dropped};
 pub use self::url::RedisUrl;
@@ -34,13 +35,22 @@ use crate::transport::Metrics;
 /// (`reason="queue_full"`), so the relay never waits for Redis.
 pub const PUBLISH_QUEUE: usize = 4096;
 
-/// One message for the other instances.
+/// A session peer's message: its session id, the message's number, and where the outcome
+/// goes.
+pub type SessionPublication = (String, u64, oneshot::Sender<Result<i64, String>>);
+
+/// One message for the room's Stream and channel (see [`frame::PUBLISH_SCRIPT`]).
 #[derive(Debug)]
 pub struct Publication {
-    /// The room's channel.
-    pub channel: String,
-    /// The frame (see [`frame`]).
-    pub frame: Vec<u8>,
+    /// The room.
+    pub room: String,
+    /// `t` or `b`.
+    pub kind: u8,
+    /// The message's payload.
+    pub payload: axum::body::Bytes,
+    /// A session peer's message: its session id and the message's number, and where to say
+    /// how the script took it (1 new, 0 duplicate, -1 session gone, -2 gap) or why it failed.
+    pub session: Option<SessionPublication>,
 }
 
 /// The relay's handle on the backplane; cheap to clone.
@@ -59,6 +69,15 @@ struct BackplaneInner {
     /// Whether the current run of full-queue drops has been logged (one line per run).
     full_logged: AtomicBool,
     metrics: BackplaneMetrics,
+    /// The rooms whose channels are subscribed now, for sessions that wait for it.
+    subscribed: Mutex<HashSet<String>>,
+    subscribed_changed: Notify,
+    /// The length each room's Stream is trimmed to (`--session-replay-messages`).
+    stream_length: usize,
+    /// The session TTL, for the sessions' keys in Redis.
+    session_ttl: std::time::Duration,
+    /// A connection for the sessions' reads and writes, made on first use.
+    store: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
 }
 
 /// What only the backplane task holds: the other end of the publication queue.
@@ -69,7 +88,12 @@ pub struct Inbox {
 impl Backplane {
     /// The handle and the task's inbox, for an instance with a fresh random id; registers the
     /// backplane's metrics. Nothing connects until [`task::run`] is spawned.
-    pub fn new(url: RedisUrl, metrics: &Metrics) -> (Backplane, Inbox) {
+    pub fn new(
+        url: RedisUrl,
+        metrics: &Metrics,
+        stream_length: usize,
+        session_ttl: std::time::Duration,
+    ) -> (Backplane, Inbox) {
         let (publications, inbox) = mpsc::channel(PUBLISH_QUEUE);
         let metrics = BackplaneMetrics::register(metrics);
         metrics.set_up(false);
@@ -82,6 +106,11 @@ impl Backplane {
             up: AtomicBool::new(false),
             full_logged: AtomicBool::new(false),
             metrics,
+            subscribed: Mutex::default(),
+            subscribed_changed: Notify::new(),
+            stream_length,
+            session_ttl,
+            store: tokio::sync::Mutex::new(None),
         };
         (
             Backplane(Arc::new(inner)),
@@ -101,24 +130,57 @@ impl Backplane {
         self.0.up.load(Ordering::Relaxed)
     }
 
-    /// Hands a message from a local peer of `room` to the other instances, without waiting.
+    /// Hands a message from a local plain peer of `room` to the room's Stream and the other
+    /// instances, without waiting.
     pub fn publish(&self, room: &str, message: &Message) {
+        let _ = self.enqueue(room, message, None);
+    }
+
+    /// Hands a message numbered `number` from the session `session` of `room` to the room's
+    /// Stream (once: the script drops a duplicate) and every instance; resolves with how the
+    /// script took it (1 new, 0 duplicate, -1 session gone, -2 gap), or why it failed.
+    pub fn publish_session(
+        &self,
+        room: &str,
+        message: &Message,
+        session: &str,
+        number: u64,
+    ) -> oneshot::Receiver<Result<i64, String>> {
+        let (done, receipt) = oneshot::channel();
+        if let Err(Some((_, _, done))) =
+            self.enqueue(room, message, Some((session.to_owned(), number, done)))
+        {
+            let _ = done.send(Err("the backplane is down or its queue is full".to_owned()));
+        }
+        receipt
+    }
+
+    fn enqueue(
+        &self,
+        room: &str,
+        message: &Message,
+        session: Option<SessionPublication>,
+    ) -> Result<(), Option<SessionPublication>> {
         if !self.is_up() {
             // The task logged that Redis is down; queueing would only deliver stale messages
             // once it is back.
             self.0.metrics.dropped(Dropped::Down, 1);
-            return;
+            return Err(session);
         }
-        let Some(frame) = frame::encode(self.0.instance, message) else {
-            return;
+        let (kind, payload) = match message {
+            Message::Text(text) => (b't', axum::body::Bytes::from(text.as_str().to_owned())),
+            Message::Binary(bytes) => (b'b', bytes.clone()),
+            _ => return Ok(()),
         };
         let publication = Publication {
-            channel: frame::channel(room),
-            frame,
+            room: room.to_owned(),
+            kind,
+            payload,
+            session,
         };
         match self.0.publications.try_send(publication) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(publication)) => {
                 self.0.metrics.dropped(Dropped::QueueFull, 1);
                 if !self.0.full_logged.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
@@ -126,10 +188,66 @@ impl Backplane {
                         "backplane: the publish queue is full (Redis is slower than the relay); dropping publications"
                     );
                 }
+                Err(publication.session)
             }
             // The task has ended: the server is shutting down.
-            Err(TrySendError::Closed(_)) => self.0.metrics.dropped(Dropped::Down, 1),
+            Err(TrySendError::Closed(publication)) => {
+                self.0.metrics.dropped(Dropped::Down, 1);
+                Err(publication.session)
+            }
         }
+    }
+
+    /// Waits (at most `wait`) until `room`'s channel is subscribed; whether it is.
+    pub async fn subscribed(&self, room: &str, wait: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let notified = self.0.subscribed_changed.notified();
+            if self.lock_subscribed().contains(room) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return false;
+            }
+        }
+    }
+
+    /// The rooms whose channels are subscribed now changed (the task's session says so).
+    fn set_subscribed(&self, rooms: &HashSet<String>) {
+        *self.lock_subscribed() = rooms.clone();
+        self.0.subscribed_changed.notify_waiters();
+    }
+
+    fn lock_subscribed(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.0.subscribed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The length each room's Stream is trimmed to.
+    pub fn stream_length(&self) -> usize {
+        self.0.stream_length
+    }
+
+    /// The session TTL.
+    pub fn session_ttl(&self) -> std::time::Duration {
+        self.0.session_ttl
+    }
+
+    /// A connection to Redis for the sessions' state (made on first use, shared).
+    pub async fn store(&self) -> Result<redis::aio::MultiplexedConnection, String> {
+        let mut store = self.0.store.lock().await;
+        if let Some(connection) = store.as_ref() {
+            return Ok(connection.clone());
+        }
+        let client = redis::Client::open(self.0.url.as_str()).map_err(|e| e.to_string())?;
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(session::REDIS_TIMEOUT))
+            .set_response_timeout(Some(session::REDIS_TIMEOUT));
+        let connection = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| e.to_string())?;
+        *store = Some(connection.clone());
+        Ok(connection)
     }
 
     /// `room` was created or removed here: its channel must be subscribed or unsubscribed.

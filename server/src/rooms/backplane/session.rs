@@ -133,6 +133,7 @@ impl Session {
             }
         }
         backplane.0.metrics.set_rooms(self.subscribed.len());
+        backplane.set_subscribed(&self.subscribed);
         Ok(())
     }
 
@@ -143,6 +144,15 @@ impl Session {
             return;
         };
         match frame::decode(message.get_payload_bytes()) {
+            Ok(decoded) if decoded.entry.is_some() => {
+                // A Stream frame: session peers here get it in Stream order (this instance's
+                // own included); plain peers unless a plain peer here already had it.
+                let plain = decoded.instance != backplane.instance() || decoded.sender.is_some();
+                rooms.deliver_entry(room, &decoded, plain);
+                if decoded.instance != backplane.instance() {
+                    backplane.0.metrics.received();
+                }
+            }
             Ok(decoded) if decoded.instance == backplane.instance() => {}
             Ok(decoded) => {
                 rooms.deliver(room, &decoded.message);
@@ -174,14 +184,43 @@ impl Session {
             }
         }
         let mut pipe = redis::pipe();
+        let mut header = vec![frame::STREAM_VERSION];
+        header.extend_from_slice(&backplane.instance().to_be_bytes());
+        let ttl_ms = backplane.session_ttl().as_millis() as u64;
         for publication in &batch {
-            pipe.publish(&publication.channel, &publication.frame[..])
-                .ignore();
+            let (sender, number, hash) = match &publication.session {
+                Some((id, number, _)) => (id.as_str(), number.to_string(), session_key(id)),
+                None => ("", String::new(), String::new()),
+            };
+            pipe.cmd("EVAL")
+                .arg(frame::PUBLISH_SCRIPT)
+                .arg(3)
+                .arg(frame::stream(&publication.room))
+                .arg(frame::channel(&publication.room))
+                .arg(hash)
+                .arg(backplane.stream_length())
+                .arg(&header[..])
+                .arg(&[publication.kind][..])
+                .arg(sender)
+                .arg(&publication.payload[..])
+                .arg(number)
+                .arg(ttl_ms);
         }
-        let sent = command(pipe.query_async::<()>(&mut self.publisher), "PUBLISH").await;
+        let count = batch.len();
+        let sent = command(pipe.query_async::<Vec<i64>>(&mut self.publisher), "EVAL").await;
+        // A session peer's message waits for its outcome: its batch is acknowledged after.
+        for (index, publication) in batch.into_iter().enumerate() {
+            if let Some((_, _, done)) = publication.session {
+                let outcome = match &sent {
+                    Ok(results) => Ok(results.get(index).copied().unwrap_or(-1)),
+                    Err(why) => Err(why.clone()),
+                };
+                let _ = done.send(outcome);
+            }
+        }
         match sent {
-            Ok(()) => {
-                backplane.0.metrics.published(batch.len());
+            Ok(_) => {
+                backplane.0.metrics.published(count);
                 backplane
                     .0
                     .full_logged
@@ -189,7 +228,7 @@ impl Session {
                 Ok(())
             }
             Err(why) => {
-                backplane.0.metrics.dropped(Dropped::Failed, batch.len());
+                backplane.0.metrics.dropped(Dropped::Failed, count);
                 Err(why)
             }
         }
@@ -205,6 +244,11 @@ impl Session {
         command(self.sink.ping::<redis::Value>(), "PING (pub/sub)").await?;
         Ok(())
     }
+}
+
+/// The Redis hash of a session's counters.
+pub fn session_key(id: &str) -> String {
+    format!("duplex:session:{id}")
 }
 
 /// Awaits a Redis command for at most [`REDIS_TIMEOUT`]; the error names the command.

@@ -54,6 +54,7 @@ pub async fn run(
                 };
                 backplane.set_up(false);
                 backplane.0.metrics.set_rooms(0);
+                backplane.set_subscribed(&Default::default());
                 let Some(why) = ended else { return };
                 tracing::warn!(redis = %url, why, "backplane down: local delivery goes on, publications are dropped until Redis is back; reconnecting");
             }

@@ -30,7 +30,30 @@ pub struct SessionConn {
     acked: u64,
     /// Whether a message arrived since the last ack (a duplicate is acknowledged too).
     ack_due: bool,
+    /// The number of the message `recv` returned last.
+    last_number: Option<u64>,
     resumed: bool,
+}
+
+/// The client's `hello`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hello {
+    /// The session to resume, if any.
+    pub session: Option<String>,
+    /// How many server messages the client has received.
+    pub received: u64,
+    /// The number of the client's first message after `hello`.
+    pub next: u64,
+}
+
+/// What is already buffered on the connection ([`SessionConn::try_recv`]).
+pub enum Buffered {
+    /// A new application message.
+    Message(Message),
+    /// The connection ended.
+    Ended,
+    /// Nothing more is buffered now.
+    Empty,
 }
 
 /// Detaches the session when the connection ends, however it ends.
@@ -57,10 +80,58 @@ pub enum Opened {
 impl SessionConn {
     /// Reads the `hello`, then resumes the session it names in `scope` (the endpoint and
     /// room) or starts a new one, and queues the `welcome` with the replay behind it.
-    pub async fn open(mut connection: Connection, sessions: &Sessions, scope: &str) -> Opened {
-        let (session, received, next) = loop {
+    pub async fn open(connection: Connection, sessions: &Sessions, scope: &str) -> Opened {
+        let (connection, hello) = match SessionConn::read_hello(connection).await {
+            Ok(read) => read,
+            Err(connection) => return Opened::Ended(connection),
+        };
+        let peer = connection.info().peer;
+        if let Some(id) = &hello.session {
+            let why = match sessions.find(id, scope) {
+                Some(session) => match SessionConn::resume(connection, session, &hello) {
+                    Ok(resumed) => {
+                        tracing::info!(%peer, session = %&id[..id.len().min(8)], hello.received, hello.next, "session resumed");
+                        return Opened::Session(resumed);
+                    }
+                    Err(refused) => {
+                        let (back, why) = *refused;
+                        return SessionConn::open_new(back, sessions, scope, &hello, &why);
+                    }
+                },
+                None => "no such session here (never issued, expired, or another endpoint's)",
+            };
+            return SessionConn::open_new(connection, sessions, scope, &hello, why);
+        }
+        SessionConn::open_new(connection, sessions, scope, &hello, "")
+    }
+
+    fn open_new(
+        mut connection: Connection,
+        sessions: &Sessions,
+        scope: &str,
+        hello: &Hello,
+        refused: &str,
+    ) -> Opened {
+        if !refused.is_empty() {
+            let peer = connection.info().peer;
+            tracing::info!(%peer, why = refused, "session not resumed: a new one starts");
+        }
+        match sessions.start(scope, hello.next) {
+            Ok(session) => Opened::Session(SessionConn::start(connection, session, hello)),
+            Err(Full(most)) => {
+                let reason = format!("too many sessions: --max-sessions {most} are held");
+                connection.close(TRY_AGAIN_LATER, &reason);
+                Opened::Ended(connection)
+            }
+        }
+    }
+
+    /// Reads the client's first frame, which must be a `hello`; else closes with 1002 (or
+    /// the connection ended) and hands the connection back to be finished.
+    pub async fn read_hello(mut connection: Connection) -> Result<(Connection, Hello), Connection> {
+        loop {
             let Some(message) = connection.recv().await else {
-                return Opened::Ended(connection);
+                return Err(connection);
             };
             let why = match frame::read(message) {
                 Ok(Frame::Control(Control::Hello {
@@ -68,64 +139,65 @@ impl SessionConn {
                     received,
                     next,
                     ..
-                })) => break (session, received, next),
+                })) => {
+                    let hello = Hello {
+                        session,
+                        received,
+                        next,
+                    };
+                    return Ok((connection, hello));
+                }
                 Ok(Frame::Control(Control::Unknown(_))) => continue,
                 Ok(Frame::Control(other)) => format!("{} before hello", name(&other)),
                 Ok(Frame::App(_)) => "a data message before hello".to_owned(),
                 Err(malformed) => malformed.0,
             };
-            return Opened::Ended(protocol_error(connection, &why));
-        };
-        let outbox = connection.outbox();
-        let link = connection.link();
-        let peer = connection.info().peer;
-        if let Some(id) = session {
-            let why = match sessions.find(&id, scope) {
-                Some(session) => match session.resume(&outbox, &link, received, next) {
-                    Ok(resumed) => {
-                        tracing::info!(%peer, session = %&id[..8], received, next, "session resumed");
-                        let generation = resumed.generation;
-                        return Opened::Session(SessionConn {
-                            connection,
-                            attachment: Attachment {
-                                session,
-                                generation,
-                            },
-                            in_next: next,
-                            acked: resumed.received,
-                            ack_due: false,
-                            resumed: true,
-                        });
-                    }
-                    Err(why) => why,
-                },
-                None => {
-                    "no such session here (never issued, expired, or another endpoint's)".to_owned()
-                }
-            };
-            tracing::info!(%peer, why, "session not resumed: a new one starts");
+            return Err(protocol_error(connection, &why));
         }
-        let session = match sessions.start(scope, next) {
-            Ok(session) => session,
-            Err(Full(most)) => {
-                let reason = format!("too many sessions: --max-sessions {most} are held");
-                connection.close(TRY_AGAIN_LATER, &reason);
-                return Opened::Ended(connection);
-            }
-        };
-        let generation = session.start(&outbox, &link);
-        tracing::debug!(%peer, session = %&session.id()[..8], "session started");
-        Opened::Session(SessionConn {
+    }
+
+    /// Attaches `connection` to `session` as a resume of `hello` and queues the welcome
+    /// (resumed) with the replay; an error (with the connection back) when the session cannot
+    /// serve that resume.
+    pub fn resume(
+        connection: Connection,
+        session: Arc<Session>,
+        hello: &Hello,
+    ) -> Result<SessionConn, Box<(Connection, String)>> {
+        let (outbox, link) = (connection.outbox(), connection.link());
+        match session.resume(&outbox, &link, hello.received, hello.next) {
+            Ok(resumed) => Ok(SessionConn {
+                connection,
+                attachment: Attachment {
+                    session,
+                    generation: resumed.generation,
+                },
+                in_next: hello.next,
+                acked: resumed.received,
+                ack_due: false,
+                last_number: None,
+                resumed: true,
+            }),
+            Err(why) => Err(Box::new((connection, why))),
+        }
+    }
+
+    /// Attaches `connection` to the new `session` and queues its welcome (not resumed).
+    pub fn start(connection: Connection, session: Arc<Session>, hello: &Hello) -> SessionConn {
+        let generation = session.start(&connection.outbox(), &connection.link());
+        tracing::debug!(peer = %connection.info().peer, session = %&session.id()[..8], "session started");
+        SessionConn {
             connection,
             attachment: Attachment {
                 session,
                 generation,
             },
-            in_next: next,
-            acked: next,
+            in_next: hello.next,
+            acked: hello.next,
             ack_due: false,
+            last_number: None,
             resumed: false,
-        })
+        }
     }
 
     /// Whether the client resumed its session (else this is the session's first connection).
@@ -147,56 +219,94 @@ impl SessionConn {
     /// connection ends (or broke the protocol: it is then closing with 1002).
     pub async fn recv(&mut self) -> Option<Message> {
         loop {
-            let message = match self.connection.recv().now_or_never() {
-                Some(message) => message,
-                None => {
-                    // Every frame already buffered is read: acknowledge them, then wait.
-                    self.acknowledge();
-                    self.connection.recv().await
-                }
-            }?;
-            let why = match frame::read(message) {
-                Ok(Frame::App(message)) => {
-                    let mut state = self.attachment.session.lock();
-                    if state.generation != self.attachment.generation {
-                        // Another connection took the session over; this one is closing.
-                        return None;
-                    }
-                    let number = self.in_next;
-                    self.in_next += 1;
-                    self.ack_due = true;
-                    if number < state.in_count {
-                        continue; // resent, and the session already had it
-                    }
-                    state.in_count += 1;
-                    return Some(message);
-                }
-                Ok(Frame::Control(Control::Ack(count))) => {
-                    match self.attachment.session.lock().out.ack(count) {
-                        Ok(()) => continue,
-                        Err(ReplayError::BeyondSent { count, sent }) => {
-                            format!("ack {count} is more than the {sent} messages sent")
-                        }
-                        Err(ReplayError::Trimmed { .. }) => continue,
-                    }
-                }
-                Ok(Frame::Control(Control::Ping)) => {
-                    let _ = self.connection.outbox().offer(frame::write(&Control::Pong));
-                    continue;
-                }
-                Ok(Frame::Control(Control::Unknown(_))) => continue,
-                Ok(Frame::Control(hello @ Control::Hello { .. })) => {
-                    format!("a second {}", name(&hello))
-                }
-                Ok(Frame::Control(other)) => {
-                    format!("{} is the server's frame, not the client's", name(&other))
-                }
-                Err(malformed) => malformed.0,
-            };
-            tracing::info!(peer = %self.connection.info().peer, why, "session protocol error");
-            self.connection.close(PROTOCOL_ERROR, &why);
-            return None;
+            match self.try_recv() {
+                Buffered::Message(message) => return Some(message),
+                Buffered::Ended => return None,
+                Buffered::Empty => {}
+            }
+            // Every frame already buffered is read: acknowledge them, then wait.
+            self.acknowledge();
+            let message = self.connection.recv().await?;
+            match self.take(message) {
+                Buffered::Message(message) => return Some(message),
+                Buffered::Ended => return None,
+                Buffered::Empty => {}
+            }
         }
+    }
+
+    /// The next application message already buffered, without waiting and without
+    /// acknowledging: for an endpoint that must finish something (a write to Redis) before
+    /// the batch is acknowledged ([`acknowledge`](SessionConn::acknowledge)).
+    pub fn try_recv(&mut self) -> Buffered {
+        loop {
+            let message = match self.connection.recv().now_or_never() {
+                None => return Buffered::Empty,
+                Some(None) => return Buffered::Ended,
+                Some(Some(message)) => message,
+            };
+            match self.take(message) {
+                Buffered::Empty => continue,
+                taken => return taken,
+            }
+        }
+    }
+
+    /// The number (in the client's numbering) of the message `recv` returned last.
+    pub fn last_number(&self) -> Option<u64> {
+        self.last_number
+    }
+
+    /// Takes one frame: a new application message, `Ended` on a protocol error (closing with
+    /// 1002), `Empty` for anything else (a control frame, a duplicate).
+    fn take(&mut self, message: Message) -> Buffered {
+        let why = match frame::read(message) {
+            Ok(Frame::App(message)) => {
+                let mut state = self.attachment.session.lock();
+                if state.generation != self.attachment.generation {
+                    // Another connection took the session over; this one is closing.
+                    return Buffered::Ended;
+                }
+                let number = self.in_next;
+                self.in_next += 1;
+                self.ack_due = true;
+                if number < state.in_count {
+                    return Buffered::Empty; // resent, and the session already had it
+                }
+                state.in_count += 1;
+                self.last_number = Some(number);
+                return Buffered::Message(message);
+            }
+            Ok(Frame::Control(Control::Ack(count))) => {
+                match self.attachment.session.lock().out.ack(count) {
+                    Err(ReplayError::BeyondSent { count, sent }) => {
+                        format!("ack {count} is more than the {sent} messages sent")
+                    }
+                    _ => return Buffered::Empty,
+                }
+            }
+            Ok(Frame::Control(Control::Ping)) => {
+                let _ = self.connection.outbox().offer(frame::write(&Control::Pong));
+                return Buffered::Empty;
+            }
+            Ok(Frame::Control(Control::Unknown(_))) => return Buffered::Empty,
+            Ok(Frame::Control(hello @ Control::Hello { .. })) => {
+                format!("a second {}", name(&hello))
+            }
+            Ok(Frame::Control(other)) => {
+                format!("{} is the server's frame, not the client's", name(&other))
+            }
+            Err(malformed) => malformed.0,
+        };
+        tracing::info!(peer = %self.connection.info().peer, why, "session protocol error");
+        self.connection.close(PROTOCOL_ERROR, &why);
+        Buffered::Ended
+    }
+
+    /// Closes after what is queued (e.g. 1013 when a shared store failed); the session waits
+    /// for a resume.
+    pub fn close(&mut self, code: u16, reason: &str) {
+        self.connection.close(code, reason);
     }
 
     /// Numbers `message` and keeps it for a replay, then queues it for the client; waits
@@ -231,7 +341,7 @@ impl SessionConn {
     }
 
     /// Acknowledges every message received so far, if any came since the last ack.
-    fn acknowledge(&mut self) {
+    pub fn acknowledge(&mut self) {
         let count = self.attachment.session.lock().in_count;
         if self.ack_due || count > self.acked {
             self.ack_due = false;

@@ -19,7 +19,7 @@ pub mod registry;
 pub mod replay;
 pub mod state;
 
-pub use conn::{Opened, SessionConn};
+pub use conn::{Buffered, Hello, Opened, SessionConn};
 pub use frame::PROTOCOL;
 pub use registry::{SessionSettings, Sessions};
 pub use state::Session;

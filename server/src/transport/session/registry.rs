@@ -98,6 +98,7 @@ impl Sessions {
             scope.to_owned(),
             self.settings.bounds,
             next,
+            0,
         ));
         map.insert(id, session.clone());
         Ok(session)

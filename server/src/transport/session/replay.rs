@@ -77,6 +77,16 @@ impl ReplayBuffer {
         }
     }
 
+    /// An empty buffer whose next message is number `first` (a session rebuilt from a
+    /// shared store, whose client has received `0 .. first`).
+    pub fn starting_at(bounds: ReplayBounds, first: u64) -> ReplayBuffer {
+        ReplayBuffer {
+            first,
+            acked: first,
+            ..ReplayBuffer::new(bounds)
+        }
+    }
+
     /// How many messages were numbered in this session (the next one's number).
     pub fn sent(&self) -> u64 {
         self.first + self.messages.len() as u64

@@ -49,13 +49,22 @@ pub(super) struct Resumed {
 }
 
 impl Session {
-    pub(super) fn new(id: String, scope: String, bounds: ReplayBounds, in_count: u64) -> Session {
+    /// A session that has accepted `in_count` client messages and whose next message is
+    /// number `out_first` (0 for a new session; more for one rebuilt from a shared store,
+    /// e.g. a relay session with `--redis`). Not in any registry.
+    pub fn new(
+        id: String,
+        scope: String,
+        bounds: ReplayBounds,
+        in_count: u64,
+        out_first: u64,
+    ) -> Session {
         Session {
             id,
             scope,
             state: Mutex::new(State {
                 in_count,
-                out: ReplayBuffer::new(bounds),
+                out: ReplayBuffer::starting_at(bounds, out_first),
                 attached: None,
                 generation: 0,
                 detached_at: Some(Instant::now()),
@@ -78,12 +87,18 @@ impl Session {
     /// bounds), and queues it for the attached connection if there is one. Never waits: a
     /// connection whose queue is full is closed with 1013 by its outbox, and the message waits
     /// in the replay buffer for the resume.
-    pub fn send(&self, message: Message) {
+    pub fn send(&self, message: Message) -> u64 {
         let mut state = self.lock();
-        state.out.push(message.clone());
+        let number = state.out.push(message.clone());
         if let Some(attached) = &state.attached {
             let _ = attached.outbox.offer(frame::escape(message));
         }
+        number
+    }
+
+    /// The client's latest acknowledgement of the server's messages.
+    pub fn acked(&self) -> u64 {
+        self.lock().out.acked()
     }
 
     /// What the endpoint kept with the session, if it is a `T`.

@@ -1,0 +1,155 @@
+//! Relay sessions with `--redis` across two real duplex-server instances on one real
+//! `redis-server` (Debian's package; `scripts/setup.sh --for-tests` installs it): a peer
+//! resumes on the other instance and gets everything its room said, once, in order, and its
+//! own resent messages reach the room once.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::session::{SessionPeer, SessionState};
+use support::{Server, TempDir, SAFETY};
+use tokio_tungstenite::tungstenite::Message;
+
+/// A `redis-server` on a free loopback port, killed when dropped.
+struct Redis {
+    port: u16,
+    child: Child,
+    _dir: TempDir,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = TempDir::new("redis");
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (scripts/setup.sh --for-tests)");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < SAFETY, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Redis {
+            port,
+            child,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn text(message: &Message) -> String {
+    message.to_text().expect("a text message").to_owned()
+}
+
+async fn two_instances(redis: &Redis) -> (Server, Server) {
+    let args = ["--redis", &redis.url(), "--session-replay-messages", "8192"];
+    let a = Server::start_with("page", &args);
+    let b = Server::start_with("page", &args);
+    a.wait_for_metric("duplex_backplane_up", 1.0).await;
+    b.wait_for_metric("duplex_backplane_up", 1.0).await;
+    (a, b)
+}
+
+#[tokio::test]
+async fn a_relay_peer_resumes_on_the_other_instance_and_gets_all_5000_once_in_order() {
+    let redis = Redis::start();
+    let (one, two) = two_instances(&redis).await;
+    let room = "/relay/lobby";
+    let mut b = SessionPeer::open(&one.ws_url(room), SessionState::default()).await;
+    let mut a = SessionPeer::open(&two.ws_url(room), SessionState::default()).await;
+    a.send(Message::text("hi")).await;
+    assert_eq!(text(&b.recv().await), "hi");
+    // B says two things and is cut off before it can know they were acknowledged.
+    b.send(Message::text("b0")).await;
+    b.send(Message::text("b1")).await;
+    assert_eq!(text(&a.recv().await), "b0");
+    assert_eq!(text(&a.recv().await), "b1");
+    let mut b_state = b.cut();
+    // As if the acks had been lost: B resends both after its hello.
+    b_state.unacked = ["b0", "b1"].into_iter().map(Message::text).collect();
+    for n in 0..5000 {
+        a.send(Message::text(format!("r{n}"))).await;
+    }
+    a.send_raw(Message::text("\0ping")).await;
+    let mut b = SessionPeer::open(&two.ws_url(room), b_state).await;
+    assert!(b.welcome.resumed, "{:?}", b.welcome);
+    assert_eq!(b.welcome.received, 2, "B's two messages were had already");
+    for n in 0..5000 {
+        assert_eq!(text(&b.recv().await), format!("r{n}"));
+    }
+    b.send(Message::text("back")).await;
+    // A hears "back" next: B's resent messages and the ping were not relayed again.
+    assert_eq!(text(&a.recv().await), "back");
+}
+
+#[tokio::test]
+async fn plain_and_session_peers_on_two_instances_hear_each_message_once() {
+    let redis = Redis::start();
+    let (one, two) = two_instances(&redis).await;
+    let room = "/relay/mixed";
+    let mut s1 = SessionPeer::open(&one.ws_url(room), SessionState::default()).await;
+    let mut s2 = SessionPeer::open(&two.ws_url(room), SessionState::default()).await;
+    let mut p1 = support::connect(&one.ws_url(room)).await;
+    let mut p2 = support::connect(&two.ws_url(room)).await;
+    one.wait_for_metric("duplex_backplane_rooms", 1.0).await;
+    two.wait_for_metric("duplex_backplane_rooms", 1.0).await;
+    use futures_util::SinkExt;
+    s1.send(Message::text("from s1")).await;
+    p1.send(Message::text("from p1")).await.unwrap();
+    s2.send(Message::text("from s2")).await;
+    p2.send(Message::text("from p2")).await.unwrap();
+    let heard = |name: &str, got: Vec<String>| {
+        let mut got = got;
+        got.sort();
+        let mut expected: Vec<String> = ["from s1", "from p1", "from s2", "from p2"]
+            .iter()
+            .filter(|m| !m.ends_with(name))
+            .map(|m| m.to_string())
+            .collect();
+        expected.sort();
+        assert_eq!(got, expected, "{name}");
+    };
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(text(&s1.recv().await));
+    }
+    heard("s1", got);
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(text(&s2.recv().await));
+    }
+    heard("s2", got);
+    for (name, peer) in [("p1", &mut p1), ("p2", &mut p2)] {
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(text(&support::next(peer).await));
+        }
+        heard(name, got);
+    }
+    // Nothing more comes: a marker is next for everyone.
+    s1.send(Message::text("end")).await;
+    assert_eq!(text(&s2.recv().await), "end");
+    assert_eq!(text(&support::next(&mut p1).await), "end");
+    assert_eq!(text(&support::next(&mut p2).await), "end");
+}
