@@ -306,6 +306,23 @@ fn a_server_that_selects_the_name_without_the_protocol_gets_plain_mode() {
     }
 }
 
+#[test]
+fn nothing_goes_out_between_connections() {
+    // The user's reconnect() replaces an open connection: an ack that was due, or a
+    // heartbeat, must wait for the next connection's hello (a socket still connecting
+    // throws on send).
+    let (mut c, _) = in_session();
+    on(&mut c, Input::DataReceived, 0.0);
+    assert!(c.timer_deadline(Timer::Ack).is_some());
+    on(&mut c, Input::Reconnect, 0.0);
+    let out = on(&mut c, Input::Timeout, 100.0);
+    assert!(controls(&out).is_empty(), "{out:?}");
+    send(&mut c, 9).unwrap();
+    let out = open_with(&mut c, SESSION_PROTOCOL, 100.0);
+    assert_eq!(controls(&out), ["\0hello 1 s1 1 0"]);
+    assert_eq!(transmitted(&out), [9]);
+}
+
 /// A frame on the wire in the model.
 #[derive(Debug, Clone)]
 enum Frame {

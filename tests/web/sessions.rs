@@ -133,6 +133,11 @@ async fn a_relay_peer_dropped_mid_stream_gets_all_5000_once_in_order() {
     for i in 0..COUNT {
         a.socket.send_text(&format!("m{i}")).unwrap();
         if i == 1_000 || i == 3_000 {
+            if i == 3_000 {
+                // One drop at a time: the first resume completed before the second drop.
+                let info = next(&mut resumes, "B's first resume").await;
+                assert!(info.recovered, "{info:?}");
+            }
             // B's connection goes, with messages on their way to it.
             sleep(5).await;
             b.socket.reconnect().unwrap();
@@ -147,10 +152,8 @@ async fn a_relay_peer_dropped_mid_stream_gets_all_5000_once_in_order() {
         "the room's messages at the dropped peer",
     )
     .await;
-    for _ in 0..2 {
-        let info = next(&mut resumes, "B's resume").await;
-        assert!(info.recovered, "{info:?}");
-    }
+    let info = next(&mut resumes, "B's second resume").await;
+    assert!(info.recovered, "{info:?}");
     let error = b.errors.try_recv().ok();
     assert_eq!(error, None, "nothing reported lost");
 }
@@ -212,7 +215,8 @@ async fn a_relay_peer_resumes_on_the_other_instance_through_redis() {
         attempts.get() >= 2,
         "B connected a second time, to the other instance"
     );
-    assert!(b.no_error(), "nothing reported lost");
+    let error = b.errors.try_recv().ok();
+    assert_eq!(error, None, "nothing reported lost");
 }
 
 #[wasm_bindgen_test]
@@ -257,14 +261,20 @@ async fn plain_fallback(select: &str) {
     w.socket.send_text("queued before open").unwrap();
     next(&mut w.opens, "the open").await;
     w.socket.send_text("\0plain text keeps its nul").unwrap();
-    assert_eq!(next(&mut w.messages, "the first echo").await, text("queued before open"));
+    assert_eq!(
+        next(&mut w.messages, "the first echo").await,
+        text("queued before open")
+    );
     assert_eq!(
         next(&mut w.messages, "the second echo").await,
         text("\0plain text keeps its nul")
     );
     assert_eq!(w.socket.session(), None);
     sleep(100).await;
-    assert!(w.messages.try_recv().is_err(), "{select}: nothing more, nothing twice");
+    assert!(
+        w.messages.try_recv().is_err(),
+        "{select}: nothing more, nothing twice"
+    );
     assert!(w.no_error(), "{select}: the fallback is not an error");
     assert!(w.opens.try_recv().is_err(), "{select}: one open");
 }

@@ -189,7 +189,12 @@ async fn hooks_endpoint(
     // when that is duplex.v1 (as the Node `ws` server does by default).
     let offered = offered_protocols(&handshake.headers);
     let (protocols, plain): (Vec<String>, bool) = match select.as_deref() {
-        None => (std::iter::once(PROTOCOL.to_owned()).chain(offered).collect(), false),
+        None => (
+            std::iter::once(PROTOCOL.to_owned())
+                .chain(offered)
+                .collect(),
+            false,
+        ),
         Some("none") => (Vec::new(), true),
         Some("first") => (offered.into_iter().take(1).collect(), true),
         Some(other) => {

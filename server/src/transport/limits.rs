@@ -102,7 +102,7 @@ pub struct Limits {
     /// Sessions: the most messages of a session's replay buffer (with `--redis`, also the
     /// length a relay room's Redis Stream is trimmed to); past it the oldest go.
     #[arg(long, env = "DUPLEX_SESSION_REPLAY_MESSAGES", value_name = "N",
-          default_value_t = 4096, value_parser = positive_usize)]
+          default_value_t = 16384, value_parser = positive_usize)]
     pub session_replay_messages: usize,
 
     /// Sessions: how many this instance holds at once, connected or waiting for a resume; a
@@ -240,7 +240,7 @@ mod tests {
         assert_eq!(limits.shutdown_timeout, Duration::from_secs(10));
         assert_eq!(limits.session_ttl, Duration::from_secs(60));
         assert_eq!(limits.session_replay_bytes, 1 << 20);
-        assert_eq!(limits.session_replay_messages, 4096);
+        assert_eq!(limits.session_replay_messages, 16384);
         assert_eq!(limits.max_sessions, 10_000);
     }
 }

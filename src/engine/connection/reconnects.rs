@@ -173,6 +173,7 @@ impl<M: Payload> Connection<M> {
         match self.phase {
             Phase::Open | Phase::RemoteClosing => {
                 self.stop_heartbeat();
+                self.end_framing();
                 self.opened_at_ms = None;
                 let request = CloseRequest {
                     code: 1000,

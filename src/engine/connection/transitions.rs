@@ -15,6 +15,8 @@ use crate::engine::connection::reconnects::{WAKE_LATENESS_MS, WATCHDOG_MS};
 impl<M: Payload> Connection<M> {
     /// Starts an attempt: the shell finds out where it goes ([`Command::Connect`]).
     pub(super) fn connect(&mut self, now_ms: f64) {
+        // Whatever connection there was is gone: no session frames until the next opens.
+        self.end_framing();
         self.phase = Phase::Connecting;
         self.connects += 1;
         self.resolving = Some(self.connects);
