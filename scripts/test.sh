@@ -116,6 +116,9 @@ if [[ "$banner" != "duplex-server listening on http://"* ]]; then
 else
   note "listening on $address"
   export DUPLEX_SERVER_URL="ws://$address"
+  # The runner gives a whole browser's run 20 s by default; the session tests alone take
+  # about 10 s of it.
+  export WASM_BINDGEN_TEST_TIMEOUT=180
   run_suite browsers bash -c 'cd "$ROOT" && wasm-pack test --headless --chrome --firefox -- --test web'
   # Both browsers must have run: a skipped one must not pass for a green one.
   for browser in Chrome Firefox; do

@@ -3,7 +3,7 @@
 // line (suite "client"). The server comes from tests/node/server.mjs (DUPLEX_SERVER_BIN; the
 // bench script points it at a wrapper that pins the server to core 0).
 //
-//   node bench/browser/run.mjs --runs 5 --wasm target/bench/wasm-pkg [--quick]
+//   node bench/browser/run.mjs --runs 5 --wasm target/bench/wasm-pkg [--quick] [--clients raw,duplex-js]
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, root } from '../../tests/node/server.mjs';
@@ -22,7 +22,8 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2);
 }
 
-const clients = ['raw', 'duplex-js', 'duplex-js-session', 'duplex-rust', 'gloo-net'];
+// `--clients a,b` runs only those (for a quick comparison while developing).
+const clients = option('clients', 'raw,duplex-js,duplex-js-session,duplex-rust,gloo-net').split(',');
 const scale = quick ? 0.02 : 1;
 const rows = [
   { row: 'roundtrip-20b', count: 5000, size: 20, binary: false, window: 1 },

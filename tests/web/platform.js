@@ -108,12 +108,22 @@ export async function urlProviderGivesATokenPerAttempt(DuplexSocket, hooks) {
     return `${hooks}&token=t${asked.length}`;
   }, { reconnect: { minDelayMs: 0, maxDelayMs: 0, minUptimeMs: 0 } });
   const urls = [];
+  const seen = [];
+  // The server says which path and query each connection's handshake carried.
+  // A drop would cut off the answer still on its way: the next drop waits for it.
+  socket.onmessage = (event) => {
+    if (!event.data.startsWith('hook-path: ')) return;
+    seen.push(event.data.slice('hook-path: '.length));
+    if (seen.length < 3) socket.send('hook:drop');
+  };
   socket.onopen = () => {
     urls.push(socket.url);
-    if (urls.length < 3) socket.send('hook:drop');
+    socket.send('hook:path');
   };
-  await until(() => urls.length === 3, 'three connections');
+  await until(() => seen.length === 3, 'the server\'s view of three connections');
   equal(urls.map((u) => new URL(u).searchParams.get('token')), ['t1', 't2', 't3'], 'each attempt its own token');
+  const tokens = seen.map((path) => new URL(path, 'ws://h').searchParams.get('token'));
+  equal(tokens, ['t1', 't2', 't3'], 'the server saw each token once');
   equal(asked, [0, 1, 1], 'the provider is told the attempt');
   socket.close();
 }

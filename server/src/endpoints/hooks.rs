@@ -6,7 +6,9 @@
 //! - `hook:drop`: the TCP connection dropped at once, no close frame;
 //! - `hook:silence <ms>`: nothing read or sent (no echoes, no pongs) for that long;
 //! - `hook:refuse <n>`: the next n handshakes to `/hooks` with this connection's `key` query
-//!   parameter get HTTP 503.
+//!   parameter get HTTP 503;
+//! - `hook:path`: the answer `hook-path: <path and query of this connection's handshake>`
+//!   (what the server saw, for tests of URL providers).
 //!
 //! A malformed command gets `hook-error: <what is wrong>` and changes nothing.
 //!
@@ -51,6 +53,8 @@ pub enum HookCommand {
     Silence(Duration),
     /// Refuse the next this many handshakes with the same key.
     Refuse(u32),
+    /// Answer with the path and query the handshake asked for.
+    Path,
 }
 
 /// `None` when `text` is no command (it does not start with `hook:`); otherwise the command,
@@ -69,8 +73,9 @@ pub fn parse_hook(text: &str) -> Option<Result<HookCommand, String>> {
             .map(|ms| HookCommand::Silence(Duration::from_millis(ms))),
         "refuse" => parse_number(rest, "refuse", "<n>", u64::from(MAX_REFUSALS))
             .map(|n| HookCommand::Refuse(n as u32)),
+        "path" => Ok(HookCommand::Path),
         _ => Err(format!(
-            "unknown hook {name:?}: the hooks are close, drop, silence and refuse"
+            "unknown hook {name:?}: the hooks are close, drop, silence, refuse and path"
         )),
     })
 }
@@ -177,11 +182,20 @@ pub async fn apply(
             book.refuse(key, count);
             Ok(())
         }
+        Ok(HookCommand::Path) => {
+            let answer = path_answer(&connection);
+            connection.send(answer).await
+        }
     };
     match done {
         Ok(()) => AfterHook::Continue(connection),
         Err(_) => AfterHook::Stop(connection),
     }
+}
+
+/// `hook-path: <path and query>` of `connection`'s handshake.
+fn path_answer(connection: &Connection) -> Message {
+    Message::Text(format!("hook-path: {}", connection.info().path).into())
 }
 
 /// Runs `endpoint` on one connection, whose handshake carried `key`, with the hooks around
@@ -268,6 +282,10 @@ pub async fn run_session(
             Some(Ok(HookCommand::Refuse(count))) => {
                 book.refuse(key, count);
                 Ok(())
+            }
+            Some(Ok(HookCommand::Path)) => {
+                let answer = path_answer(session.connection());
+                session.send(answer).await
             }
         };
         if done.is_err() {
