@@ -84,6 +84,43 @@ async fn numbered(messages: &mut UnboundedReceiver<Message>, count: usize, what:
     }
 }
 
+/// Peer `a` sends `RELAYED` numbered messages to the room; `b`'s connection goes (its
+/// `reconnect()`, with messages on their way to it) after each number in `drops`, one drop
+/// at a time. `b` receives them all, once, in order, and every resume recovered.
+async fn relay_with_drops(
+    a: &Watched,
+    b: &mut Watched,
+    resumes: &mut UnboundedReceiver<ResumeInfo>,
+    drops: &[usize],
+    who: &str,
+) {
+    for i in 0..RELAYED {
+        a.socket.send_text(&format!("m{i}")).unwrap();
+        if let Some(nth) = drops.iter().position(|&at| at == i) {
+            if nth > 0 {
+                let info = next(resumes, "the resume after the drop before").await;
+                assert!(info.recovered, "{info:?}");
+            }
+            sleep(5).await;
+            b.socket.reconnect().unwrap();
+        }
+        if i % 250 == 0 {
+            sleep(0).await;
+        }
+    }
+    numbered(
+        &mut b.messages,
+        RELAYED,
+        &format!("the room's messages at {who}"),
+    )
+    .await;
+    let info = next(resumes, "the last resume").await;
+    assert!(info.recovered, "{info:?}");
+}
+
+/// How many messages the relay tests send.
+const RELAYED: usize = 5_000;
+
 fn room(name: &str) -> String {
     format!("/relay/{name}-{}", (js_sys::Math::random() * 1e9) as u64)
 }
@@ -124,43 +161,25 @@ async fn twenty_thousand_echoes_arrive_once_in_order_across_dropped_connections(
 
 #[wasm_bindgen_test]
 async fn a_relay_peer_dropped_mid_stream_gets_all_5000_once_in_order() {
-    const COUNT: usize = 5_000;
     let path = room("resume");
-    let (mut b, mut resumes) = session_socket(&server(&path), COUNT);
-    let (a, _) = session_socket(&server(&path), COUNT);
+    let (mut b, mut resumes) = session_socket(&server(&path), RELAYED);
+    let (a, _) = session_socket(&server(&path), RELAYED);
     granted(&b.socket).await;
     granted(&a.socket).await;
-    for i in 0..COUNT {
-        a.socket.send_text(&format!("m{i}")).unwrap();
-        if i == 1_000 || i == 3_000 {
-            if i == 3_000 {
-                // One drop at a time: the first resume completed before the second drop.
-                let info = next(&mut resumes, "B's first resume").await;
-                assert!(info.recovered, "{info:?}");
-            }
-            // B's connection goes, with messages on their way to it.
-            sleep(5).await;
-            b.socket.reconnect().unwrap();
-        }
-        if i % 250 == 0 {
-            sleep(0).await;
-        }
-    }
-    numbered(
-        &mut b.messages,
-        COUNT,
-        "the room's messages at the dropped peer",
+    relay_with_drops(
+        &a,
+        &mut b,
+        &mut resumes,
+        &[1_000, 3_000],
+        "the dropped peer",
     )
     .await;
-    let info = next(&mut resumes, "B's second resume").await;
-    assert!(info.recovered, "{info:?}");
     let error = b.errors.try_recv().ok();
     assert_eq!(error, None, "nothing reported lost");
 }
 
 #[wasm_bindgen_test]
 async fn a_relay_peer_resumes_on_the_other_instance_through_redis() {
-    const COUNT: usize = 5_000;
     let (Some(first), Some(second)) = (option_env!("DUPLEX_PAIR_A"), option_env!("DUPLEX_PAIR_B"))
     else {
         panic!("DUPLEX_PAIR_A / DUPLEX_PAIR_B were not set at compile time: scripts/test.sh starts two instances on Redis for this test");
@@ -171,9 +190,12 @@ async fn a_relay_peer_resumes_on_the_other_instance_through_redis() {
     let (b_first, b_second) = (format!("{first}{path}"), format!("{second}{path}"));
     let counter = Rc::clone(&attempts);
     let builder = DuplexSocket::builder(&b_first)
-        .url_provider(move |context| {
-            counter.set(counter.get() + 1);
-            let url = if context.attempt == 0 {
+        .url_provider(move |_| {
+            // Counted here, not by the context's attempt: reconnect() of an open connection
+            // is no failed attempt.
+            let calls = counter.get();
+            counter.set(calls + 1);
+            let url = if calls == 0 {
                 b_first.clone()
             } else {
                 b_second.clone()
@@ -183,34 +205,17 @@ async fn a_relay_peer_resumes_on_the_other_instance_through_redis() {
         .session(SessionPolicy::default())
         .reconnect(quick())
         .queue(QueueLimits {
-            max_messages: COUNT + 100,
+            max_messages: RELAYED + 100,
             ..Default::default()
         });
     let mut b = watch(builder);
     let (tx, mut resumes) = unbounded();
     b.socket
         .on_resumed(move |info| drop(tx.unbounded_send(info.clone())));
-    let (a, _) = session_socket(&format!("{first}{path}"), COUNT);
+    let (a, _) = session_socket(&format!("{first}{path}"), RELAYED);
     granted(&b.socket).await;
     granted(&a.socket).await;
-    for i in 0..COUNT {
-        a.socket.send_text(&format!("m{i}")).unwrap();
-        if i == 2_000 {
-            sleep(5).await;
-            b.socket.reconnect().unwrap();
-        }
-        if i % 250 == 0 {
-            sleep(0).await;
-        }
-    }
-    numbered(
-        &mut b.messages,
-        COUNT,
-        "the room's messages at the peer that moved",
-    )
-    .await;
-    let info = next(&mut resumes, "B's resume on the second instance").await;
-    assert!(info.recovered, "{info:?}");
+    relay_with_drops(&a, &mut b, &mut resumes, &[2_000], "the peer that moved").await;
     assert!(
         attempts.get() >= 2,
         "B connected a second time, to the other instance"

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -222,18 +222,9 @@ fn forget_acked(state: &mut SessionState, count: u64) {
 }
 
 /// The next text, binary or close message (pings and pongs skipped), within the safety
-/// timeout.
+/// timeout: [`super::next`] under the name these tests read it by.
 pub async fn next_raw(ws: &mut Client) -> Message {
-    loop {
-        let item = tokio::time::timeout(SAFETY, ws.next())
-            .await
-            .expect("a message within the safety timeout")
-            .expect("the connection goes on")
-            .expect("no protocol error");
-        if !matches!(item, Message::Ping(_) | Message::Pong(_)) {
-            return item;
-        }
-    }
+    super::next(ws).await
 }
 
 /// Parses `\0welcome <session> <resumed> <received> <replaying>`.
