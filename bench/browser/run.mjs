@@ -24,12 +24,15 @@ if (!Number.isInteger(runs) || runs < 1) {
 
 // `--clients a,b` runs only those (for a quick comparison while developing).
 const clients = option('clients', 'raw,duplex-js,duplex-js-session,duplex-rust,gloo-net').split(',');
-const scale = quick ? 0.02 : 1;
+// `--scale 0.2` and `--rows a,b`: shorter runs of some rows while developing.
+const scale = Number(option('scale', quick ? '0.02' : '1'));
+const only = option('rows', '');
 const rows = [
   { row: 'roundtrip-20b', count: 5000, size: 20, binary: false, window: 1 },
   { row: 'pipelined-text-20b', count: 100000, size: 20, binary: false, window: 1000 },
   { row: 'pipelined-binary-1k', count: 100000, size: 1024, binary: true, window: 1000 },
-].map((row) => ({ ...row, count: Math.max(10, Math.round(row.count * scale)) }));
+].filter((row) => !only || only.split(',').includes(row.row))
+  .map((row) => ({ ...row, count: Math.max(10, Math.round(row.count * scale)) }));
 
 // The page, its script and the bench wasm, served by duplex-server from one folder.
 const www = path.join(root, 'target/bench/www');

@@ -94,10 +94,9 @@ impl SendData {
         match self {
             SendData::Text => data.as_string().map_or(0, |text| text.len()),
             SendData::Buffer => data.unchecked_ref::<ArrayBuffer>().byte_length() as usize,
-            SendData::View => js_sys::Reflect::get(data, &JsValue::from_str("byteLength"))
-                .ok()
-                .and_then(|n| n.as_f64())
-                .unwrap_or(0.0) as usize,
+            // Every ArrayBufferView has the `byteLength` getter this reads (a session measures
+            // each message it keeps: no property name made per call).
+            SendData::View => data.unchecked_ref::<Uint8Array>().byte_length() as usize,
             SendData::Blob => data.unchecked_ref::<Blob>().size() as usize,
         }
     }

@@ -2,12 +2,17 @@
 //! client's `hello`, resumes its session or starts one, and queues the `welcome` (and the
 //! replay); [`SessionConn::recv`] then yields application messages only, each accepted once
 //! (a resent one the session already had is dropped), answers `ping` with `pong`, takes the
-//! client's acks, and acknowledges what it read once it has read every frame already
-//! buffered (one ack per read batch, so a pipelined burst gets one ack).
+//! client's acks, and acknowledges what it read in batches, as the protocol asks of every
+//! receiver: once [`ACK_EVERY`] messages are unacknowledged, else [`ACK_DELAY`] after the
+//! first of them (each ack is a message the browser must carry to the page: one per read
+//! batch doubled the messages a request-and-answer client handled).
 //! [`SessionConn::send`] numbers and keeps a message for a replay. A broken frame closes
 //! with 1002 and a reason that names it. Transport layer (session): imports only `transport`.
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::extract::ws::Message;
 use futures_util::FutureExt;
@@ -20,6 +25,12 @@ use crate::transport::connection::PROTOCOL_ERROR;
 use crate::transport::outbox::TRY_AGAIN_LATER;
 use crate::transport::{Closed, Connection};
 
+/// Acknowledge at once when this many messages are unacknowledged.
+pub const ACK_EVERY: u64 = 64;
+/// Else acknowledge this long after the first unacknowledged message arrived (what a
+/// `sendAsync` of a lone message waits at most, beyond the round trip).
+pub const ACK_DELAY: Duration = Duration::from_millis(20);
+
 /// An open connection attached to a session; see the module doc.
 pub struct SessionConn {
     connection: Connection,
@@ -30,6 +41,8 @@ pub struct SessionConn {
     acked: u64,
     /// Whether a message arrived since the last ack (a duplicate is acknowledged too).
     ack_due: bool,
+    /// When the ack of what arrived since the last one is due at the latest.
+    ack_by: Option<Instant>,
     /// The number of the message `recv` returned last.
     last_number: Option<u64>,
     resumed: bool,
@@ -175,6 +188,7 @@ impl SessionConn {
                 in_next: hello.next,
                 acked: resumed.received,
                 ack_due: false,
+                ack_by: None,
                 last_number: None,
                 resumed: true,
             }),
@@ -195,6 +209,7 @@ impl SessionConn {
             in_next: hello.next,
             acked: hello.next,
             ack_due: false,
+            ack_by: None,
             last_number: None,
             resumed: false,
         }
@@ -224,9 +239,24 @@ impl SessionConn {
                 Buffered::Ended => return None,
                 Buffered::Empty => {}
             }
-            // Every frame already buffered is read: acknowledge them, then wait.
-            self.acknowledge();
-            let message = self.connection.recv().await?;
+            // Every frame already buffered is read: acknowledge a full batch now, a partial
+            // one when its delay runs out, unless more messages come first.
+            let count = self.attachment.session.lock().in_count;
+            if count.saturating_sub(self.acked) >= ACK_EVERY {
+                self.acknowledge();
+            }
+            let message = match self.ack_by {
+                Some(deadline) => {
+                    match tokio::time::timeout_at(deadline, self.connection.recv()).await {
+                        Ok(message) => message?,
+                        Err(_) => {
+                            self.acknowledge();
+                            continue;
+                        }
+                    }
+                }
+                None => self.connection.recv().await?,
+            };
             match self.take(message) {
                 Buffered::Message(message) => return Some(message),
                 Buffered::Ended => return None,
@@ -270,6 +300,8 @@ impl SessionConn {
                 let number = self.in_next;
                 self.in_next += 1;
                 self.ack_due = true;
+                self.ack_by
+                    .get_or_insert_with(|| Instant::now() + ACK_DELAY);
                 if number < state.in_count {
                     return Buffered::Empty; // resent, and the session already had it
                 }
@@ -343,6 +375,7 @@ impl SessionConn {
     /// Acknowledges every message received so far, if any came since the last ack.
     pub fn acknowledge(&mut self) {
         let count = self.attachment.session.lock().in_count;
+        self.ack_by = None;
         if self.ack_due || count > self.acked {
             self.ack_due = false;
             self.acked = count;
