@@ -161,7 +161,7 @@ impl SessionConn {
                     return Ok((connection, hello));
                 }
                 Ok(Frame::Control(Control::Unknown(_))) => continue,
-                Ok(Frame::Control(other)) => format!("{} before hello", name(&other)),
+                Ok(Frame::Control(other)) => format!("{} before hello", other.name()),
                 Ok(Frame::App(_)) => "a data message before hello".to_owned(),
                 Err(malformed) => malformed.0,
             };
@@ -323,10 +323,10 @@ impl SessionConn {
             }
             Ok(Frame::Control(Control::Unknown(_))) => return Buffered::Empty,
             Ok(Frame::Control(hello @ Control::Hello { .. })) => {
-                format!("a second {}", name(&hello))
+                format!("a second {}", hello.name())
             }
             Ok(Frame::Control(other)) => {
-                format!("{} is the server's frame, not the client's", name(&other))
+                format!("{} is the server's frame, not the client's", other.name())
             }
             Err(malformed) => malformed.0,
         };
@@ -392,16 +392,4 @@ fn protocol_error(mut connection: Connection, why: &str) -> Connection {
     tracing::info!(peer = %connection.info().peer, why, "session protocol error");
     connection.close(PROTOCOL_ERROR, why);
     connection
-}
-
-/// A control frame's name, for close reasons.
-fn name(control: &Control) -> &str {
-    match control {
-        Control::Hello { .. } => "hello",
-        Control::Welcome { .. } => "welcome",
-        Control::Ack(_) => "ack",
-        Control::Ping => "ping",
-        Control::Pong => "pong",
-        Control::Unknown(name) => name,
-    }
 }

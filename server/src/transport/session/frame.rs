@@ -48,6 +48,20 @@ pub enum Control {
     Unknown(String),
 }
 
+impl Control {
+    /// The frame's name, for close reasons.
+    pub fn name(&self) -> &str {
+        match self {
+            Control::Hello { .. } => "hello",
+            Control::Welcome { .. } => "welcome",
+            Control::Ack(_) => "ack",
+            Control::Ping => "ping",
+            Control::Pong => "pong",
+            Control::Unknown(name) => name,
+        }
+    }
+}
+
 /// What a WebSocket message is in a session.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
