@@ -46,14 +46,26 @@ http_get() {
 redis_url="${REDIS_URL:-}"
 if [[ -z "$redis_url" ]]; then
   command -v redis-server >/dev/null || die "redis-server is not installed: run scripts/setup.sh --for-tests (or set REDIS_URL)"
-  # redis-server cannot take port 0: try random free ports.
-  for _ in $(seq 50); do
-    redis_port=$((20000 + RANDOM % 40000))
-    port_is_free "$redis_port" && break
+  # redis-server cannot take port 0: try random ports below Linux's ephemeral range (32768
+  # on), where outgoing connections take theirs, and another one if the bind still fails
+  # (something took the port between the check and the bind).
+  started=false
+  for _ in $(seq 20); do
+    redis_port=$((20000 + RANDOM % 12000))
+    port_is_free "$redis_port" || continue
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+      --dir "$logs" --logfile "$logs/redis.log" &
+    redis_pid=$!
+    for _ in $(seq 50); do
+      kill -0 "$redis_pid" 2>/dev/null || break
+      port_is_free "$redis_port" || { started=true; break; }
+      sleep 0.1
+    done
+    $started && break
+    kill "$redis_pid" 2>/dev/null || true
   done
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$logs" --logfile "$logs/redis.log" &
-  pids+=($!)
+  $started || die "redis-server did not start: see $logs/redis.log"
+  pids+=("$redis_pid")
   redis_url="redis://127.0.0.1:$redis_port"
 fi
 echo "redis: $redis_url"
