@@ -58,19 +58,6 @@ pub(crate) fn resumed_event(
     event
 }
 
-/// A `message` event carrying the browser's own `data` (not a copy).
-pub(crate) fn message_event(data: &JsValue) -> JsValue {
-    let init = web_sys::MessageEventInit::new();
-    init.set_data(data);
-    web_sys::MessageEvent::new_with_event_init_dict("message", &init)
-        .map(JsValue::from)
-        .unwrap_or_else(|_| {
-            let event = plain_event("message");
-            set(&event, "data", data);
-            event
-        })
-}
-
 /// A `CloseEvent` with the final code, reason and wasClean.
 pub(crate) fn close_event(info: &CloseInfo) -> JsValue {
     let init = web_sys::CloseEventInit::new();

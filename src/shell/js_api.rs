@@ -51,14 +51,26 @@ fn waiting_promise(register: impl FnOnce(JsWaiter)) -> Promise {
 #[wasm_bindgen(js_class = DuplexSocketCore)]
 impl JsDuplexSocket {
     /// Opens a socket to `url` (a string, or a provider function called per attempt) whose
-    /// events are dispatched on `target`; throws an `Error` with `code` `INVALID_URL` or
+    /// events are dispatched on `target`, messages through `deliver(data)` (the class makes
+    /// and dispatches their events itself); throws an `Error` with `code` `INVALID_URL` or
     /// `INVALID_OPTION` naming the value and the rule.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: JsValue, options: JsValue, target: JsValue) -> Result<JsDuplexSocket, JsValue> {
+    pub fn new(
+        url: JsValue,
+        options: JsValue,
+        target: JsValue,
+        deliver: JsValue,
+    ) -> Result<JsDuplexSocket, JsValue> {
         let target = target.dyn_into::<EventTarget>().map_err(|target| {
             to_js_error(&invalid(
                 "target",
                 format!("must be an EventTarget, not {}", describe_value(&target)),
+            ))
+        })?;
+        let deliver = deliver.dyn_into::<Function>().map_err(|deliver| {
+            to_js_error(&invalid(
+                "deliver",
+                format!("must be a function, not {}", describe_value(&deliver)),
             ))
         })?;
         let (options, callbacks) = js_result(read_options(&options))?;
@@ -82,7 +94,7 @@ impl JsDuplexSocket {
             }
         };
         let protocols = options.protocols.clone();
-        let face = JsFace::new(target, source, protocols, callbacks);
+        let face = JsFace::new(target, deliver, source, protocols, callbacks);
         let driver = Driver::open(&name, options, face);
         let driver = js_result(driver.map_err(|error| with_caller_url(error, &url)))?;
         driver.keep_alive_until_closed();

@@ -14,8 +14,8 @@ use crate::engine::commands::{AttemptContext, CloseInfo};
 use crate::engine::connection::Readiness;
 use crate::error::{Error, UrlProblem};
 use crate::shell::events::{
-    close_event, close_info_object, error_event, message_event, plain_event, reconnecting_event,
-    resumed_event, set, to_js_error,
+    close_event, close_info_object, error_event, plain_event, reconnecting_event, resumed_event,
+    set, to_js_error,
 };
 use crate::shell::face::{Face, Resolution, Target};
 use crate::shell::js_options::{read_protocols, JsCallbacks};
@@ -48,6 +48,8 @@ pub(crate) enum UrlSource {
 pub(crate) struct JsFace {
     /// The JS `DuplexSocket` the events are dispatched on.
     target: EventTarget,
+    /// The class's `deliver(data)`: makes a message event and dispatches it on `target`.
+    deliver: Function,
     url: UrlSource,
     protocols: Vec<String>,
     callbacks: JsCallbacks,
@@ -62,12 +64,14 @@ pub(crate) struct JsFace {
 impl JsFace {
     pub(crate) fn new(
         target: EventTarget,
+        deliver: Function,
         url: UrlSource,
         protocols: Vec<String>,
         callbacks: JsCallbacks,
     ) -> Self {
         JsFace {
             target,
+            deliver,
             url,
             protocols,
             callbacks,
@@ -196,7 +200,8 @@ impl Face for JsFace {
     }
 
     fn message(&self, data: JsValue) {
-        self.dispatch(&message_event(&data));
+        // Listener exceptions are reported by the platform; `deliver` itself does not throw.
+        let _ = self.deliver.call1(&JsValue::UNDEFINED, &data);
     }
 
     fn error(&self, error: &Error) -> bool {

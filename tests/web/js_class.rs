@@ -65,8 +65,14 @@ fn ensure_core() {
     }
     // The class of the wasm core is reachable from an instance: make one and let it go.
     let target = web_sys::EventTarget::new().unwrap();
-    let core = JsDuplexSocket::new(server("/echo").into(), JsValue::UNDEFINED, target.into())
-        .expect("a core");
+    let deliver = js_sys::Function::new_no_args("");
+    let core = JsDuplexSocket::new(
+        server("/echo").into(),
+        JsValue::UNDEFINED,
+        target.into(),
+        deliver.into(),
+    )
+    .expect("a core");
     core.close(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
     let class = Reflect::get(&JsValue::from(core), &"constructor".into()).unwrap();
     use_core(&class);
