@@ -1,6 +1,6 @@
 //! The one error type of duplex-ws, with the stable codes of the public API.
 
-use thiserror::Error as ThisError;
+use crate::prelude::*;
 
 /// Everything that can go wrong with a [`DuplexSocket`](crate::DuplexSocket).
 ///
@@ -13,11 +13,10 @@ use thiserror::Error as ThisError;
 /// assert_eq!(err.code(), "INVALID_URL");
 /// assert!(err.to_string().contains("ftp://example.com"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// The URL is not one a WebSocket can connect to.
-    #[error("invalid WebSocket URL \"{url}\": {problem}")]
     InvalidUrl {
         /// The URL as the caller gave it.
         url: String,
@@ -25,13 +24,11 @@ pub enum Error {
         problem: UrlProblem,
     },
     /// A close code other than 1000 or 3000-4999 (the only ones a client may send).
-    #[error("invalid close code {code}: a client may only close with 1000 or a code in 3000-4999")]
     InvalidCloseCode {
         /// The code the caller gave, as text (it may not even be a number).
         code: String,
     },
     /// A close reason the protocol cannot carry.
-    #[error("invalid close reason \"{reason}\": {problem}")]
     InvalidCloseReason {
         /// The reason the caller gave.
         reason: String,
@@ -39,7 +36,6 @@ pub enum Error {
         problem: CloseReasonProblem,
     },
     /// An option of the wrong type or out of range.
-    #[error("invalid option {name}: {problem}")]
     InvalidOption {
         /// The option's name, as in the API (`binaryType`, `protocols`, ...).
         name: String,
@@ -47,16 +43,12 @@ pub enum Error {
         problem: String,
     },
     /// `send` was given something that is not a string, ArrayBuffer, ArrayBufferView or Blob.
-    #[error(
-        "invalid data for send: {found}; send takes a string, ArrayBuffer, ArrayBufferView or Blob"
-    )]
     InvalidData {
         /// A description of what was given (its type, and its value where short).
         found: String,
     },
     /// The send queue is at its `maxBytes` or `maxMessages` bound (overflow `"error"`): the
     /// message was refused and nothing already queued was touched.
-    #[error("the send queue is full: a {bytes}-byte message does not fit next to {queued_messages} queued messages of {queued_bytes} bytes (queue.maxMessages {max_messages}, queue.maxBytes {max_bytes})")]
     QueueFull {
         /// The refused message's size in bytes.
         bytes: usize,
@@ -71,7 +63,6 @@ pub enum Error {
     },
     /// With overflow `"drop-oldest"`, the oldest queued messages were dropped to make room
     /// for a new one. Reported as an event; the new message was queued.
-    #[error("the send queue was full: dropped the {dropped_messages} oldest queued message(s), {dropped_bytes} bytes, to make room (queue.maxMessages {max_messages}, queue.maxBytes {max_bytes})")]
     QueueOverflow {
         /// How many messages were dropped.
         dropped_messages: usize,
@@ -84,16 +75,12 @@ pub enum Error {
     },
     /// `send` after the socket closed for good, or after `close()` (a browser WebSocket would
     /// drop the data silently).
-    #[error("cannot send to {url}: the socket is closing or closed for good")]
     Closed {
         /// The socket's URL.
         url: String,
     },
     /// The user closed the socket while messages were still queued for a connection that
     /// was not open; they were not sent.
-    #[error(
-        "closed {url} while {unsent} queued message(s) waited for a connection: they were not sent"
-    )]
     ClosedWithUnsent {
         /// The socket's URL.
         url: String,
@@ -101,7 +88,6 @@ pub enum Error {
         unsent: usize,
     },
     /// No open within `connectTimeoutMs`.
-    #[error("could not connect to {url} within connectTimeoutMs {timeout_ms}{}", lost_note(*.unsent))]
     ConnectTimeout {
         /// The socket's URL.
         url: String,
@@ -111,7 +97,6 @@ pub enum Error {
         unsent: usize,
     },
     /// The opening handshake failed: refused, not a WebSocket endpoint, unreachable, ...
-    #[error("could not connect to {url}: the handshake failed (close code {code}){}", lost_note(*.unsent))]
     ConnectionFailed {
         /// The socket's URL.
         url: String,
@@ -122,7 +107,6 @@ pub enum Error {
     },
     /// The app's provider (`url` or `protocols` given as a function) threw or rejected, so
     /// the attempt could not start.
-    #[error("could not connect: the {provider} provider {reason}{}", lost_note(*.unsent))]
     ProviderFailed {
         /// Which provider: `url` or `protocols`.
         provider: &'static str,
@@ -132,7 +116,6 @@ pub enum Error {
         unsent: usize,
     },
     /// An open connection ended without a close frame.
-    #[error("the connection to {url} was lost without a close frame (close code {code}){}", lost_note(*.unsent))]
     ConnectionLost {
         /// The socket's URL.
         url: String,
@@ -142,7 +125,6 @@ pub enum Error {
         unsent: usize,
     },
     /// Nothing arrived within `heartbeat.timeoutMs`: the connection is taken for dead.
-    #[error("nothing arrived from {url} within heartbeat.timeoutMs {timeout_ms}: the connection is taken for dead{}", lost_note(*.unsent))]
     HeartbeatTimeout {
         /// The socket's URL.
         url: String,
@@ -153,7 +135,6 @@ pub enum Error {
     },
     /// The server broke the session protocol (`duplex.v1`): the connection was dropped, and
     /// the session resumes on the next one when reconnect is on.
-    #[error("the server at {url} broke the duplex.v1 protocol: {problem}; the connection was dropped{}", lost_note(*.unsent))]
     SessionProtocol {
         /// The socket's URL.
         url: String,
@@ -165,7 +146,6 @@ pub enum Error {
     /// The server no longer knew the session a reconnect asked to resume (expired, or a
     /// restart without a shared store): a new session goes on, and what the old one had not
     /// delivered may be gone.
-    #[error("the server at {url} could not resume session {session}: {resent} unacknowledged message(s) were sent to the new session {new_session}, and messages the server had not delivered may be gone")]
     SessionLost {
         /// The socket's URL.
         url: String,
@@ -176,14 +156,6 @@ pub enum Error {
         /// The unacknowledged messages sent again, to the new session.
         resent: u64,
     },
-}
-
-fn lost_note(unsent: usize) -> String {
-    match unsent {
-        0 => String::new(),
-        1 => "; 1 queued message was not sent".to_owned(),
-        n => format!("; {n} queued messages were not sent"),
-    }
 }
 
 impl Error {
@@ -223,31 +195,28 @@ impl Error {
 }
 
 /// The rule a URL broke.
-#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UrlProblem {
     /// It could not be read as an absolute URL.
-    #[error("it does not parse as an absolute URL ({0})")]
     DoesNotParse(&'static str),
     /// Its scheme is not one a WebSocket uses.
-    #[error("the scheme must be ws:, wss:, http: or https:, not {0}:")]
     Scheme(String),
     /// It has a `#fragment`, which WebSocket URLs cannot have.
-    #[error("WebSocket URLs cannot have a fragment (#{0})")]
     Fragment(String),
     /// The browser's own URL parser rejected it.
-    #[error("the browser rejected it: {0}")]
     Browser(String),
 }
 
 /// The rule a close reason broke.
-#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CloseReasonProblem {
     /// Longer than the 123 bytes a close frame can carry.
-    #[error("it is {0} UTF-8 bytes long; a close reason may be at most 123")]
     TooLong(usize),
     /// A reason was given without a close code.
-    #[error("a reason needs a close code")]
     WithoutCode,
 }
+
+#[path = "error_message.rs"]
+mod message;

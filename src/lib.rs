@@ -32,10 +32,23 @@
 //! `web_sys::WebSocket` and only carries out what the engine decides.
 
 #![warn(missing_docs)]
+// Without the `web` feature the crate is the engine alone, for the npm package's small wasm
+// (core-wasm/): no std, only `alloc`.
+#![cfg_attr(not(feature = "web"), no_std)]
+
+extern crate alloc;
 
 pub mod engine;
 mod error;
+#[cfg(feature = "web")]
 mod shell;
+
+/// The `alloc` names that std's prelude would give, for the engine built without std.
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::string::String;
+    pub(crate) use alloc::vec::Vec;
+}
 
 pub use engine::backoff::Backoff;
 pub use engine::close::{validate_close, CloseRequest, MAX_CLOSE_REASON_BYTES};
@@ -49,10 +62,15 @@ pub use engine::queue::{Dropped, Payload, SendQueue};
 pub use engine::session::SessionInfo;
 pub use engine::url::validate_url;
 pub use error::{CloseReasonProblem, Error, UrlProblem};
-pub use shell::js_api::JsDuplexSocket;
+#[cfg(feature = "web")]
 pub use shell::live::{live_counts, LiveCounts};
+#[cfg(feature = "web")]
 pub use shell::message::Message;
+#[cfg(feature = "web")]
 pub use shell::rust_api::DuplexSocket;
+#[cfg(feature = "web")]
 pub use shell::rust_builder::Builder;
+#[cfg(feature = "web")]
 pub use shell::rust_face::{ProviderFuture, ReconnectInfo, ResumeInfo};
+#[cfg(feature = "web")]
 pub use shell::rust_halves::{SocketSink, SocketStream};

@@ -36,12 +36,17 @@ impl Backoff {
 
     /// The largest delay attempt `attempt` (1 for the first) may get.
     pub fn ceiling_ms(&self, attempt: u32) -> u32 {
-        let grown = f64::from(self.policy.min_delay_ms)
-            * self
-                .policy
-                .factor
-                .powi(attempt.saturating_sub(1).min(1_000) as i32);
-        grown.min(f64::from(self.policy.max_delay_ms)) as u32
+        // Multiplied step by step (`powi` is std's; the engine also builds without std),
+        // stopping at the maximum: a factor of at least 1 never brings it down again.
+        let max = f64::from(self.policy.max_delay_ms);
+        let mut grown = f64::from(self.policy.min_delay_ms);
+        for _ in 1..attempt.min(1_001) {
+            if grown >= max {
+                break;
+            }
+            grown *= self.policy.factor;
+        }
+        grown.min(max) as u32
     }
 
     /// The delay before attempt `attempt` (1 for the first), in `[0, ceiling_ms(attempt)]`.

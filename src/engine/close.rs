@@ -1,7 +1,9 @@
 //! The rules for a close initiated by the client (RFC 6455 section 7.4 and the WebSocket
 //! standard's `close()` steps), checked before the browser sees them.
 
+use crate::engine::text::text;
 use crate::error::{CloseReasonProblem, Error};
+use crate::prelude::*;
 
 /// The most UTF-8 bytes a close reason may have: a control frame carries 125 bytes, two of
 /// which are the code.
@@ -40,11 +42,7 @@ pub fn validate_close(code: Option<u32>, reason: Option<&str>) -> Result<CloseRe
         }
         (None, None) => NORMAL_CLOSURE,
         (Some(code), _) if code == 1000 || (3000..=4999).contains(&code) => code as u16,
-        (Some(code), _) => {
-            return Err(Error::InvalidCloseCode {
-                code: code.to_string(),
-            })
-        }
+        (Some(code), _) => return Err(Error::InvalidCloseCode { code: text!(code) }),
     };
     let reason = reason.unwrap_or_default();
     if reason.len() > MAX_CLOSE_REASON_BYTES {

@@ -4,6 +4,7 @@
 
 use crate::engine::close::CloseRequest;
 use crate::error::Error;
+use crate::prelude::*;
 
 /// The socket's state, numbered as the browser's `WebSocket.readyState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

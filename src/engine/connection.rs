@@ -7,7 +7,8 @@
 //! phase rules are total: every input is defined in every phase, and once the connection is
 //! closed for good no input opens, connects or transmits again.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use crate::engine::backoff::Backoff;
 use crate::engine::close::CloseRequest;

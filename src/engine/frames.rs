@@ -1,6 +1,9 @@
 //! The control frames of the `duplex.v1` session protocol (docs/protocol.md): text messages
 //! that start with U+0000, read and written here and nowhere else.
 
+use crate::engine::text::text;
+use crate::prelude::*;
+
 /// The subprotocol a session offers and the server selects.
 pub const SESSION_PROTOCOL: &str = "duplex.v1";
 
@@ -39,7 +42,7 @@ pub fn parse_server_frame(text: &str) -> Result<ServerFrame, String> {
         let field = fields.next().unwrap_or_default();
         field
             .parse::<u64>()
-            .map_err(|_| format!("{name} frame: {what} \"{field}\" is not a count"))
+            .map_err(|_| text!(name, " frame: ", what, " \"", field, "\" is not a count"))
     };
     match name {
         "ack" => Ok(ServerFrame::Ack(number("count")?)),
@@ -53,13 +56,13 @@ pub fn parse_server_frame(text: &str) -> Result<ServerFrame, String> {
             let resumed = match flag {
                 "1" => true,
                 "0" => false,
-                _ => return Err(format!("welcome frame: resumed \"{flag}\" is not 0 or 1")),
+                _ => return Err(text!("welcome frame: resumed \"", flag, "\" is not 0 or 1")),
             };
             let mut rest = |what: &str| -> Result<u64, String> {
                 let field = fields.next().unwrap_or_default();
                 field
                     .parse::<u64>()
-                    .map_err(|_| format!("welcome frame: {what} \"{field}\" is not a count"))
+                    .map_err(|_| text!("welcome frame: ", what, " \"", field, "\" is not a count"))
             };
             let received = rest("received")?;
             let replaying = rest("replaying")?;
@@ -78,12 +81,12 @@ pub fn parse_server_frame(text: &str) -> Result<ServerFrame, String> {
 /// received `received` messages, sending from number `next` on.
 pub fn hello(session: Option<&str>, received: u64, next: u64) -> String {
     let session = session.unwrap_or("-");
-    format!("\0hello {VERSION} {session} {received} {next}")
+    text!("\0hello ", VERSION, " ", session, " ", received, " ", next)
 }
 
 /// A cumulative acknowledgement of `count` received messages.
 pub fn ack(count: u64) -> String {
-    format!("\0ack {count}")
+    text!("\0ack ", count)
 }
 
 /// The heartbeat.

@@ -15,4 +15,5 @@ pub mod frames;
 pub mod options;
 pub mod queue;
 pub mod session;
+pub mod text;
 pub mod url;

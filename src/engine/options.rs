@@ -1,7 +1,9 @@
 //! The constructor options and their rules, on plain Rust values (the shell reads them from
 //! JS objects, the Rust builder sets them directly).
 
+use crate::engine::text::text;
 use crate::error::Error;
+use crate::prelude::*;
 
 /// How binary messages reach JavaScript handlers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,7 +29,7 @@ impl BinaryType {
             "blob" => Ok(BinaryType::Blob),
             other => Err(invalid(
                 "binaryType",
-                format!("\"{other}\" is neither \"arraybuffer\" nor \"blob\""),
+                text!("\"", other, "\" is neither \"arraybuffer\" nor \"blob\""),
             )),
         }
     }
@@ -51,7 +53,7 @@ impl Overflow {
             "drop-oldest" => Ok(Overflow::DropOldest),
             other => Err(invalid(
                 "queue.overflow",
-                format!("\"{other}\" is neither \"error\" nor \"drop-oldest\""),
+                text!("\"", other, "\" is neither \"error\" nor \"drop-oldest\""),
             )),
         }
     }
@@ -168,11 +170,11 @@ impl SessionPolicy {
     /// Checks the bounds the protocol sets (`session.ackEvery`, `session.ackDelayMs`).
     pub fn validate(&self) -> Result<(), Error> {
         if !(1..=1024).contains(&self.ack_every) {
-            let problem = format!("{} is not in 1-1024", self.ack_every);
+            let problem = text!(self.ack_every, " is not in 1-1024");
             return Err(invalid("session.ackEvery", problem));
         }
         if self.ack_delay_ms > 1000 {
-            let problem = format!("{} is not in 0-1000", self.ack_delay_ms);
+            let problem = text!(self.ack_delay_ms, " is not in 0-1000");
             return Err(invalid("session.ackDelayMs", problem));
         }
         Ok(())
@@ -251,25 +253,26 @@ impl Options {
             if r.min_delay_ms > r.max_delay_ms {
                 return Err(invalid(
                     "reconnect.minDelayMs",
-                    format!(
-                        "{} is greater than reconnect.maxDelayMs {}",
-                        r.min_delay_ms, r.max_delay_ms
+                    text!(
+                        r.min_delay_ms,
+                        " is greater than reconnect.maxDelayMs ",
+                        r.max_delay_ms
                     ),
                 ));
             }
             if !(r.factor.is_finite() && r.factor >= 1.0) {
                 return Err(invalid(
                     "reconnect.factor",
-                    format!(
-                        "{} is not a finite number of at least 1",
-                        display_number(r.factor)
+                    text!(
+                        display_number(r.factor),
+                        " is not a finite number of at least 1"
                     ),
                 ));
             }
             if let Some(code) = r.final_codes.iter().find(|c| !(1000..=4999).contains(*c)) {
                 return Err(invalid(
                     "reconnect.finalCodes",
-                    format!("{code} is not a close code (1000-4999)"),
+                    text!(code, " is not a close code (1000-4999)"),
                 ));
             }
         }
@@ -283,9 +286,11 @@ impl Options {
             if h.timeout_ms <= h.interval_ms {
                 return Err(invalid(
                     "heartbeat.timeoutMs",
-                    format!(
-                        "{} must be greater than heartbeat.intervalMs {}, or every quiet interval looks like a dead connection",
-                        h.timeout_ms, h.interval_ms
+                    text!(
+                        h.timeout_ms,
+                        " must be greater than heartbeat.intervalMs ",
+                        h.interval_ms,
+                        ", or every quiet interval looks like a dead connection"
                     ),
                 ));
             }
@@ -310,13 +315,13 @@ pub fn validate_protocols<S: AsRef<str>>(protocols: &[S]) -> Result<(), Error> {
         if protocol.is_empty() || !protocol.bytes().all(is_token_byte) {
             return Err(invalid(
                 "protocols",
-                format!("\"{protocol}\" is not a valid subprotocol name (an HTTP token: visible ASCII without separators)"),
+                text!("\"", protocol, "\" is not a valid subprotocol name (an HTTP token: visible ASCII without separators)"),
             ));
         }
         if protocols[..i].iter().any(|p| p.as_ref() == protocol) {
             return Err(invalid(
                 "protocols",
-                format!("\"{protocol}\" is listed twice"),
+                text!("\"", protocol, "\" is listed twice"),
             ));
         }
     }
@@ -338,17 +343,20 @@ pub fn display_number(n: f64) -> String {
         return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
     }
     let sign = if n < 0.0 { "-" } else { "" };
-    let micros = (n.abs() * 1e6).round();
+    // Rounded by hand: `f64::round` is std's, and the engine also builds without std.
+    let magnitude = if n < 0.0 { -n } else { n };
+    let micros = magnitude * 1e6 + 0.5;
     if micros >= 9e18 {
-        return format!("{sign}{}", (n.abs() / 1e6).round() as u64) + "e6";
+        return text!(sign, (magnitude / 1e6 + 0.5) as u64, "e6");
     }
     let micros = micros as u64;
     let (whole, fraction) = (micros / 1_000_000, micros % 1_000_000);
     if fraction == 0 {
-        format!("{sign}{whole}")
+        text!(sign, whole)
     } else {
-        let digits = format!("{fraction:06}");
-        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+        // The six decimals with leading zeros kept and trailing ones dropped.
+        let digits = text!(1_000_000 + fraction);
+        text!(sign, whole, ".", digits[1..].trim_end_matches('0'))
     }
 }
 

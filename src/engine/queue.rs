@@ -1,6 +1,7 @@
 //! The send queue: messages accepted while the socket is not open, kept in order, bounded.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use crate::engine::options::{Overflow, QueueLimits};
 use crate::error::Error;
@@ -227,7 +228,7 @@ impl<M> SendQueue<M> {
     /// returns how many.
     pub fn rewind(&mut self) -> usize {
         self.in_flight_bytes = 0;
-        std::mem::take(&mut self.in_flight)
+        core::mem::take(&mut self.in_flight)
     }
 }
 

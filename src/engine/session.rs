@@ -3,6 +3,7 @@
 //! the connection's `sessions` module; the frames are in [`crate::engine::frames`].
 
 use crate::engine::options::SessionPolicy;
+use crate::prelude::*;
 
 /// The session the server granted: what `socket.session` shows.
 #[derive(Debug, Clone, PartialEq, Eq)]

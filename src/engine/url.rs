@@ -4,7 +4,9 @@
 //! `SyntaxError` to [`UrlProblem::Browser`]. These rules catch the common mistakes first, with
 //! a message that says which rule broke, and are testable without a browser.
 
+use crate::engine::text::text;
 use crate::error::{Error, UrlProblem};
+use crate::prelude::*;
 
 /// Checks `raw` against the WebSocket URL rules and returns the URL to open.
 ///
@@ -45,7 +47,7 @@ pub fn validate_url(raw: &str) -> Result<String, Error> {
     let authority = &after_slashes[..authority_end];
     let host_and_port = authority.rsplit('@').next().unwrap_or(authority);
     check_host_and_port(host_and_port).map_err(|why| invalid(UrlProblem::DoesNotParse(why)))?;
-    Ok(format!("{ws_scheme}:{rest}"))
+    Ok(text!(ws_scheme, ":", rest))
 }
 
 /// A URL scheme: an ASCII letter, then letters, digits, `+`, `-` or `.`.

@@ -6,6 +6,7 @@ use crate::engine::connection::Connection;
 use crate::engine::frames::PING;
 use crate::engine::queue::Payload;
 use crate::error::Error;
+use crate::prelude::*;
 
 impl<M: Payload> Connection<M> {
     /// The heartbeat's interval and timeout, if heartbeats are on.
@@ -35,7 +36,12 @@ impl<M: Payload> Connection<M> {
         };
         let grace = f64::from(timeout - interval);
         let silent_ms = now_ms - self.last_received_ms;
-        let recheck = |at: f64, now: f64| (at - now).ceil().max(1.0) as u32;
+        // Rounded up by hand (`f64::ceil` is std's; the engine also builds without std).
+        let recheck = |at: f64, now: f64| {
+            let wait = at - now;
+            let whole = wait as u32;
+            (whole + u32::from(f64::from(whole) < wait)).max(1)
+        };
         if silent_ms < f64::from(timeout) {
             let at = self.last_received_ms + f64::from(timeout);
             self.deadlines

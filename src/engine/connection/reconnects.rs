@@ -6,6 +6,7 @@ use crate::engine::commands::{CloseInfo, Command, Event, Timer};
 use crate::engine::connection::{Connection, Phase};
 use crate::engine::queue::Payload;
 use crate::error::Error;
+use crate::prelude::*;
 
 /// How often the watchdog ticks while waiting to reconnect with lifecycle on.
 pub(super) const WATCHDOG_MS: u32 = 2_000;

@@ -7,7 +7,9 @@ use crate::engine::connection::Connection;
 use crate::engine::frames::{self, ServerFrame, SESSION_PROTOCOL};
 use crate::engine::queue::Payload;
 use crate::engine::session::{Framing, SessionInfo};
+use crate::engine::text::text;
 use crate::error::Error;
+use crate::prelude::*;
 
 impl<M: Payload> Connection<M> {
     /// The protocols an attempt offers: the app's, then `duplex.v1` when sessions are on
@@ -188,9 +190,12 @@ impl<M: Payload> Connection<M> {
             return;
         };
         if count > session.sent {
-            let problem = format!(
-                "ack frame: count {count} is more than the {} messages sent",
-                session.sent
+            let problem = text!(
+                "ack frame: count ",
+                count,
+                " is more than the ",
+                session.sent,
+                " messages sent"
             );
             return self.protocol_broken(problem, now_ms);
         }
@@ -208,18 +213,27 @@ impl<M: Payload> Connection<M> {
             asked,
             next,
             rewound,
-        } = std::mem::replace(&mut session.framing, Framing::On)
+        } = core::mem::replace(&mut session.framing, Framing::On)
         else {
             let problem = "welcome frame after the session started".to_owned();
             return self.protocol_broken(problem, now_ms);
         };
         if resumed && asked.as_deref() != Some(id.as_str()) {
-            let problem = format!("welcome frame resumed session {id}, which was not asked");
+            let problem = text!(
+                "welcome frame resumed session ",
+                id,
+                ", which was not asked"
+            );
             return self.protocol_broken(problem, now_ms);
         }
         if resumed && received < next {
-            let problem =
-                format!("welcome frame: received {received} is below the {next} acknowledged");
+            let problem = text!(
+                "welcome frame: received ",
+                received,
+                " is below the ",
+                next,
+                " acknowledged"
+            );
             return self.protocol_broken(problem, now_ms);
         }
         // The app's `open` comes with the welcome (see `session_selected`).

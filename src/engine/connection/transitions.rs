@@ -9,6 +9,7 @@ use crate::engine::options::validate_protocols;
 use crate::engine::queue::Payload;
 use crate::engine::url::validate_url;
 use crate::error::{Error, UrlProblem};
+use crate::prelude::*;
 
 use crate::engine::connection::reconnects::{WAKE_LATENESS_MS, WATCHDOG_MS};
 
@@ -339,7 +340,7 @@ impl<M: Payload> Connection<M> {
         self.deadlines.clear_all();
         self.final_close = Some(info.clone());
         self.emit(Event::Closed(info));
-        if std::mem::take(&mut self.reopen_after_close) {
+        if core::mem::take(&mut self.reopen_after_close) {
             self.reopen(now_ms);
         }
     }
