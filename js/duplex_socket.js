@@ -1,52 +1,102 @@
 // The npm package's `DuplexSocket`: a real EventTarget. Listeners, `once`, `signal`,
 // `handleEvent`, `this`, `event.target` and the reporting of a throwing listener are the
 // platform's own; the `on<type>` properties keep their place among the listeners, as the
-// DOM's do. Everything else is the wasm core (DuplexSocketCore), which dispatches its events
-// here. This module imports nothing: the package entry hands it the core (`useCore`), and so
-// can a test.
-
-let Core;
-
-/** Gives the class its wasm core class (once, by the package entry). */
-export function useCore(core) {
-  Core = core;
-}
+// DOM's do. Behind it, a Driver (js/driver.js) runs the wasm engine.
+import { args, check, engine, made, out } from './core.js';
+import { attach } from './browser.js';
+import { Driver } from './driver.js';
+import { describe, displayNumber, readBinaryType, readOptions } from './options.js';
 
 const handlers = new WeakMap();
+const drivers = new WeakMap();
+const driver = (socket) => drivers.get(socket);
+/** A socket nobody can reach any more has closed for good (a live one is held by its browser
+ * socket or timers): its engine goes too. */
+const engines = new FinalizationRegistry((s) => engine().dx_drop(s));
+/** What the engine calls a socket whose URL comes from the app's provider, until it has one. */
+const PROVIDED_URL = "(the url provider's URL)";
 
-// A message event carrying the browser's own data, made here: one call from the wasm per
-// message instead of four (the object, its data, the constructor, dispatchEvent). Runtimes
-// without MessageEvent (Node.js before 22) get an Event with a `data` property.
-const messageEvent = typeof MessageEvent === 'function'
-  ? (data) => new MessageEvent('message', { data })
-  : (data) => Object.assign(new Event('message'), { data });
-const cores = new WeakMap();
-const core = (socket) => cores.get(socket);
+/** Refuses what `send` cannot take, naming it. */
+function checkData(data) {
+  if (typeof data !== 'string' && !(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)
+    && !(typeof Blob === 'function' && data instanceof Blob)) throw made(2, describe(data));
+}
+
+/** A close code as given: absent (-1), or a whole number (the engine checks the range). */
+function closeCode(code) {
+  if (code === undefined || code === null) return -1;
+  if (typeof code !== 'number') throw made(3, `${typeof code} "${typeof code === 'string' ? code : ''}"`);
+  if (!Number.isInteger(code) || code < 0 || code > 4294967295) throw made(3, displayNumber(code));
+  return code;
+}
 
 export class DuplexSocket extends EventTarget {
   constructor(url, options) {
     super();
-    if (!Core) throw new Error('duplex-ws: call `await init()` before `new DuplexSocket(...)`');
-    cores.set(this, new Core(url, options, this, (data) => this.dispatchEvent(messageEvent(data))));
+    if (!engine()) throw new Error('duplex-ws: call `await init()` before `new DuplexSocket(...)`');
+    const own = readOptions(options);
+    let name = PROVIDED_URL, fixed;
+    if (typeof url === 'function') own.urlProvider = url;
+    else if (typeof url !== 'string') throw made(1, describe(url));
+    else {
+      args(url);
+      check(engine().dx_check_url());
+      name = out(0);
+      fixed = url;
+    }
     handlers.set(this, {});
+    const running = new Driver(this, name, fixed, own, Math.random() * 9007199254740992);
+    drivers.set(this, running);
+    engines.register(this, running.s);
   }
 
-  send(data) { core(this).send(data); }
-  sendAsync(data) { return core(this).sendAsync(data); }
-  close(code, reason) { core(this).close(code, reason); }
-  reconnect() { core(this).reconnect(); }
-  get opened() { return core(this).opened; }
-  get closed() { return core(this).closed; }
-  get readyState() { return core(this).readyState; }
-  get bufferedAmount() { return core(this).bufferedAmount; }
-  get queuedAmount() { return core(this).queuedAmount; }
-  get unackedAmount() { return core(this).unackedAmount; }
-  get session() { return core(this).session; }
-  get protocol() { return core(this).protocol; }
-  get extensions() { return core(this).extensions; }
-  get url() { return core(this).url; }
-  get binaryType() { return core(this).binaryType; }
-  set binaryType(value) { core(this).binaryType = value; }
+  send(data) {
+    checkData(data);
+    driver(this).send(data);
+  }
+
+  sendAsync(data) {
+    try {
+      checkData(data);
+    } catch (refused) {
+      return Promise.reject(refused);
+    }
+    return driver(this).waiters.sendAsync(data);
+  }
+
+  close(code, reason) {
+    const given = closeCode(code);
+    if (reason !== undefined && reason !== null && typeof reason !== 'string') {
+      throw made(0, 'reason', `the close reason must be a string, not ${typeof reason}`);
+    }
+    driver(this).close(given, reason ?? undefined);
+  }
+
+  reconnect() {
+    const d = driver(this);
+    if (d.query(0) === 3) attach(d); // closed for good: a new life, its listeners hung again
+    d.feed(10);
+  }
+
+  get opened() { return driver(this).waiters.opened(); }
+  get closed() { return driver(this).waiters.closed(); }
+  get readyState() { const d = driver(this); return d.query(d.ws?.readyState >= 2 ? 1 : 0); }
+  get bufferedAmount() { return driver(this).ws?.bufferedAmount ?? 0; }
+  get queuedAmount() { return driver(this).query(2); }
+  get unackedAmount() { return driver(this).query(3); }
+  get session() {
+    const resumes = driver(this).query(7);
+    return resumes < 0 ? null : { id: out(0), resumes };
+  }
+  get protocol() { return driver(this).ws?.protocol ?? ''; }
+  get extensions() { return driver(this).ws?.extensions ?? ''; }
+  get url() { return driver(this).url; }
+  get binaryType() { return driver(this).own.binaryType; }
+  set binaryType(value) {
+    const d = driver(this);
+    d.own.binaryType = readBinaryType(value);
+    if (d.ws) d.ws.binaryType = d.own.binaryType;
+  }
 }
 
 const states = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };

@@ -10,13 +10,20 @@ source "$(dirname "$0")/lib.sh"
 profile=server-speed
 [[ "${1:-}" == "--debug" ]] && profile=debug
 
-say "building the npm package into pkg/ (wasm-pack build --target web --release)"
-(cd "$ROOT" && wasm-pack --quiet build --target web --release)
+say "building the npm package into pkg/ (the engine's wasm from core-wasm/, and js/)"
+# The engine alone (no std, no wasm-bindgen), size-first; the JS in js/ drives it.
+(cd "$ROOT" && cargo build --quiet --release --target wasm32-unknown-unknown -p duplex-core-wasm)
+rm -rf "$ROOT/pkg" && mkdir -p "$ROOT/pkg"
+wasm-opt $WASM_OPT_FLAGS "$ROOT/target/wasm32-unknown-unknown/release/duplex_core_wasm.wasm" \
+  -o "$ROOT/pkg/duplex_ws_bg.wasm"
 note "pkg/duplex_ws_bg.wasm: $(wc -c < "$ROOT/pkg/duplex_ws_bg.wasm") bytes"
-# The package entry (pkg/index.js, index.d.ts, init.js) next to the glue, and the wasm in a JS
-# module that init() reads in every runtime and bundler (see js/init.js).
+# The package's JS, and the wasm in a JS module that init() reads in every runtime and bundler
+# (see js/init.js).
 cp "$ROOT"/js/* "$ROOT/pkg/"
 note "$(node "$ROOT/scripts/inline-wasm.mjs" "$ROOT/pkg")"
+# The package in one module for the browser tests (tests/web/js_class.rs imports it).
+esbuild "$ROOT/tests/web/npm_entry.js" --bundle --format=esm --log-level=warning \
+  --outfile="$ROOT/target/npm-bundle/duplex-ws.js"
 
 say "building duplex-server ($profile)"
 if [[ "$profile" == server-speed ]]; then

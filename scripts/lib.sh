@@ -14,3 +14,6 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 locked_wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
 }
+
+# wasm-opt on the engine's wasm (scripts/build.sh): size first, names and producers dropped.
+export WASM_OPT_FLAGS="-Oz --strip-debug --strip-producers"

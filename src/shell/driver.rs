@@ -11,7 +11,7 @@ use web_sys::WebSocket;
 
 use crate::engine::commands::{AttemptContext, Command, Input, ReadyState};
 use crate::engine::connection::Connection;
-use crate::engine::options::{BinaryType, Options};
+use crate::engine::options::Options;
 use crate::error::Error;
 use crate::shell::browser::Listeners;
 use crate::shell::face::{Face, Outbound, Resolution, Target};
@@ -27,7 +27,6 @@ pub(super) fn now_ms() -> f64 {
 pub(crate) struct Driver<F: Face> {
     /// The URL of the latest browser socket, as the browser resolved it.
     url: RefCell<String>,
-    binary_type: Cell<web_sys::BinaryType>,
     /// `heartbeat.reply`'s length in UTF-16 units: only messages that long are compared.
     reply_len: Option<usize>,
     pub(crate) high_water_mark: usize,
@@ -60,10 +59,6 @@ impl<F: Face> Driver<F> {
             .map(|r| r.encode_utf16().count());
         let driver = Rc::new(Driver {
             url: RefCell::new(url.to_owned()),
-            binary_type: Cell::new(match options.binary_type {
-                BinaryType::ArrayBuffer => web_sys::BinaryType::Arraybuffer,
-                BinaryType::Blob => web_sys::BinaryType::Blob,
-            }),
             reply_len,
             high_water_mark: options.high_water_mark,
             engine: RefCell::new(Connection::new(url, options, seed, now_ms())),

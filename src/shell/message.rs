@@ -2,10 +2,6 @@
 
 use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Blob;
-
-use crate::engine::options::display_number;
-use crate::error::Error;
 
 /// A WebSocket message as the Rust API sends and receives it.
 ///
@@ -61,67 +57,22 @@ impl Message {
     }
 }
 
-/// What kind of value the caller handed to `send`, checked before anything is queued.
+/// What kind of value the Rust face hands to the browser: text, or bytes in a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SendData {
     Text,
-    Buffer,
     View,
-    Blob,
 }
 
 impl SendData {
-    /// Classifies `data`, or names it in an [`Error::InvalidData`].
-    pub(crate) fn classify(data: &JsValue) -> Result<SendData, Error> {
-        if data.is_string() {
-            Ok(SendData::Text)
-        } else if data.is_instance_of::<ArrayBuffer>() {
-            Ok(SendData::Buffer)
-        } else if ArrayBuffer::is_view(data) {
-            Ok(SendData::View)
-        } else if data.is_instance_of::<Blob>() {
-            Ok(SendData::Blob)
-        } else {
-            Err(Error::InvalidData {
-                found: describe_value(data),
-            })
-        }
-    }
-
     /// The bytes `data` takes on the wire (UTF-8 for text). Only called for queued messages,
     /// so the open path never copies a string to count it.
     pub(crate) fn wire_bytes(self, data: &JsValue) -> usize {
         match self {
             SendData::Text => data.as_string().map_or(0, |text| text.len()),
-            SendData::Buffer => data.unchecked_ref::<ArrayBuffer>().byte_length() as usize,
             // Every ArrayBufferView has the `byteLength` getter this reads (a session measures
             // each message it keeps: no property name made per call).
             SendData::View => data.unchecked_ref::<Uint8Array>().byte_length() as usize,
-            SendData::Blob => data.unchecked_ref::<Blob>().size() as usize,
         }
     }
-}
-
-/// A short description of a JS value for an error message: its type, and its value if short.
-pub(crate) fn describe_value(data: &JsValue) -> String {
-    if data.is_null() {
-        return "null".to_owned();
-    }
-    if let Some(number) = data.as_f64() {
-        return format!("number {}", display_number(number));
-    }
-    if let Some(boolean) = data.as_bool() {
-        return format!("boolean {boolean}");
-    }
-    let kind = data.js_typeof().as_string().unwrap_or_default();
-    if !data.is_object() {
-        return kind;
-    }
-    // Reflect.get (not a direct getter) so an exotic object cannot throw through the wasm.
-    let class = js_sys::Reflect::get(data, &JsValue::from_str("constructor"))
-        .and_then(|ctor| js_sys::Reflect::get(&ctor, &JsValue::from_str("name")))
-        .ok()
-        .and_then(|name| name.as_string())
-        .unwrap_or_default();
-    format!("{kind} {class}").trim_end().to_owned()
 }

@@ -97,11 +97,9 @@ test('Node.js: a refused connection closes with 1006, opened rejects, the proces
   assert.equal(code, 0, stderr);
 });
 
-// Node.js has no ErrorEvent (nor, before 23, CloseEvent): src/shell/events.rs then hands the
-// error handler the bare Error (no .type, no .error) and the close handler a plain object.
-test('Node.js: the error event of a refused connection has type and error.code', {
-  todo: 'the Rust fallback for a missing ErrorEvent is not event-shaped (src/shell/events.rs)',
-}, async () => {
+// Node.js has no ErrorEvent (nor, before 23, CloseEvent): js/events.js then makes an Event
+// with the same fields.
+test('Node.js: the error event of a refused connection has type and error.code', async () => {
   const { stdout, stderr } = await refused();
   assert.ok(stdout.trim().split('\n').includes('error:  error CONNECTION_FAILED'), stdout + stderr);
 });

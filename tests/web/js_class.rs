@@ -1,17 +1,14 @@
-//! The npm package's `DuplexSocket` (js/duplex_socket.js, a real EventTarget over the wasm
-//! core), bound for the browser tests as JS uses it.
+//! The npm package's `DuplexSocket` (js/, a real EventTarget over the engine's wasm), bound
+//! for the browser tests as JS uses it: the built package itself, bundled into one module by
+//! scripts/build.sh (tests/web/npm_entry.js), initialised before the tests run.
 
-use duplex_ws::JsDuplexSocket;
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::support::server;
 
-#[wasm_bindgen(module = "/js/duplex_socket.js")]
+#[wasm_bindgen(module = "/target/npm-bundle/duplex-ws.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = useCore)]
-    fn use_core(core: &JsValue);
-
     /// `DuplexSocket` as the package exports it.
     #[wasm_bindgen(js_name = DuplexSocket, extends = web_sys::EventTarget)]
     pub type Socket;
@@ -54,39 +51,13 @@ extern "C" {
 pub const CONNECTING: u16 = 0;
 pub const OPEN: u16 = 1;
 
-thread_local! {
-    static READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Hands the class its wasm core (what the package entry does), once.
-fn ensure_core() {
-    if READY.with(|r| r.replace(true)) {
-        return;
-    }
-    // The class of the wasm core is reachable from an instance: make one and let it go.
-    let target = web_sys::EventTarget::new().unwrap();
-    let deliver = js_sys::Function::new_no_args("");
-    let core = JsDuplexSocket::new(
-        server("/echo").into(),
-        JsValue::UNDEFINED,
-        target.into(),
-        deliver.into(),
-    )
-    .expect("a core");
-    core.close(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
-    let class = Reflect::get(&JsValue::from(core), &"constructor".into()).unwrap();
-    use_core(&class);
-}
-
 /// `new DuplexSocket(url, options)`.
 pub fn new_socket(url: JsValue, options: JsValue) -> Result<Socket, JsValue> {
-    ensure_core();
     Socket::construct(url, options)
 }
 
 /// The class itself, for the JS-side tests.
 pub fn socket_class() -> JsValue {
-    ensure_core();
     let probe = Socket::construct(server("/echo").into(), JsValue::UNDEFINED).unwrap();
     probe.close(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
     Reflect::get(&probe, &"constructor".into()).unwrap()

@@ -128,19 +128,6 @@ impl<F: Face> Driver<F> {
         self.feed(Input::Reconnect)
     }
 
-    /// How binary messages arrive from now on (the current socket's too).
-    pub(crate) fn binary_type(&self) -> web_sys::BinaryType {
-        self.binary_type.get()
-    }
-
-    /// Sets how binary messages arrive from now on, on the current socket too.
-    pub(crate) fn set_binary_type(&self, binary_type: web_sys::BinaryType) {
-        self.binary_type.set(binary_type);
-        if let Some(ws) = &*self.socket.borrow() {
-            ws.set_binary_type(binary_type);
-        }
-    }
-
     /// Whether received `data` is the heartbeat's reply (`heartbeat.reply`), which is not
     /// dispatched. Only a string of the reply's length is read and compared.
     pub(crate) fn is_heartbeat_reply(&self, data: &JsValue) -> bool {
@@ -154,11 +141,6 @@ impl<F: Face> Driver<F> {
             && data
                 .as_string()
                 .is_some_and(|text| self.engine.borrow().is_heartbeat_reply(&text))
-    }
-
-    /// How many times the socket was reopened (a `closed` promise belongs to one life).
-    pub(crate) fn lives(&self) -> u32 {
-        self.engine.borrow().lives()
     }
 
     /// Keeps the socket alive until it has closed for good, whatever happens to its handles.

@@ -25,7 +25,8 @@ impl<F: Face> Driver<F> {
         match open_socket(url, protocols) {
             Ok(ws) => {
                 *self.url.borrow_mut() = ws.url();
-                ws.set_binary_type(self.binary_type.get());
+                // The Rust face reads bytes: an ArrayBuffer is readable at once.
+                ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
                 if let Some(listeners) = &*self.listeners.borrow() {
                     listeners.install(&ws);
                 }

@@ -1,0 +1,76 @@
+// Where each connection attempt goes, and whether to make one: the fixed URL and protocols,
+// or what the app's providers give (now, or when their promises settle), and the app's
+// `shouldReconnect`. The engine asks (Connect, ConsultReconnect); this answers it.
+import { args, engine } from './core.js';
+import { describe, readProtocols } from './options.js';
+
+// The engine's inputs (core-wasm/src/exports.rs, `dx_input`).
+const VERDICT = 9, TARGET = 15, URL_FAILED = 16, PROTOCOLS_FAILED = 17, BAD_URL = 18, BAD_PROTOCOLS = 19;
+
+const thenable = (value) => typeof value?.then === 'function';
+
+/** The message of a thrown value: an `Error`'s, or the value described. */
+export const thrownMessage = (thrown) => (thrown instanceof Error ? thrown.message : describe(thrown));
+
+/** Feeds the engine input `tag` for attempt `id`: at once when the engine's own drain asked
+ * (it drains the answer), else as an event of its own. */
+function answer(driver, later, tag, id, ...texts) {
+  if (later) return driver.feedEvent(tag, id, ...texts);
+  args(...texts);
+  engine().dx_input(driver.s, tag, id, Date.now());
+  return null;
+}
+
+/** The URL and protocols the providers gave, checked as the options are. */
+function aim(driver, id, url, protocols, later) {
+  if (typeof url !== 'string') return answer(driver, later, BAD_URL, id, describe(url));
+  let list = driver.own.protocols;
+  if (protocols !== undefined) {
+    try {
+      list = readProtocols(protocols, (name, problem) => [name, problem]);
+    } catch ([name, problem]) {
+      return answer(driver, later, BAD_PROTOCOLS, id, name, problem);
+    }
+  }
+  return answer(driver, later, TARGET, id, url, ...list);
+}
+
+/** Finds out where attempt `id` goes, telling the providers `context`. */
+export function resolve(driver, id, context) {
+  const { urlProvider, protocolsProvider } = driver.own;
+  let url = driver.fixedUrl, protocols;
+  try {
+    if (urlProvider) url = urlProvider(context);
+  } catch (thrown) {
+    return answer(driver, false, URL_FAILED, id, `threw ${thrownMessage(thrown)}`);
+  }
+  try {
+    if (protocolsProvider) protocols = protocolsProvider(context);
+  } catch (thrown) {
+    return answer(driver, false, PROTOCOLS_FAILED, id, `threw ${thrownMessage(thrown)}`);
+  }
+  if (!thenable(url) && !thenable(protocols)) return aim(driver, id, url, protocols, false);
+  const settled = (value, tag) => Promise.resolve(value).then(
+    (result) => ({ result }),
+    (reason) => ({ tag, reason: `rejected with ${thrownMessage(reason)}` }),
+  );
+  Promise.all([settled(url, URL_FAILED), settled(protocols, PROTOCOLS_FAILED)]).then(([u, p]) => {
+    const failed = u.tag ? u : p.tag ? p : null;
+    if (failed) answer(driver, true, failed.tag, id, failed.reason);
+    else aim(driver, id, u.result, p.result, true);
+  });
+  return null;
+}
+
+/** The app's `shouldReconnect` (yes when it has none); one that throws is reported the
+ * platform's way, and the policy's answer (yes) stands. */
+export function verdict(driver, context) {
+  let yes = true;
+  try {
+    if (driver.own.shouldReconnect) yes = !!driver.own.shouldReconnect(context);
+  } catch (thrown) {
+    globalThis.reportError ? globalThis.reportError(thrown) : console.error(thrown);
+  }
+  engine().dx_input(driver.s, VERDICT, Number(yes), Date.now());
+  return null;
+}

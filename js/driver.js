@@ -1,0 +1,140 @@
+// The driver: the one loop between the browser and the engine. It owns the browser
+// WebSocket, its listeners, the timers and the page's lifecycle listeners; it feeds the engine
+// what happens (`dx_input`, `dx_send`, `dx_close`), then drains what the engine answers
+// (`dx_poll`) and carries it out. It decides nothing: every rule is the engine's.
+import { resolve, verdict } from './attempts.js';
+import { armWake, attach, detach, letGo, open, transmit } from './browser.js';
+import { args, check, engine, error, field, keep, kept, out, release } from './core.js';
+import { closeEvent, errorEvent, fieldsEvent, messageEvent, openEvent } from './events.js';
+import { Waiters } from './waiters.js';
+
+/** The engine's input for a browser socket closing (core-wasm/src/exports.rs, `dx_input`). */
+const CLOSING = 5;
+/** What the app's providers and `shouldReconnect` are told (fields of Connect / Consult). */
+const context = () => ({
+  attempt: field(1),
+  lastClose: field(5) ? { code: field(2), reason: out(0), wasClean: !!field(3) } : null,
+  lastError: field(4) ? error(1) : null,
+});
+
+export class Driver {
+  constructor(target, name, fixedUrl, own, seed) {
+    this.target = target;
+    this.fixedUrl = fixedUrl;
+    this.own = own;
+    this.url = name;
+    this.ws = null;
+    this.waiters = new Waiters(this);
+    args(name);
+    this.s = check(engine().dx_open(seed, Date.now()));
+    this.framing = false;
+    this.timers = {};
+    attach(this);
+    try {
+      this.drain();
+    } catch (refused) {
+      // The browser refused the very first socket: the constructor throws, and nothing lingers.
+      detach(this);
+      engine().dx_drop(this.s);
+      throw refused;
+    }
+  }
+
+  query(what) { return engine().dx_query(this.s, what); }
+
+  /** Feeds input `tag` (with `value` and string `texts`), then carries out the answer. */
+  feed(tag, value = 0, ...texts) {
+    args(...texts);
+    const status = engine().dx_input(this.s, tag, value, Date.now());
+    const refused = status < 0 ? error() : null;
+    this.drain();
+    if (refused) throw refused;
+  }
+
+  /** Feeds what the browser or a timer says: nobody to throw to, so it is reported. */
+  feedEvent(tag, value, ...texts) {
+    try { this.feed(tag, value, ...texts); } catch (refused) { this.target.dispatchEvent(errorEvent(refused)); }
+  }
+
+  /** Sends (or queues) `data`; refused with CLOSED or QUEUE_FULL, the queue untouched. */
+  send(data) {
+    // The browser has no event for a server's close frame: its socket's state is reported first.
+    if (this.ws && this.ws.readyState >= 2) this.feed(CLOSING);
+    const status = engine().dx_send(this.s, keep(data), Date.now());
+    const refused = status < 0 ? error() : null;
+    this.drain();
+    if (refused) throw refused;
+  }
+
+  close(code, reason) {
+    if (reason !== undefined) args(reason);
+    const status = engine().dx_close(this.s, code ?? -1, Number(reason !== undefined), Date.now());
+    const refused = status < 0 ? error() : null;
+    this.drain();
+    if (refused) throw refused;
+  }
+
+  /** Carries out every command; events go out after the rest, so a listener that calls back
+   * into the socket finds it settled. A transmit the browser refused is thrown at the end. */
+  drain() {
+    const events = [];
+    let refused = null;
+    for (let tag; (tag = engine().dx_poll(this.s));) {
+      if (tag >= 10) events.push(this.event(tag));
+      else refused ??= this.carryOut(tag);
+    }
+    release();
+    this.framing = this.query(11) === 1;
+    armWake(this);
+    for (const [type, detail] of events) this.dispatch(type, detail);
+    if (this.query(0) === 3) detach(this);
+    if (refused) throw refused;
+  }
+
+  carryOut(tag) {
+    switch (tag) {
+      case 1: return resolve(this, field(0), context());
+      case 2: return open(this, out(0), Array.from({ length: field(0) }, (_, i) => out(i + 1)));
+      case 3: return verdict(this, context());
+      case 4: return transmit(this, kept(field(0)));
+      case 5: return transmit(this, `\0${kept(field(0))}`);
+      case 6: return transmit(this, out(0));
+      case 7: return void this.ws?.send(this.own.heartbeat.message);
+      case 8: return void this.ws?.close(field(0), out(0));
+      default: return void letGo(this);
+    }
+  }
+
+  /** The engine's event as the class dispatches it, read now (the next poll overwrites it). */
+  event(tag) {
+    switch (tag) {
+      case 10: return ['open'];
+      case 11: return ['reconnecting', {
+        attempt: field(0), delayMs: field(1), code: field(2), reason: out(0), wasClean: !!field(3),
+        error: field(4) ? error(1) : null,
+      }];
+      case 12: return ['resumed', {
+        recovered: !!field(0), resent: field(1), replayed: field(2), error: field(4) ? error(0) : null,
+      }];
+      case 13: return ['error', error(0)];
+      default: return ['close', { code: field(2), reason: out(0), wasClean: !!field(3) }];
+    }
+  }
+
+  /** A message for the app: a message event with the browser's own data. */
+  deliver(data) {
+    this.target.dispatchEvent(messageEvent(data));
+  }
+
+  dispatch(type, detail) {
+    const target = this.target;
+    if (type === 'open') {
+      target.dispatchEvent(openEvent());
+      this.waiters.opening();
+    } else if (type === 'error') target.dispatchEvent(errorEvent(detail));
+    else if (type === 'close') {
+      target.dispatchEvent(closeEvent(detail));
+      this.waiters.closing(detail);
+    } else target.dispatchEvent(fieldsEvent(type, detail));
+  }
+}

@@ -1,0 +1,161 @@
+// Reads the constructor's options: their types and ranges here, naming any bad key or value
+// (INVALID_OPTION); the engine gets the values (`dx_option`) and checks the rules between them
+// when the socket is made. What only the JS side uses (binaryType, highWaterMark, the
+// heartbeat's texts, the app's functions) stays here.
+import { args, check, engine, made } from './core.js';
+
+const typeOf = (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+const invalid = (name, problem) => made(0, name, problem);
+
+/** `n` as the engine writes numbers in messages: up to six decimals. */
+export function displayNumber(n) {
+  return Number.isFinite(n) ? String(Math.round(n * 1e6) / 1e6) : String(n);
+}
+
+/** A description of any value, for messages: `number 5`, `object Foo`, `undefined`. */
+export function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return `number ${displayNumber(value)}`;
+  if (typeof value === 'boolean') return `boolean ${value}`;
+  if (typeof value !== 'object' && typeof value !== 'function') return typeof value;
+  return `${typeof value} ${value.constructor?.name ?? ''}`.trimEnd();
+}
+
+/** The defined properties of object `value` (option `name`), refusing keys not in `known`. */
+function entries(value, name, known) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid(name, `must be an object, not ${typeOf(value)}`);
+  }
+  const found = [];
+  for (const key of Object.keys(value)) {
+    if (value[key] === undefined) continue;
+    if (!known.includes(key)) {
+      throw invalid(name === 'options' ? key : `${name}.${key}`,
+        `is not an option (known here: ${known.join(', ')})`);
+    }
+    found.push([key, value[key], name === 'options' ? key : `${name}.${key}`]);
+  }
+  return found;
+}
+
+/** A whole number from 0 to `max`; Infinity reads as `max` when `infiniteOk`. */
+function whole(name, value, max = 4294967295, infiniteOk = false) {
+  if (typeof value !== 'number') throw invalid(name, `must be a number, not ${typeOf(value)}`);
+  if (infiniteOk && value === Infinity) return max;
+  if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
+    const range = `0 to ${displayNumber(max)}${infiniteOk ? ', or Infinity' : ''}`;
+    throw invalid(name, `${displayNumber(value)} is not a whole number from ${range}`);
+  }
+  return value;
+}
+
+const size = (name, value) => whole(name, value, 9007199254740991, true);
+
+function string(name, value) {
+  if (typeof value !== 'string') throw invalid(name, `must be a string, not ${typeOf(value)}`);
+  return value;
+}
+
+function func(name, value) {
+  if (typeof value !== 'function') throw invalid(name, `must be a function, not ${typeOf(value)}`);
+  return value;
+}
+
+/** Protocols as the option or a provider gives them: a string or an array of strings. */
+export function readProtocols(value, fail = invalid) {
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) {
+    throw fail('protocols', `must be a string or an array of strings, not ${typeOf(value)}`);
+  }
+  return value.map((item, i) => {
+    if (typeof item !== 'string') throw fail(`protocols[${i}]`, `must be a string, not ${typeOf(item)}`);
+    return item;
+  });
+}
+
+/** `binaryType` read by the engine's rule: 'arraybuffer' or 'blob'. */
+export function readBinaryType(value) {
+  args(typeof value === 'string' ? value : describe(value));
+  return check(engine().dx_parse(0)) ? 'blob' : 'arraybuffer';
+}
+
+const set = (key, value) => engine().dx_option(key, value);
+
+/** Engine keys of each nested option (core-wasm/src/exports.rs, `dx_option`). */
+const reconnectKeys = { minDelayMs: 10, maxDelayMs: 11, maxRetries: 13, minUptimeMs: 15 };
+const heartbeatKeys = { intervalMs: 20, timeoutMs: 21 };
+const sessionKeys = { ackEvery: 30, ackDelayMs: 31 };
+
+/** Reads `options` (undefined or null: the defaults), handing the engine its part. */
+export function readOptions(options) {
+  const own = { binaryType: 'arraybuffer', highWaterMark: 1 << 20, protocols: [], session: false };
+  set(0, 0);
+  if (options === undefined || options === null) return own;
+  const known = ['lifecycle', 'protocols', 'binaryType', 'connectTimeoutMs', 'reconnect',
+    'heartbeat', 'queue', 'highWaterMark', 'session'];
+  for (const [key, value] of entries(options, 'options', known)) {
+    if (key === 'protocols') {
+      if (typeof value === 'function') own.protocolsProvider = value;
+      else for (const protocol of (own.protocols = readProtocols(value))) {
+        args(protocol);
+        engine().dx_option_text(0);
+      }
+    } else if (key === 'lifecycle') {
+      if (typeof value !== 'boolean') throw invalid('lifecycle', `must be true or false, not ${typeOf(value)}`);
+      set(6, Number(value));
+    } else if (key === 'binaryType') own.binaryType = readBinaryType(string('binaryType', value));
+    else if (key === 'connectTimeoutMs') set(1, whole(key, value));
+    else if (key === 'highWaterMark') own.highWaterMark = size(key, value);
+    else if (key === 'reconnect') readReconnect(value, own);
+    else if (key === 'heartbeat') readHeartbeat(value, own);
+    else if (key === 'queue') readQueue(value);
+    else readSession(value, own);
+  }
+  return own;
+}
+
+function readReconnect(value, own) {
+  set(2, 1);
+  if (typeof value === 'boolean') return set(2, Number(value));
+  const known = ['minDelayMs', 'maxDelayMs', 'factor', 'maxRetries', 'finalCodes', 'minUptimeMs',
+    'shouldReconnect'];
+  for (const [key, item, name] of entries(value, 'reconnect', known)) {
+    if (key === 'factor') {
+      if (typeof item !== 'number') throw invalid(name, `must be a number, not ${typeOf(item)}`);
+      set(12, item);
+    } else if (key === 'shouldReconnect') {
+      own.shouldReconnect = func(name, item);
+      set(16, 1);
+    } else if (key === 'finalCodes') {
+      if (!Array.isArray(item)) throw invalid(name, `must be an array of close codes, not ${typeOf(item)}`);
+      item.forEach((code, i) => set(14, whole(`${name}[${i}]`, code, 65535)));
+    } else set(reconnectKeys[key], whole(name, item, 4294967295, key === 'maxRetries'));
+  }
+}
+
+function readHeartbeat(value, own) {
+  set(7, 1);
+  own.heartbeat = { message: 'ping', reply: null };
+  for (const [key, item, name] of entries(value, 'heartbeat', ['intervalMs', 'timeoutMs', 'message', 'reply'])) {
+    if (key in heartbeatKeys) set(heartbeatKeys[key], whole(name, item));
+    else own.heartbeat[key] = string(name, item);
+  }
+}
+
+function readQueue(value) {
+  for (const [key, item, name] of entries(value, 'queue', ['maxBytes', 'maxMessages', 'overflow'])) {
+    if (key === 'overflow') {
+      args(string(name, item));
+      set(5, check(engine().dx_parse(1)));
+    } else set(key === 'maxBytes' ? 3 : 4, size(name, item));
+  }
+}
+
+function readSession(value, own) {
+  own.session = value !== false;
+  set(8, Number(own.session));
+  if (typeof value === 'boolean') return;
+  for (const [key, item, name] of entries(value, 'session', ['ackEvery', 'ackDelayMs'])) {
+    set(sessionKeys[key], whole(name, item));
+  }
+}
