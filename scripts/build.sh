@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/ (wasm-pack, --target web, release; then the entry from js/
-# and the wasm inlined in duplex_ws_wasm.js) and duplex-server.
+# Builds the npm package into pkg/ (the engine's wasm from core-wasm/, release and wasm-opt;
+# the JS from js/; the wasm inlined in duplex_ws_wasm.js) and duplex-server.
 #   scripts/build.sh            optimised server (what `npm start` runs: the server-speed profile,
 #                               every crate at opt-level 3, not the wasm's size-first release)
 #   scripts/build.sh --debug    debug server (what the tests run; faster to build)
+#   scripts/build.sh --package  the npm package only
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -24,6 +25,8 @@ note "$(node "$ROOT/scripts/inline-wasm.mjs" "$ROOT/pkg")"
 # The package in one module for the browser tests (tests/web/js_class.rs imports it).
 esbuild "$ROOT/tests/web/npm_entry.js" --bundle --format=esm --log-level=warning \
   --outfile="$ROOT/target/npm-bundle/duplex-ws.js"
+
+[[ "${1:-}" == "--package" ]] && exit 0
 
 say "building duplex-server ($profile)"
 if [[ "$profile" == server-speed ]]; then

@@ -4,7 +4,7 @@
 // bundle is the whole download; `wasm_bytes` is the inlined module's share of it.
 // Prints one JSON record a line (suite "size", row "min-gzip").
 //
-//   node bench/size/measure.mjs [--pkg pkg]
+//   node bench/size/measure.mjs [--pkg pkg] [--only SUBJECT]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,8 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkgIndex = process.argv.indexOf('--pkg');
 const pkg = path.resolve(root, pkgIndex >= 0 ? process.argv[pkgIndex + 1] : 'pkg');
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : null;
 
 /** Each subject's entry: what its README imports. */
 const subjects = [
@@ -29,7 +31,7 @@ function gzipped(bytes) {
   return execFileSync('gzip', ['-9', '-c'], { input: bytes, maxBuffer: 1 << 28 }).length;
 }
 
-for (const [subject, entry] of subjects) {
+for (const [subject, entry] of subjects.filter(([name]) => !only || name === only)) {
   const result = await build({
     stdin: { contents: entry, resolveDir: root, loader: 'js' },
     bundle: true,
