@@ -20,6 +20,13 @@ fn cell(summary: Option<Summary>) -> String {
     }
 }
 
+/// A share (0 to 1) as `median (min-max)` with two decimals, or empty.
+fn share_cell(summary: Option<Summary>) -> String {
+    summary.map_or(String::new(), |s| {
+        format!("{:.2} ({:.2}-{:.2})", s.median, s.min, s.max)
+    })
+}
+
 /// `median / base` as `1.23x`, or empty.
 fn ratio_cell(value: Option<f64>, base: Option<f64>) -> String {
     match (value, base) {
@@ -119,7 +126,7 @@ fn render_server(md: &mut String, figures: &Figures) {
     }
     let _ = writeln!(
         md,
-        "## Server throughput and latency (loopback, server on core 0, load on core 1)\n"
+        "## Server throughput and latency (loopback, server on core 0, the load generator on the others)\n"
     );
     let cores = figures
         .get("server", "echo-100x20b", "duplex-server", "load_cores")
@@ -158,7 +165,7 @@ fn render_server(md: &mut String, figures: &Figures) {
                 figure("p99_us"),
                 figure("p999_us"),
                 figure(cpu_metric),
-                figure("load_cpu"),
+                share_cell(figures.get("server", row.id, id, "load_cpu")),
             );
         }
     }

@@ -56,7 +56,7 @@ fn fanout_rows_show_cpu_per_delivery_and_load_share() {
         "duplex-server",
     );
     assert!(
-        fanout.ends_with("|  |  |  | 1.5 (1.5-1.5) | 0.3 (0.3-0.3) |"),
+        fanout.ends_with("|  |  |  | 1.5 (1.5-1.5) | 0.30 (0.30-0.30) |"),
         "{fanout}"
     );
 }
