@@ -202,14 +202,14 @@ pub const CLIENT_ROWS: [Row; 3] = [
     ),
     row(
         "pipelined-text-20b",
-        "pipelined, 100,000 x 20 B text",
+        "pipelined, 20 B text",
         "per_s",
         "msg/s",
         true,
     ),
     row(
         "pipelined-binary-1k",
-        "pipelined, 100,000 x 1 KiB binary",
+        "pipelined, 1 KiB binary",
         "per_s",
         "msg/s",
         true,

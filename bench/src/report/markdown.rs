@@ -89,6 +89,7 @@ pub fn render(
         &CLIENT_SUBJECTS,
         ("raw", "raw"),
     );
+    render_client_counts(&mut md, figures);
     render_size(&mut md, figures);
     md
 }
@@ -112,7 +113,7 @@ fn render_targets(md: &mut String, verdicts: &[Verdict]) {
     }
     let _ = writeln!(
         md,
-        "Ping-pong is held to no rate target: one round trip at a time measures latency, not \
+        "\nPing-pong is held to no rate target: one round trip at a time measures latency, not \
          throughput. A rate target counts only with the load generator under {:.0}% of its \
          cores (its own line); CPU per message is the server's CPU time over the messages it \
          echoed, whatever the rate.\n",
@@ -276,6 +277,24 @@ fn render_backplane_cpu(md: &mut String, figures: &Figures) {
             md,
             "CPU time per delivery, both instances together (Redis not counted): {}.\n",
             parts.join("; ")
+        );
+    }
+}
+
+/// How many messages each browser run counted (the default run scales them down).
+fn render_client_counts(md: &mut String, figures: &Figures) {
+    let counts: Vec<String> = CLIENT_ROWS
+        .iter()
+        .filter_map(|row| {
+            let count = figures.median("client", row.id, "raw", "count")?;
+            Some(format!("{}: {}", row.name, human(count)))
+        })
+        .collect();
+    if !counts.is_empty() {
+        let _ = writeln!(
+            md,
+            "Messages per measured run (round trips in the sequential row): {}.\n",
+            counts.join("; ")
         );
     }
 }

@@ -103,3 +103,34 @@ fn backplane_cpu_per_delivery() {
     )]);
     assert!(md.contains("two instances (sender on A, receivers on B, through Redis): 4.3 µs, load generator at 0.50 of its cores"), "{md}");
 }
+
+#[test]
+fn browser_rows_say_how_many_messages_a_run_counted() {
+    let md = report(&[
+        record(
+            "client",
+            "pipelined-text-20b",
+            "raw",
+            &[("per_s", 7000.0), ("count", 20_000.0)],
+        ),
+        record(
+            "client",
+            "roundtrip-20b",
+            "raw",
+            &[("per_s", 2000.0), ("count", 1000.0)],
+        ),
+    ]);
+    assert!(
+        md.contains("Messages per measured run (round trips in the sequential row): sequential round trips, 20 B text: 1,000; pipelined, 20 B text: 20,000."),
+        "{md}"
+    );
+}
+
+#[test]
+fn the_targets_table_ends_before_the_note() {
+    let md = report(&[]);
+    assert!(
+        md.contains("|\n\nPing-pong is held to no rate target"),
+        "{md}"
+    );
+}
