@@ -75,7 +75,9 @@ bash "$ROOT/scripts/build.sh"
 say "building duplex-bench (profile server-speed) and bench/wasm"
 # One profile for the servers, the reference server and the load generator: every crate at
 # opt-level 3 (under `release` the dependencies get the wasm's opt-level "z").
-(cd "$ROOT" && cargo build --quiet --profile server-speed -p duplex-server -p duplex-bench)
+# duplex-bench alone: built together with duplex-server, the shared crates' features would
+# unify into other artifacts, and the server scripts/build.sh built would be built again.
+(cd "$ROOT" && cargo build --quiet --profile server-speed -p duplex-bench)
 (cd "$ROOT/bench/wasm" && CARGO_TARGET_DIR="$out/wasm-target" \
   wasm-pack --quiet build --target web --release --out-dir "$out/wasm-pkg" .)
 bin="$ROOT/target/server-speed"
