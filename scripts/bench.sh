@@ -19,7 +19,10 @@
 # BENCH_FULL), BENCH_DURATION_MS (measured window per run, default 2000), BENCH_NOTE (a
 # sentence on the conditions, added to the report), BENCH_QUICK=1 (short runs while
 # developing). Without BENCH_FULL the report goes to target/bench/BENCHMARKS.md, never over the
-# committed one; the default run takes under 10 min on 2 cores.
+# committed one. The default run's measuring takes about 8 min on a quiet 2-core machine
+# (server and backplane suites 2.5, memory 1.5, browser 3, size 0.5; estimated from the rows'
+# durations and the committed report's browser rates); on a busy one it takes longer (24 min
+# with a load average of 11, the browser rows running 7x slower).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/bench-lib.sh"
