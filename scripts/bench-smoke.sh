@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark's smoke run for `npm test`: the load generator, briefly, against an
 # already-built duplex-server (DUPLEX_SERVER_BIN, default target/debug/duplex-server): echo
-# ping-pong, pipelined echo on 10 connections, a relay fan-out, idle connections held. It checks
-# that each run works and prints a record; no figure is asserted. Ends with one line:
+# ping-pong, pipelined echo on 10 connections over 2 threads, JSON echo offering
+# permessage-deflate (whether the server agrees is the record's `deflate`, not asserted), a
+# relay fan-out with the server's CPU per delivery, idle connections held. It checks that each
+# run works and prints a record; no figure is asserted. Ends with one line:
 #   bench-smoke: 1 passed, 0 failed      (or 0 passed, 1 failed, and a non-zero exit)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -31,8 +33,9 @@ ws="ws://$SERVER_ADDR"
 
 runs=(
   "echo --url $ws/echo --warmup-ms 50 --duration-ms 200 --server-pid $SERVER_PID"
-  "echo --url $ws/echo --connections 10 --window 8 --size 1024 --binary --warmup-ms 50 --duration-ms 200"
-  "fanout --url $ws/relay/smoke --receivers 10 --warmup-ms 50 --duration-ms 200"
+  "echo --url $ws/echo --connections 10 --window 8 --size 1024 --binary --threads 2 --warmup-ms 50 --duration-ms 200"
+  "echo --url $ws/echo --connections 4 --window 4 --size 1024 --json --deflate --warmup-ms 50 --duration-ms 200"
+  "fanout --url $ws/relay/smoke --receivers 10 --server-pid $SERVER_PID --warmup-ms 250 --duration-ms 200"
   "hold --url $ws/echo --connections 50 --server-pid $SERVER_PID --settle-ms 100 --suite memory"
 )
 for run in "${runs[@]}"; do

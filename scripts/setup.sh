@@ -25,6 +25,14 @@ fi
 # node_modules is stale when package-lock.json changed since the last install.
 if [[ -f "$ROOT/node_modules/.package-lock.json" && ! "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
   note "npm packages: installed"
+elif [[ -L "$ROOT/node_modules" ]]; then
+  # A worktree's link to another checkout's packages: npm ci would empty that checkout's
+  # node_modules through the link. Compare the lock files instead of the dates.
+  if cmp -s "$ROOT/package-lock.json" "$(readlink -f "$ROOT/node_modules")/../package-lock.json"; then
+    note "npm packages: installed (node_modules links to a checkout with the same package-lock.json)"
+  else
+    die "node_modules links to $(readlink -f "$ROOT/node_modules"), whose checkout has another package-lock.json: run npm ci there, or replace the link with a folder of its own"
+  fi
 else
   say "installing the npm packages (npm ci: binaryen for wasm-opt, ws, playwright-core, typescript, and the bundlers the tests build with: vite, webpack, rollup, esbuild)"
   (cd "$ROOT" && npm ci --no-audit --no-fund)

@@ -61,7 +61,7 @@ try {
       for (const client of clients) {
         try {
           const elapsed = await measure(client, row, row.count);
-          const metrics = { per_s: (row.count / elapsed) * 1000, elapsed_ms: elapsed };
+          const metrics = { per_s: (row.count / elapsed) * 1000, elapsed_ms: elapsed, count: row.count };
           console.log(JSON.stringify({ suite: 'client', row: row.row, subject: client, run, metrics }));
         } catch (error) {
           failed = true;

@@ -3,6 +3,8 @@
 // in noServer mode, routing on the HTTP upgrade; rooms as Sets of sockets).
 //
 //   node bench/node/ws-server.mjs --port 0   # first line: ws-server listening on http://HOST:PORT
+//   node bench/node/ws-server.mjs --port 0 --deflate   # permessage-deflate on (ws's defaults:
+//                                                      # threshold 1024 B, context kept)
 import http from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 
@@ -12,6 +14,7 @@ function option(name, fallback) {
 }
 
 const host = option('host', '127.0.0.1');
+const deflate = process.argv.includes('--deflate');
 const port = Number(option('port', '9902'));
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`ws-server: --port must be 0 to 65535, not ${option('port')}`);
@@ -45,7 +48,8 @@ function relay(socket, name) {
   });
 }
 
-const wss = new WebSocketServer({ noServer: true });
+// perMessageDeflate `true` is ws's own default configuration of it (off unless asked for).
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: deflate });
 const server = http.createServer((request, response) => {
   response.writeHead(404).end('not found\n');
 });

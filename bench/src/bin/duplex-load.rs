@@ -3,9 +3,13 @@
 //!
 //! ```sh
 //! duplex-load echo --url ws://127.0.0.1:9900/echo --connections 100 --size 1024 --binary
-//! duplex-load fanout --url ws://127.0.0.1:9900/relay/bench --receivers 100
+//! duplex-load echo --url ws://127.0.0.1:9900/echo --connections 100 --size 1024 --json --deflate
+//! duplex-load fanout --url ws://127.0.0.1:9900/relay/bench --receivers 100 --server-pid 1234
 //! duplex-load hold --url ws://127.0.0.1:9900/echo --connections 10000 --server-pid 1234
 //! ```
+//!
+//! Echo and fan-out spread their connections over `--threads` threads (default: one per core
+//! this process may run on, e.g. under `taskset`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,6 +18,8 @@ use clap::{Args, Parser, Subcommand};
 use duplex_bench::load::echo::{echo, EchoRun};
 use duplex_bench::load::fanout::{fanout, FanoutRun};
 use duplex_bench::load::hold::{hold, HoldRun, DEFAULT_SETTLE};
+use duplex_bench::load::payload::Kind;
+use duplex_bench::load::shard;
 use duplex_bench::record::Record;
 
 #[derive(Parser)]
@@ -57,8 +63,15 @@ enum Run {
         #[arg(long, default_value_t = 20)]
         size: usize,
         /// Binary messages (default: text).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "json")]
         binary: bool,
+        /// JSON text messages of `--size` bytes (default: letters).
+        #[arg(long)]
+        json: bool,
+        /// Offer permessage-deflate; compress what is sent when the server agrees (the
+        /// record's `deflate` says on how many connections it did).
+        #[arg(long)]
+        deflate: bool,
         #[arg(long, default_value_t = 1)]
         window: usize,
         #[arg(long, default_value_t = 500)]
@@ -68,6 +81,8 @@ enum Run {
         /// The server's process id: its CPU time per message is measured too.
         #[arg(long)]
         server_pid: Option<u32>,
+        #[command(flatten)]
+        threads: Threads,
     },
     /// One sender, `receivers` receivers in one relay room: deliveries per second.
     Fanout {
@@ -85,10 +100,17 @@ enum Run {
         /// Messages the sender may be ahead of the slowest receiver (under the relay's queue).
         #[arg(long, default_value_t = 32)]
         window: u64,
+        /// At least 200: the sender waits that long for the last receivers to join.
         #[arg(long, default_value_t = 500)]
         warmup_ms: u64,
         #[arg(long, default_value_t = 2000)]
         duration_ms: u64,
+        /// The server's process id (repeat it for each instance of a backplane run): its CPU
+        /// time per delivery is measured too.
+        #[arg(long)]
+        server_pid: Vec<u32>,
+        #[command(flatten)]
+        threads: Threads,
     },
     /// Idle connections held open; the server's RSS before and after.
     Hold {
@@ -104,10 +126,23 @@ enum Run {
     },
 }
 
+/// How many threads drive the connections.
+#[derive(Args)]
+struct Threads {
+    /// Threads, each with a single-threaded runtime (default: the cores this process may use).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+impl Threads {
+    fn count(&self) -> usize {
+        self.threads.unwrap_or_else(shard::cores).max(1)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // One core per process in the benchmarks: a single-threaded runtime wastes nothing on
-    // work stealing.
+    // Holding idle connections needs no more than one thread.
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -118,66 +153,68 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let metrics = runtime.block_on(async {
-        match cli.run {
-            Run::Echo {
-                url,
-                connections,
-                size,
-                binary,
-                window,
-                warmup_ms,
-                duration_ms,
-                server_pid,
-            } => {
-                echo(&EchoRun {
-                    url,
-                    connections,
-                    size,
-                    binary,
-                    window,
-                    warmup: Duration::from_millis(warmup_ms),
-                    duration: Duration::from_millis(duration_ms.max(1)),
-                    server_pid,
-                })
-                .await
-            }
-            Run::Fanout {
-                url,
-                sender_url,
-                receivers,
-                size,
-                window,
-                warmup_ms,
-                duration_ms,
-            } => {
-                fanout(&FanoutRun {
-                    sender_url: sender_url.unwrap_or_else(|| url.clone()),
-                    url,
-                    receivers,
-                    size,
-                    window,
-                    warmup: Duration::from_millis(warmup_ms),
-                    duration: Duration::from_millis(duration_ms.max(1)),
-                })
-                .await
-            }
-            Run::Hold {
-                url,
-                connections,
-                server_pid,
-                settle_ms,
-            } => {
-                hold(&HoldRun {
-                    url,
-                    connections,
-                    server_pid,
-                    settle: Duration::from_millis(settle_ms),
-                })
-                .await
-            }
-        }
-    });
+    let metrics = match cli.run {
+        Run::Echo {
+            url,
+            connections,
+            size,
+            binary,
+            json,
+            deflate,
+            window,
+            warmup_ms,
+            duration_ms,
+            server_pid,
+            threads,
+        } => echo(&EchoRun {
+            url,
+            connections,
+            size,
+            kind: match (binary, json) {
+                (true, _) => Kind::Binary,
+                (false, true) => Kind::Json,
+                (false, false) => Kind::Text,
+            },
+            window,
+            warmup: Duration::from_millis(warmup_ms),
+            duration: Duration::from_millis(duration_ms.max(1)),
+            server_pids: server_pid.into_iter().collect(),
+            threads: threads.count(),
+            deflate,
+        }),
+        Run::Fanout {
+            url,
+            sender_url,
+            receivers,
+            size,
+            window,
+            warmup_ms,
+            duration_ms,
+            server_pid,
+            threads,
+        } => fanout(&FanoutRun {
+            sender_url: sender_url.unwrap_or_else(|| url.clone()),
+            url,
+            receivers,
+            size,
+            window,
+            warmup: Duration::from_millis(warmup_ms),
+            duration: Duration::from_millis(duration_ms.max(1)),
+            server_pids: server_pid,
+            threads: threads.count(),
+        }),
+        Run::Hold {
+            url,
+            connections,
+            server_pid,
+            settle_ms,
+        } => runtime.block_on(hold(&HoldRun {
+            url,
+            connections,
+            server_pid,
+            settle: Duration::from_millis(settle_ms),
+        })),
+    };
     match metrics {
         Ok(metrics) => {
             let record = Record {

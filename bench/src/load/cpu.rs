@@ -1,5 +1,5 @@
 //! CPU time of a process from /proc/PID/stat, to tell a server's cost per message apart from
-//! its rate (the rate can be capped by the load generator's one core; the cost cannot).
+//! its rate (the rate can be capped by the load generator; the cost cannot).
 
 use super::LoadError;
 

@@ -1,12 +1,19 @@
-//! The load generator's runs. Each connects over loopback with tokio-tungstenite, measures
-//! during a window after a warm-up, and returns its figures as metrics of a record.
+//! The load generator's runs. Each measures during a window after a warm-up and returns its
+//! figures as metrics of a record. Echo and fan-out speak WebSocket on raw sockets with frames
+//! built before the run, over several threads ([`shard`]), so that they measure the server and
+//! not themselves; holding idle connections uses tokio-tungstenite ([`connect`]).
 
 pub mod connect;
 pub mod cpu;
+pub mod deflate;
 pub mod echo;
 pub mod fanout;
+pub mod frame;
+pub mod handshake;
 pub mod hold;
 pub mod latency;
+pub mod payload;
+pub mod shard;
 
 use std::fmt;
 

@@ -38,7 +38,11 @@ pub const SERVER_SUBJECTS: [Subject; 3] = [
     ("duplex-server", "duplex-server"),
     ("node-ws", "Node ws"),
 ];
-pub const SERVER_THROUGHPUT: [Row; 5] = [
+/// The compressed echo row: both servers with permessage-deflate (when they agree to it).
+pub const DEFLATE_ROW: &str = "echo-100x1k-json-deflate";
+/// The relay fan-out row of the server suite.
+pub const FANOUT_ROW: &str = "fanout-1x100";
+pub const SERVER_THROUGHPUT: [Row; 6] = [
     row(
         "pingpong-20b",
         "1 conn ping-pong, 20 B text",
@@ -68,14 +72,45 @@ pub const SERVER_THROUGHPUT: [Row; 5] = [
         true,
     ),
     row(
-        "fanout-1x100",
+        DEFLATE_ROW,
+        "100 conns pipelined, 1 KiB JSON text, permessage-deflate",
+        "msgs_per_s",
+        "msg/s",
+        true,
+    ),
+    row(
+        FANOUT_ROW,
         "relay fan-out, 1 sender to 100 receivers, 20 B",
         "deliveries_per_s",
         "deliveries/s",
         true,
     ),
 ];
-pub const SERVER_LATENCY: [Row; 4] = [
+/// The server's CPU time per message (per delivery in the fan-out row), lower is better.
+pub const SERVER_CPU: [Row; 3] = [
+    row(
+        "echo-100x20b",
+        "100 conns pipelined, 20 B text",
+        "server_cpu_us_per_msg",
+        "µs CPU per msg",
+        false,
+    ),
+    row(
+        "echo-100x1k",
+        "100 conns pipelined, 1 KiB binary",
+        "server_cpu_us_per_msg",
+        "µs CPU per msg",
+        false,
+    ),
+    row(
+        FANOUT_ROW,
+        "relay fan-out, 1 sender to 100 receivers, 20 B",
+        "server_cpu_us_per_delivery",
+        "µs CPU per delivery",
+        false,
+    ),
+];
+pub const SERVER_LATENCY: [Row; 5] = [
     row(
         "pingpong-20b",
         "1 conn ping-pong, 20 B text",
@@ -100,6 +135,13 @@ pub const SERVER_LATENCY: [Row; 4] = [
     row(
         "echo-50x16k",
         "50 conns pipelined, 16 KiB binary",
+        "p99_us",
+        "µs p99",
+        false,
+    ),
+    row(
+        DEFLATE_ROW,
+        "100 conns pipelined, 1 KiB JSON text, permessage-deflate",
         "p99_us",
         "µs p99",
         false,
@@ -160,14 +202,14 @@ pub const CLIENT_ROWS: [Row; 3] = [
     ),
     row(
         "pipelined-text-20b",
-        "pipelined, 100,000 x 20 B text",
+        "pipelined, 20 B text",
         "per_s",
         "msg/s",
         true,
     ),
     row(
         "pipelined-binary-1k",
-        "pipelined, 100,000 x 1 KiB binary",
+        "pipelined, 1 KiB binary",
         "per_s",
         "msg/s",
         true,
@@ -277,6 +319,12 @@ pub fn charts(figures: &Figures) -> Vec<Chart> {
             ),
         ),
         (
+            "server-cpu",
+            "Server CPU time per message or delivery, lower is better",
+            "server",
+            sections(figures, "server", &SERVER_CPU, &SERVER_SUBJECTS, node),
+        ),
+        (
             "server-latency",
             "Server latency p99, lower is better",
             "server",
@@ -323,3 +371,6 @@ pub fn charts(figures: &Figures) -> Vec<Chart> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,11 +5,11 @@ use std::fmt::Write;
 
 use super::figures::{Figures, Summary};
 use super::layout::{
-    Row, Subject, BACKPLANE_ROWS, BACKPLANE_SUBJECTS, CLIENT_ROWS, CLIENT_SUBJECTS, MEMORY_ROWS,
-    MEMORY_SUBJECTS, SERVER_SUBJECTS, SERVER_THROUGHPUT, SIZE_ROW, SIZE_SUBJECTS,
+    Row, Subject, BACKPLANE_ROWS, BACKPLANE_SUBJECTS, CLIENT_ROWS, CLIENT_SUBJECTS, DEFLATE_ROW,
+    MEMORY_ROWS, MEMORY_SUBJECTS, SERVER_SUBJECTS, SERVER_THROUGHPUT, SIZE_ROW, SIZE_SUBJECTS,
 };
 use super::svg::human;
-use super::targets::Verdict;
+use super::targets::{Verdict, LOAD_SHARE};
 use super::Machine;
 
 /// `median (min-max)`.
@@ -18,6 +18,13 @@ fn cell(summary: Option<Summary>) -> String {
         Some(s) => format!("{} ({}-{})", human(s.median), human(s.min), human(s.max)),
         None => "not measured".into(),
     }
+}
+
+/// A share (0 to 1) as `median (min-max)` with two decimals, or empty.
+fn share_cell(summary: Option<Summary>) -> String {
+    summary.map_or(String::new(), |s| {
+        format!("{:.2} ({:.2}-{:.2})", s.median, s.min, s.max)
+    })
 }
 
 /// `median / base` as `1.23x`, or empty.
@@ -62,6 +69,7 @@ pub fn render(
         &BACKPLANE_SUBJECTS,
         ("one-instance", "one instance"),
     );
+    render_backplane_cpu(&mut md, figures);
     render_simple(
         &mut md,
         figures,
@@ -81,6 +89,7 @@ pub fn render(
         &CLIENT_SUBJECTS,
         ("raw", "raw"),
     );
+    render_client_counts(&mut md, figures);
     render_size(&mut md, figures);
     md
 }
@@ -93,7 +102,8 @@ fn render_targets(md: &mut String, verdicts: &[Verdict]) {
         let result = match verdict.met {
             Some(true) => "met".to_owned(),
             Some(false) => format!("**missed**: {}", verdict.gap),
-            None => "not measured".to_owned(),
+            None if verdict.gap.is_empty() => "not measured".to_owned(),
+            None => format!("not judged: {}", verdict.gap),
         };
         let _ = writeln!(
             md,
@@ -101,7 +111,14 @@ fn render_targets(md: &mut String, verdicts: &[Verdict]) {
             verdict.target, verdict.measured, result
         );
     }
-    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "\nPing-pong is held to no rate target: one round trip at a time measures latency, not \
+         throughput. A rate target counts only with the load generator under {:.0}% of its \
+         cores (its own line); CPU per message is the server's CPU time over the messages it \
+         echoed, whatever the rate.\n",
+        LOAD_SHARE * 100.0
+    );
 }
 
 fn render_server(md: &mut String, figures: &Figures) {
@@ -110,11 +127,14 @@ fn render_server(md: &mut String, figures: &Figures) {
     }
     let _ = writeln!(
         md,
-        "## Server throughput and latency (loopback, server on core 0, load on core 1)\n"
+        "## Server throughput and latency (loopback, server on core 0, the load generator on the others)\n"
     );
+    let cores = figures
+        .get("server", "echo-100x20b", "duplex-server", "load_cores")
+        .map_or("?".to_owned(), |s| human(s.median));
     let _ = writeln!(
         md,
-        "| row | server | rate | vs Node ws | p50 µs | p99 µs | p99.9 µs | server CPU µs/msg | load generator CPU |\n|---|---|---|---|---|---|---|---|---|"
+        "| row | server | rate | vs Node ws | p50 µs | p99 µs | p99.9 µs | server CPU µs per msg (per delivery) | load generator CPU, share of its cores ({cores}) |\n|---|---|---|---|---|---|---|---|---|"
     );
     for row in &SERVER_THROUGHPUT {
         let base = figures.median("server", row.id, "node-ws", row.metric);
@@ -123,33 +143,80 @@ fn render_server(md: &mut String, figures: &Figures) {
             if rate.is_none() {
                 continue;
             }
-            let latency = |metric| {
+            let figure = |metric| {
                 figures
                     .get("server", row.id, id, metric)
                     .map_or(String::new(), |s| cell(Some(s)))
             };
+            let cpu_metric = if row.metric == "deliveries_per_s" {
+                "server_cpu_us_per_delivery"
+            } else {
+                "server_cpu_us_per_msg"
+            };
             let _ = writeln!(
                 md,
-                "| {} | {name} | {} {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {}{} | {} {} | {} | {} | {} | {} | {} | {} |",
                 row.name,
+                name,
+                deflate_note(figures, row, id),
                 cell(rate),
                 row.unit,
                 ratio_cell(rate.map(|s| s.median), base),
-                latency("p50_us"),
-                latency("p99_us"),
-                latency("p999_us"),
-                latency("server_cpu_us_per_msg"),
-                latency("load_cpu"),
+                figure("p50_us"),
+                figure("p99_us"),
+                figure("p999_us"),
+                figure(cpu_metric),
+                share_cell(figures.get("server", row.id, id, "load_cpu")),
             );
         }
     }
     let _ = writeln!(
         md,
-        "\nServer CPU µs/msg is the server's CPU time (user + system, /proc) in the measured \
-         window over the messages echoed in it: what a message costs the server, whatever \
-         the rate. Load generator CPU is the fraction of its one core the load generator used: \
-         near 1.0, the row's rate is the load generator's limit, not the server's.\n"
+        "\nServer CPU is the server's CPU time (user + system of all its threads, /proc) in the \
+         measured window over the messages echoed in it, or in the relay fan-out over the \
+         deliveries (messages received, summed over the receivers): what a message costs the \
+         server, whatever the rate. Load generator CPU is its CPU time over wall time times the \
+         cores it may run on (its threads drive pre-masked frames on raw sockets): near 1.0, the \
+         row's rate is the load generator's limit, not the server's.\n"
     );
+    render_wire(md, figures);
+}
+
+/// After a subject's name in the compressed row: whether it compressed.
+fn deflate_note(figures: &Figures, row: &Row, subject: &str) -> String {
+    if row.id != DEFLATE_ROW {
+        return String::new();
+    }
+    match figures.get("server", row.id, subject, "deflate") {
+        Some(share) if share.min >= 1.0 => String::new(),
+        Some(share) => format!(
+            " (does not negotiate permessage-deflate: agreed on {:.0}% of connections, \
+             measured uncompressed)",
+            share.min * 100.0
+        ),
+        None => " (permessage-deflate not recorded)".to_owned(),
+    }
+}
+
+/// The compressed row's bytes on the wire per echo (server to client, headers included).
+fn render_wire(md: &mut String, figures: &Figures) {
+    let wire: Vec<String> = SERVER_SUBJECTS
+        .iter()
+        .filter_map(|(id, name)| {
+            let bytes = figures.median("server", DEFLATE_ROW, id, "wire_bytes_per_msg")?;
+            Some(format!("{name} {} B", human(bytes)))
+        })
+        .collect();
+    if !wire.is_empty() {
+        let _ = writeln!(
+            md,
+            "Compressed row, bytes read per echo (the 1 KiB JSON message as each server framed \
+             it): {}. The load generator offers `permessage-deflate; \
+             client_no_context_takeover` and sends one message compressed once; each server \
+             keeps or drops its own context as it chooses.\n",
+            wire.join(", ")
+        );
+    }
 }
 
 fn render_simple(
@@ -188,6 +255,48 @@ fn render_simple(
         }
     }
     let _ = writeln!(md);
+}
+
+/// The backplane rows' CPU: both instances' CPU time per delivery, and the load generator's.
+fn render_backplane_cpu(md: &mut String, figures: &Figures) {
+    let parts: Vec<String> = BACKPLANE_SUBJECTS
+        .iter()
+        .filter_map(|(id, name)| {
+            let row = BACKPLANE_ROWS[0].id;
+            let cpu = figures.median("backplane", row, id, "server_cpu_us_per_delivery")?;
+            let load = figures
+                .median("backplane", row, id, "load_cpu")
+                .map_or(String::new(), |share| {
+                    format!(", load generator at {share:.2} of its cores")
+                });
+            Some(format!("{name}: {} µs{load}", human(cpu)))
+        })
+        .collect();
+    if !parts.is_empty() {
+        let _ = writeln!(
+            md,
+            "CPU time per delivery, both instances together (Redis not counted): {}.\n",
+            parts.join("; ")
+        );
+    }
+}
+
+/// How many messages each browser run counted (the default run scales them down).
+fn render_client_counts(md: &mut String, figures: &Figures) {
+    let counts: Vec<String> = CLIENT_ROWS
+        .iter()
+        .filter_map(|row| {
+            let count = figures.median("client", row.id, "raw", "count")?;
+            Some(format!("{}: {}", row.name, human(count)))
+        })
+        .collect();
+    if !counts.is_empty() {
+        let _ = writeln!(
+            md,
+            "Messages per measured run (round trips in the sequential row): {}.\n",
+            counts.join("; ")
+        );
+    }
 }
 
 fn render_held(md: &mut String, figures: &Figures) {
@@ -239,3 +348,6 @@ fn render_size(md: &mut String, figures: &Figures) {
     }
     let _ = writeln!(md);
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,15 +1,32 @@
-//! The issue's targets, each checked on the medians: met, or missed by how much.
+//! The issues' targets, each checked on the medians: met, or missed by how much.
+//!
+//! Server targets (issue 15): CPU per message, rate with a load generator that is not the
+//! limit, relay fan-out rate and CPU per delivery, memory per idle connection, compressed
+//! echo. Older ones stay as long as no issue replaced them: p99 (issue 6), the browser client
+//! and the download size.
 
 use super::figures::Figures;
-use super::layout::{Row, CLIENT_ROWS, MEMORY_ROWS, SERVER_LATENCY, SERVER_THROUGHPUT, SIZE_ROW};
+use super::layout::{
+    Row, CLIENT_ROWS, DEFLATE_ROW, FANOUT_ROW, SERVER_CPU, SERVER_LATENCY, SERVER_THROUGHPUT,
+    SIZE_ROW,
+};
 use super::svg::human;
 
-/// duplex-server messages/s over Node ws's, in every throughput row.
+/// duplex-server messages/s over Node ws's, in every echo row but ping-pong (its rate is one
+/// round trip at a time: latency, not throughput), and deliveries/s in the relay fan-out.
 pub const SERVER_SPEEDUP: f64 = 3.0;
+/// duplex-server CPU time per message (per delivery in the fan-out) over Node ws's.
+pub const SERVER_CPU_SHARE: f64 = 1.0 / 3.0;
+/// The load generator's share of its cores under which a row's rate is the server's.
+pub const LOAD_SHARE: f64 = 0.8;
 /// duplex-server p99 over Node ws's.
 pub const SERVER_P99: f64 = 1.0 / 3.0;
-/// duplex-server RSS per idle connection over Node ws's.
-pub const SERVER_MEMORY: f64 = 0.25;
+/// duplex-server RSS per idle connection over Node ws's, at 10,000 connections: the target,
+/// and the goal.
+pub const SERVER_MEMORY: f64 = 0.5;
+pub const SERVER_MEMORY_GOAL: f64 = 0.25;
+/// The memory row the targets judge.
+pub const MEMORY_ROW: Row = super::layout::MEMORY_ROWS[1];
 /// Connections duplex-server must hold.
 pub const HELD: f64 = 10_000.0;
 /// DuplexSocket from JS over the raw browser WebSocket.
@@ -44,14 +61,19 @@ fn at_most(target: String, ratio: Option<f64>, ceiling: f64) -> Verdict {
     verdict(target, ratio, ceiling, false)
 }
 
+/// A target that could not be judged, and why (shown after "not measured").
+fn unjudged(target: String, measured: String, why: String) -> Verdict {
+    Verdict {
+        target,
+        measured,
+        met: None,
+        gap: why,
+    }
+}
+
 fn verdict(target: String, ratio: Option<f64>, bound: f64, lower_bound: bool) -> Verdict {
     match ratio {
-        None => Verdict {
-            target,
-            measured: "not measured".into(),
-            met: None,
-            gap: String::new(),
-        },
+        None => unjudged(target, "not measured".into(), String::new()),
         Some(ratio) => {
             let met = if lower_bound {
                 ratio >= bound
@@ -103,34 +125,130 @@ fn vs_node(figures: &Figures, suite: &str, row: &Row) -> Option<f64> {
     )
 }
 
-/// Every target, in the issue's order.
+/// Whether both servers agreed to permessage-deflate on every connection of `row` (the
+/// record's `deflate` is the share of connections that did): `Err(why)` names the one that
+/// did not, or says that it was not measured.
+fn both_deflate(figures: &Figures, row: &str) -> Result<(), String> {
+    for (id, name) in [("duplex-server", "duplex-server"), ("node-ws", "Node ws")] {
+        match figures.get("server", row, id, "deflate") {
+            None => return Err(format!("{name}: no record")),
+            Some(share) if share.min < 1.0 => {
+                return Err(format!(
+                    "{name} does not negotiate permessage-deflate (agreed on {:.0}% of its \
+                     connections; the row measured it uncompressed)",
+                    share.min * 100.0
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A duplex-server-over-Node-ws target of the compressed row: judged only when both sides
+/// compressed (else the ratio compares a compressed server with an uncompressed one).
+fn deflate_guard(figures: &Figures, row: &Row, verdict: Verdict) -> Verdict {
+    match both_deflate(figures, row.id) {
+        Err(why) if row.id == DEFLATE_ROW && verdict.met.is_some() => {
+            let measured = format!("{} (not comparable)", verdict.measured);
+            unjudged(verdict.target, measured, why)
+        }
+        _ => verdict,
+    }
+}
+
+/// The load generator's CPU share (of its cores) in `row`: the higher of the duplex-server
+/// and Node ws runs' medians, and both as text.
+fn load_share(figures: &Figures, row: &str) -> Option<(f64, String)> {
+    let duplex = figures.median("server", row, "duplex-server", "load_cpu")?;
+    let node = figures.median("server", row, "node-ws", "load_cpu")?;
+    Some((
+        duplex.max(node),
+        format!("{duplex:.2} (duplex-server run), {node:.2} (Node ws run)"),
+    ))
+}
+
+/// Every target, in the issues' order.
 pub fn check(figures: &Figures) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
-    // Ping-pong is the latency row: its rate is one round trip at a time, not throughput.
+    for row in &SERVER_CPU {
+        let what = if row.id == FANOUT_ROW {
+            "CPU per delivery"
+        } else {
+            "CPU per message"
+        };
+        verdicts.push(at_most(
+            format!("duplex-server {what} <= 1/3 of Node ws: {}", row.name),
+            vs_node(figures, "server", row),
+            SERVER_CPU_SHARE,
+        ));
+    }
     for row in SERVER_THROUGHPUT
         .iter()
         .filter(|row| row.id != "pingpong-20b")
     {
-        verdicts.push(at_least(
+        let verdict = at_least(
             format!("duplex-server >= 3x Node ws {}: {}", row.unit, row.name),
             vs_node(figures, "server", row),
             SERVER_SPEEDUP,
-        ));
+        );
+        verdicts.push(deflate_guard(figures, row, verdict));
+        if row.id == FANOUT_ROW {
+            continue;
+        }
+        let target = format!(
+            "load generator under {:.0}% of its cores (so the rate is the server's): {}",
+            LOAD_SHARE * 100.0,
+            row.name
+        );
+        verdicts.push(match load_share(figures, row.id) {
+            None => unjudged(target, "not measured".into(), String::new()),
+            Some((share, measured)) => Verdict {
+                target,
+                measured,
+                met: Some(share < LOAD_SHARE),
+                gap: if share < LOAD_SHARE {
+                    String::new()
+                } else {
+                    format!(
+                        "{:.0}% of its cores: the rate is at least partly the load \
+                         generator's limit",
+                        share * 100.0
+                    )
+                },
+            },
+        });
     }
-    for row in &SERVER_LATENCY {
-        verdicts.push(at_most(
-            format!("duplex-server p99 <= 1/3 of Node ws: {}", row.name),
-            vs_node(figures, "server", row),
-            SERVER_P99,
-        ));
-    }
-    for row in &MEMORY_ROWS {
-        verdicts.push(at_most(
-            format!("duplex-server <= 1/4 of Node ws memory: {}", row.name),
-            vs_node(figures, "memory", row),
-            SERVER_MEMORY,
-        ));
-    }
+    verdicts.push(match both_deflate(figures, DEFLATE_ROW) {
+        Ok(()) => Verdict {
+            target: "permessage-deflate agreed by both servers: compressed echo row".into(),
+            measured: "on every connection".into(),
+            met: Some(true),
+            gap: String::new(),
+        },
+        Err(why) => Verdict {
+            target: "permessage-deflate agreed by both servers: compressed echo row".into(),
+            measured: "no".into(),
+            met: Some(false),
+            gap: why,
+        },
+    });
+    verdicts.push(at_most(
+        format!(
+            "duplex-server <= 1/2 of Node ws memory: {}",
+            MEMORY_ROW.name
+        ),
+        vs_node(figures, "memory", &MEMORY_ROW),
+        SERVER_MEMORY,
+    ));
+    verdicts.push(at_most(
+        format!(
+            "goal: duplex-server <= 1/4 of Node ws memory: {}",
+            MEMORY_ROW.name
+        ),
+        vs_node(figures, "memory", &MEMORY_ROW),
+        SERVER_MEMORY_GOAL,
+    ));
     let held = figures.get("memory", "idle-10000", "duplex-server", "held");
     verdicts.push(Verdict {
         target: "duplex-server holds 10,000 connections (every run)".into(),
@@ -142,6 +260,14 @@ pub fn check(figures: &Figures) -> Vec<Verdict> {
             .filter(|s| s.min < HELD)
             .map_or(String::new(), |s| format!("{} short", human(HELD - s.min))),
     });
+    for row in &SERVER_LATENCY {
+        let verdict = at_most(
+            format!("duplex-server p99 <= 1/3 of Node ws: {}", row.name),
+            vs_node(figures, "server", row),
+            SERVER_P99,
+        );
+        verdicts.push(deflate_guard(figures, row, verdict));
+    }
     for row in &CLIENT_ROWS {
         verdicts.push(at_least(
             format!("DuplexSocket from JS >= 0.95x raw WebSocket: {}", row.name),
@@ -201,3 +327,6 @@ pub fn check(figures: &Figures) -> Vec<Verdict> {
     });
     verdicts
 }
+
+#[cfg(test)]
+mod tests;
