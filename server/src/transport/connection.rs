@@ -13,7 +13,6 @@ use std::sync::Arc;
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, Duration, Instant};
 
@@ -24,8 +23,6 @@ use super::wire::{close_code_of, Wire};
 use super::writer::{payload_len, run_writer, Link, Outbound, WriterEnd, WriterSettings};
 use yawc::{Frame, OpCode};
 
-/// The close code for a message or frame over the size limit.
-pub const MESSAGE_TOO_BIG: u16 = 1009;
 /// The close code sent to every peer on shutdown.
 pub const GOING_AWAY: u16 = 1001;
 /// The close code for a frame that breaks the protocol (unmasked, reserved opcode...).
@@ -83,7 +80,7 @@ impl Connection {
         admission: Admission,
     ) -> Connection {
         let (sink, stream) = socket.split();
-        let (queue, queued) = mpsc::unbounded_channel();
+        let (queue, queued) = super::queue::queue();
         let link = Arc::new(Link::default());
         let limits = &context.limits;
         let outbox = Outbox::new(queue, link.clone(), limits.send_buffer, limits.queue_cap());

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod listen;
 pub mod metrics;
 pub mod outbox;
+pub mod queue;
 pub mod session;
 pub mod tls;
 pub mod upgrade;

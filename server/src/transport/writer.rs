@@ -14,12 +14,13 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{Sink, SinkExt};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 use tokio::time::{interval_at, sleep_until, timeout, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::metrics::Metrics;
 use super::outbox::TRY_AGAIN_LATER;
+use super::queue::QueueReceiver;
 
 /// What the writer task sends, in the order queued.
 #[derive(Debug)]
@@ -117,7 +118,7 @@ pub struct WriterSettings {
 /// server; any sink of messages in tests).
 pub async fn run_writer<S>(
     mut sink: S,
-    mut queue: mpsc::UnboundedReceiver<Outbound>,
+    mut queue: QueueReceiver,
     link: Arc<Link>,
     settings: WriterSettings,
 ) where
@@ -167,7 +168,7 @@ impl InFlight {
 /// is written twice; a new message (or ping) is taken only when no write is in progress.
 async fn write_until_done<S>(
     sink: &mut S,
-    queue: &mut mpsc::UnboundedReceiver<Outbound>,
+    queue: &mut QueueReceiver,
     link: &Link,
     settings: &WriterSettings,
 ) -> WriterEnd
@@ -249,12 +250,12 @@ where
                     // a pause, which waits for the batch to be written.
                     while batch.counted < BATCH_MESSAGES {
                         match queue.try_recv() {
-                            Ok(Outbound::Message(message)) => batch.push(message),
-                            Ok(other) => {
+                            Some(Outbound::Message(message)) => batch.push(message),
+                            Some(other) => {
                                 held = Some(other);
                                 break;
                             }
-                            Err(_) => break,
+                            None => break,
                         }
                     }
                     in_flight = Some(batch);
@@ -267,10 +268,7 @@ where
 }
 
 /// The next item: the one held back from the last batch, else the next from the queue.
-async fn next_item(
-    held: &mut Option<Outbound>,
-    queue: &mut mpsc::UnboundedReceiver<Outbound>,
-) -> Option<Outbound> {
+async fn next_item(held: &mut Option<Outbound>, queue: &mut QueueReceiver) -> Option<Outbound> {
     match held.take() {
         Some(item) => Some(item),
         None => queue.recv().await,

@@ -6,7 +6,6 @@ use std::time::Duration;
 use axum::extract::ws::Message;
 use futures_util::{future, SinkExt, StreamExt};
 use tokio::io::DuplexStream;
-use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tungstenite::protocol::{CloseFrame as WireCloseFrame, Role};
 use tungstenite::Message as WireMessage;
@@ -49,7 +48,7 @@ async fn start(
     buffer: usize,
     settings: WriterSettings,
 ) -> (
-    mpsc::UnboundedSender<Outbound>,
+    crate::transport::queue::QueueSender,
     std::sync::Arc<Link>,
     tokio::task::JoinHandle<()>,
     WebSocketStream<DuplexStream>,
@@ -59,7 +58,7 @@ async fn start(
     let peer = WebSocketStream::from_raw_socket(peer_io, Role::Client, None).await;
     let (sink, _unread) = server.split();
     let sink = sink.with(|message: Message| future::ok::<_, tungstenite::Error>(to_wire(message)));
-    let (queue, queued) = mpsc::unbounded_channel();
+    let (queue, queued) = crate::transport::queue::queue();
     let link = std::sync::Arc::new(Link::default());
     let task = tokio::spawn(run_writer(Box::pin(sink), queued, link.clone(), settings));
     (queue, link, task, peer)
@@ -289,7 +288,7 @@ impl futures_util::Sink<Message> for CountingSink {
 async fn what_is_queued_goes_out_in_one_batch_with_one_flush() {
     let metrics = Metrics::new();
     let long = Duration::from_secs(60);
-    let (queue, mut queued) = mpsc::unbounded_channel();
+    let (queue, mut queued) = crate::transport::queue::queue();
     for n in 0..100 {
         let text = Message::Text(format!("message {n}").into());
         queue.send(Outbound::Message(text)).unwrap();
