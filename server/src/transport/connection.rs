@@ -29,6 +29,8 @@ pub const GOING_AWAY: u16 = 1001;
 pub const PROTOCOL_ERROR: u16 = 1002;
 /// The close code for a text message that is not UTF-8.
 pub const INVALID_PAYLOAD: u16 = 1007;
+/// The largest payload of a control frame (RFC 6455, 5.5).
+const MAX_CONTROL_PAYLOAD: usize = 125;
 /// The close code for a peer that pings more than `--max-pings-per-second`.
 pub const POLICY_VIOLATION: u16 = 1008;
 
@@ -156,6 +158,14 @@ impl Connection {
                     return None;
                 }
             };
+            if frame.opcode().is_control() && frame.payload().len() > MAX_CONTROL_PAYLOAD {
+                // yawc checks this for pings only, and would answer such a close frame with
+                // an echo. The connection is failed instead: dropped, without reading on or
+                // writing anything more (the answer yawc queued is never written).
+                self.failure = Some("a control frame over 125 bytes".into());
+                self.ended = true;
+                return None;
+            }
             let message = match frame.opcode() {
                 OpCode::Text => match Utf8Bytes::try_from(frame.into_payload()) {
                     Ok(text) => Message::Text(text),
