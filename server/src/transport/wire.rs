@@ -18,12 +18,19 @@ use yawc::{Frame, HttpStream, WebSocket, WebSocketError};
 
 /// One upgraded connection; split it with `StreamExt::split` into the reading half and the
 /// writer's sink.
-pub struct Wire(WebSocket<HttpStream>);
+pub struct Wire {
+    socket: WebSocket<HttpStream>,
+    /// A ping was read: yawc has queued its pong, which must be written before more is read.
+    pong_owed: bool,
+}
 
 impl Wire {
     /// Wraps a WebSocket that yawc's upgrade produced.
     pub fn new(socket: WebSocket<HttpStream>) -> Wire {
-        Wire(socket)
+        Wire {
+            socket,
+            pong_owed: false,
+        }
     }
 }
 
@@ -31,8 +38,26 @@ impl Stream for Wire {
     type Item = Result<Frame, WebSocketError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match ready!(self.get_mut().0.poll_next_frame(cx)) {
-            Ok(frame) => Poll::Ready(Some(Ok(frame))),
+        let this = self.get_mut();
+        if this.pong_owed {
+            // yawc writes the pongs it owes only when its reading runs dry or a frame is sent,
+            // so a peer that floods pings and reads nothing would pile them up (each holding a
+            // piece of the read buffer) as fast as it can send. Writing them first makes such
+            // a peer wait for its own pongs: what it costs is bounded by the write buffer.
+            let written = match this.socket.poll_ready_unpin(cx) {
+                Poll::Ready(Ok(())) => this.socket.poll_flush_unpin(cx),
+                other => other,
+            };
+            if let Err(error) = ready!(written) {
+                return Poll::Ready(Some(Err(error)));
+            }
+            this.pong_owed = false;
+        }
+        match ready!(this.socket.poll_next_frame(cx)) {
+            Ok(frame) => {
+                this.pong_owed = frame.opcode() == yawc::OpCode::Ping;
+                Poll::Ready(Some(Ok(frame)))
+            }
             // The peer went away, or the close handshake is over: the stream simply ends.
             Err(WebSocketError::ConnectionClosed) => Poll::Ready(None),
             Err(error) => Poll::Ready(Some(Err(error))),
@@ -44,19 +69,19 @@ impl Sink<Message> for Wire {
     type Error = WebSocketError;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.get_mut().0.poll_ready_unpin(cx)
+        self.get_mut().socket.poll_ready_unpin(cx)
     }
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Self::Error> {
-        self.get_mut().0.start_send_unpin(to_frame(message))
+        self.get_mut().socket.start_send_unpin(to_frame(message))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.get_mut().0.poll_flush_unpin(cx)
+        self.get_mut().socket.poll_flush_unpin(cx)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.get_mut().0.poll_close_unpin(cx)
+        self.get_mut().socket.poll_close_unpin(cx)
     }
 }
 
