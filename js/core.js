@@ -71,8 +71,13 @@ export function out(i) {
   return length ? decoder.decode(new Uint8Array(wasm.memory.buffer, wasm.dx_out_ptr(i), length)) : '';
 }
 
-/** Field `i` of the engine's last command or event. */
-export const field = (i) => new Float64Array(wasm.memory.buffer, wasm.dx_fields(), 8)[i];
+let fields;
+/** Field `i` of the engine's last command or event (the view is made again only when the
+ * wasm's memory grew, which detaches the old one). */
+export function field(i) {
+  if (fields?.buffer !== wasm.memory.buffer) fields = new Float64Array(wasm.memory.buffer, wasm.dx_fields(), 8);
+  return fields[i];
+}
 
 /** The JS `Error` in the output at `i` (message, then code), as every API error is made. */
 export function error(i = 0) {
@@ -103,6 +108,9 @@ export function keep(data) {
 
 /** The message with id `id`. */
 export const kept = (id) => store.get(id);
+
+/** Lets go of message `id` at once (the engine said it holds it no more). */
+export const drop = (id) => store.delete(id);
 
 /** Lets go of the messages the engine no longer holds. */
 export function release() {

@@ -4,7 +4,7 @@
 // (`dx_poll`) and carries it out. It decides nothing: every rule is the engine's.
 import { resolve, verdict } from './attempts.js';
 import { armWake, attach, detach, letGo, open, transmit } from './browser.js';
-import { args, check, engine, error, field, keep, kept, out, release } from './core.js';
+import { args, check, drop, engine, error, field, keep, kept, out, release } from './core.js';
 import { closeEvent, errorEvent, fieldsEvent, messageEvent, openEvent } from './events.js';
 import { Waiters } from './waiters.js';
 
@@ -60,7 +60,15 @@ export class Driver {
   send(data) {
     // The browser has no event for a server's close frame: its socket's state is reported first.
     if (this.ws && this.ws.readyState >= 2) this.feed(CLOSING);
-    const status = engine().dx_send(this.s, keep(data), Date.now());
+    const id = keep(data);
+    const status = engine().dx_send(this.s, id, Date.now());
+    if (status > 0) {
+      // The fast path (open, nothing queued): the engine's whole answer is "send it now".
+      if (status === 1) drop(id);
+      const refused = transmit(this, data);
+      if (refused) throw refused;
+      return;
+    }
     const refused = status < 0 ? error() : null;
     this.drain();
     if (refused) throw refused;

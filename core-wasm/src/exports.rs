@@ -5,8 +5,8 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use duplex_ws::{
-    validate_url, BinaryType, CloseInfo, Connection, Error, HeartbeatPolicy, Input, Options,
-    Overflow, Readiness, ReconnectPolicy, SessionPolicy, UrlProblem,
+    validate_url, BinaryType, CloseInfo, Command, Connection, Error, HeartbeatPolicy, Input,
+    Options, Overflow, Readiness, ReconnectPolicy, SessionPolicy, UrlProblem,
 };
 
 use crate::encode::{encode, Tag};
@@ -184,11 +184,30 @@ pub extern "C" fn dx_drop(s: usize) {
     drop(gone);
 }
 
-/// The user sends JS's message `id`: 0, or -1 (`CLOSED`, `QUEUE_FULL`) with the error.
+/// The user sends JS's message `id`: -1 (`CLOSED`, `QUEUE_FULL`) with the error; or the
+/// fast path, when the whole answer is to hand that message to the browser and no deadline
+/// moved: 1 (the engine let go of it) or 2 (it keeps it, in a session); else 0 (drain).
 #[no_mangle]
 pub extern "C" fn dx_send(s: usize, id: u32, now: f64) -> i32 {
-    let result = on(s, Ok(()), |c| c.handle(Input::Send(Handle::new(id)), now));
-    status(result)
+    let result = on(s, Ok(0), |c| {
+        let deadline = c.poll_timeout();
+        c.handle(Input::Send(Handle::new(id)), now)?;
+        if c.poll_timeout() != deadline {
+            return Ok(0);
+        }
+        if !matches!(c.peek_only(), Some(Command::Transmit(m)) if m.id() == id) {
+            return Ok(0);
+        }
+        let kept = match c.poll() {
+            Some(Command::Transmit(message)) => !message.release(),
+            _ => false,
+        };
+        Ok(if kept { 2 } else { 1 })
+    });
+    match result {
+        Ok(path) => path,
+        Err(error) => status(Err(error)),
+    }
 }
 
 /// The user closes, with a code (negative: none) and a reason (when `has_reason`, the

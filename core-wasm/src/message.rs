@@ -4,7 +4,7 @@
 
 use alloc::rc::Rc;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 
 use duplex_ws::Payload;
 
@@ -28,11 +28,17 @@ unsafe fn nul(_: u32) -> u32 {
     0
 }
 
-struct Slot(u32);
+struct Slot {
+    id: u32,
+    /// JS already let go of the message (it was sent on the fast path): not listed as freed.
+    quiet: Cell<bool>,
+}
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        FREED.with(|freed| freed.borrow_mut().push(self.0));
+        if !self.quiet.get() {
+            FREED.with(|freed| freed.borrow_mut().push(self.id));
+        }
     }
 }
 
@@ -43,12 +49,23 @@ pub struct Handle(Rc<Slot>);
 impl Handle {
     /// A handle to JS's message `id`.
     pub fn new(id: u32) -> Self {
-        Handle(Rc::new(Slot(id)))
+        Handle(Rc::new(Slot {
+            id,
+            quiet: Cell::new(false),
+        }))
     }
 
     /// The message's id in JS's store.
     pub fn id(&self) -> u32 {
-        self.0 .0
+        self.0.id
+    }
+
+    /// Lets go of the handle; true if it was the last one, which JS then lets go of itself
+    /// (it is not listed as freed).
+    pub fn release(self) -> bool {
+        let last = Rc::strong_count(&self.0) == 1;
+        self.0.quiet.set(last);
+        last
     }
 }
 

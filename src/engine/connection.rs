@@ -196,6 +196,15 @@ impl<M: Payload> Connection<M> {
         self.out.pop_front()
     }
 
+    /// The one command left, if exactly one is left (not taken out): lets a driver take a
+    /// fast path for the commonest answer (a send while open is a single `Transmit`).
+    pub fn peek_only(&self) -> Option<&Command<M>> {
+        match self.out.len() {
+            1 => self.out.front(),
+            _ => None,
+        }
+    }
+
     /// When to feed [`Input::Timeout`] next (on the clock of the `now_ms` given), if ever.
     pub fn poll_timeout(&self) -> Option<f64> {
         self.deadlines.next()
