@@ -6,7 +6,8 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, WebSocketUpgrade};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use super::app::AppState;
 use crate::transport::session::PROTOCOL;
 use crate::transport::upgrade::{accept, refuse};
-use crate::transport::{Connection, PeerAddr, PeerInfo, UpgradeRejection, WebSocketUpgrade};
+use crate::transport::{Connection, PeerAddr, PeerInfo};
 
 /// The longest path written to the logs, in bytes.
 const MAX_LOGGED_PATH: usize = 256;
@@ -23,7 +24,7 @@ const MAX_LOGGED_PATH: usize = 256;
 /// rejection, which answers 400).
 pub struct Handshake {
     /// The upgrade, if the request asked for one.
-    pub upgrade: Result<WebSocketUpgrade, UpgradeRejection>,
+    pub upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     /// The peer's address: the listener's `ConnectInfo<PeerAddr>` (the binary), else
     /// `ConnectInfo<SocketAddr>` (an application that serves with connect info), else
     /// `0.0.0.0:0` (unknown).
