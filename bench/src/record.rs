@@ -22,6 +22,21 @@ pub struct Record {
 }
 
 impl Record {
+    /// Run 1 of (suite, row, subject) with `metrics`: the report's tests build their input so.
+    #[cfg(test)]
+    pub fn of(suite: &str, row: &str, subject: &str, metrics: &[(&str, f64)]) -> Record {
+        Record {
+            suite: suite.into(),
+            row: row.into(),
+            subject: subject.into(),
+            run: 1,
+            metrics: metrics
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), *value))
+                .collect(),
+        }
+    }
+
     /// The record as one line of JSON.
     pub fn to_line(&self) -> String {
         // A struct of strings, numbers and a string-keyed map always serialises.

@@ -1,23 +1,13 @@
 //! Tests of the report's markdown: each would fail if the logic it names broke.
 
-use std::collections::BTreeMap;
-
 use super::*;
 use crate::record::Record;
 use crate::report::layout::FANOUT_ROW;
 use crate::report::targets;
 
+/// Run 1 of (suite, row, subject) with `metrics`.
 fn record(suite: &str, row: &str, subject: &str, metrics: &[(&str, f64)]) -> Record {
-    Record {
-        suite: suite.into(),
-        row: row.into(),
-        subject: subject.into(),
-        run: 1,
-        metrics: metrics
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), *value))
-            .collect::<BTreeMap<_, _>>(),
-    }
+    Record::of(suite, row, subject, metrics)
 }
 
 fn report(records: &[Record]) -> String {
