@@ -5,58 +5,10 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
+use support::redis::Redis;
 use support::session::{SessionPeer, SessionState};
-use support::{Server, TempDir, SAFETY};
+use support::{within, Server};
 use tokio_tungstenite::tungstenite::Message;
-
-/// A `redis-server` on a free loopback port, killed when dropped.
-struct Redis {
-    port: u16,
-    child: Child,
-    _dir: TempDir,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let dir = TempDir::new("redis");
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (scripts/setup.sh --for-tests)");
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < SAFETY, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Redis {
-            port,
-            child,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn text(message: &Message) -> String {
     message.to_text().expect("a text message").to_owned()
@@ -96,7 +48,8 @@ async fn a_relay_peer_resumes_on_the_other_instance_and_gets_all_5000_once_in_or
     assert!(b.welcome.resumed, "{:?}", b.welcome);
     assert_eq!(b.welcome.received, 2, "B's two messages were had already");
     for n in 0..5000 {
-        assert_eq!(text(&b.recv().await), format!("r{n}"));
+        let got = within(&format!("r{n} after the resume"), b.recv()).await;
+        assert_eq!(text(&got), format!("r{n}"));
     }
     b.send(Message::text("back")).await;
     // A hears "back" next: B's resent messages and the ping were not relayed again.

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 //! Starts the real `duplex-server` binary on a free port and talks to it.
 
+pub mod redis;
 pub mod session;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -18,6 +19,31 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 /// The safety net of every wait: generous, for a loaded 2-core machine.
 pub const SAFETY: Duration = Duration::from_secs(60);
+
+/// `future`, or a panic naming `what` when it takes longer than the safety timeout: for the
+/// waits that have no timeout of their own (a send the peer never reads, a whole test body).
+pub async fn within<F: std::future::Future>(what: &str, future: F) -> F::Output {
+    tokio::time::timeout(SAFETY, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: not done within {SAFETY:?}"))
+}
+
+/// `command` set up so its process is killed when the test process dies (a failed or killed
+/// test must not leave servers behind holding the test runner's pipes open). Linux only:
+/// `PR_SET_PDEATHSIG` fires when the spawning thread ends, and every test spawns from its own
+/// thread and keeps the child no longer than that thread lives.
+pub fn dies_with_test(command: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe and touches only the new process.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}
 
 /// A WebSocket client over plain TCP.
 pub type Client =
@@ -57,7 +83,7 @@ impl Server {
             }
             None => Command::new(binary),
         };
-        let mut child = command
+        let mut child = dies_with_test(&mut command)
             .args(["--port", "0", "--www"])
             .arg(www.path())
             .args(["--pkg", "no-such-pkg"])
@@ -125,8 +151,12 @@ impl Server {
         parse_response(&response)
     }
 
-    /// The same GET, without blocking the test's runtime.
+    /// The same GET, without blocking the test's runtime, within the safety timeout.
     pub async fn get_async(&self, path: &str) -> (u16, String) {
+        within(&format!("GET {path}"), self.get_async_unbounded(path)).await
+    }
+
+    async fn get_async_unbounded(&self, path: &str) -> (u16, String) {
         let mut stream = tokio::net::TcpStream::connect(&self.address).await.unwrap();
         let request = format!(
             "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
@@ -191,6 +221,16 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            // A failing test shows what the server said (its last lines).
+            let log = self.log();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = lines[lines.len().saturating_sub(80)..].join("\n");
+            eprintln!(
+                "--- duplex-server {} log (last 80 lines) ---\n{tail}",
+                self.address
+            );
+        }
         let _ = std::fs::remove_file(self.www.path().with_extension("log"));
     }
 }
@@ -252,8 +292,10 @@ pub async fn next<S>(client: &mut S) -> Message
 where
     S: futures_util::Stream<Item = Result<Message, tungstenite::Error>> + Unpin,
 {
+    // One deadline for the whole wait: pings and pongs do not extend it.
+    let deadline = tokio::time::Instant::now() + SAFETY;
     loop {
-        let item = tokio::time::timeout(SAFETY, client.next())
+        let item = tokio::time::timeout_at(deadline, client.next())
             .await
             .expect("a message within the safety timeout")
             .expect("the connection goes on")

@@ -8,7 +8,7 @@ use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{Client, SAFETY};
+use super::{within, Client, SAFETY};
 
 /// What a session client keeps across its connections.
 #[derive(Debug, Default, Clone)]
@@ -114,9 +114,13 @@ impl SessionPeer {
             state.id.as_deref().unwrap_or("-"),
             state.received
         );
-        ws.send(Message::text(hello)).await.unwrap();
+        within("send hello", ws.send(Message::text(hello)))
+            .await
+            .unwrap();
         for message in &state.unacked {
-            ws.send(escape(message.clone())).await.unwrap();
+            within("resend", ws.send(escape(message.clone())))
+                .await
+                .unwrap();
         }
         let welcome = match next_raw(&mut ws).await {
             Message::Text(text) => parse_welcome(text.as_str()),
@@ -141,18 +145,20 @@ impl SessionPeer {
     pub async fn send(&mut self, message: Message) {
         self.state.unacked.push_back(message.clone());
         self.state.sent += 1;
-        self.ws.send(escape(message)).await.unwrap();
+        within("send", self.ws.send(escape(message))).await.unwrap();
     }
 
     /// Sends a raw frame (a control frame, or anything a broken client would).
     pub async fn send_raw(&mut self, message: Message) {
-        self.ws.send(message).await.unwrap();
+        within("send raw", self.ws.send(message)).await.unwrap();
     }
 
     /// Acknowledges everything received so far.
     pub async fn ack(&mut self) {
         let ack = format!("\0ack {}", self.state.received);
-        self.ws.send(Message::text(ack)).await.unwrap();
+        within("send ack", self.ws.send(Message::text(ack)))
+            .await
+            .unwrap();
     }
 
     /// The next application message; takes acks and pongs on the way; acknowledges every
