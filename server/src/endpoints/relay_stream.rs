@@ -152,7 +152,7 @@ pub async fn relay_stream(
         match next {
             Buffered::Message(message) => {
                 let number = session.last_number().unwrap_or_default();
-                receipts.push(membership.forward_session(&message, &id, number));
+                receipts.push(membership.forward_session(&message, &id, number).await);
             }
             Buffered::Ended => break,
             Buffered::Empty => {}

@@ -207,15 +207,20 @@ impl Rooms {
 impl Membership {
     /// A session peer's message with `--redis`: it goes to the room's Stream (once, however
     /// often the client resends it) and, from there, to every peer of the room on every
-    /// instance; resolves as [`Backplane::publish_session`] says.
-    pub fn forward_session(
+    /// instance; resolves as [`Backplane::publish_session`] says (waiting for room in the
+    /// backplane's queue first).
+    pub async fn forward_session(
         &self,
         message: &Message,
         session: &str,
         number: u64,
     ) -> Option<tokio::sync::oneshot::Receiver<Result<i64, String>>> {
         let backplane = self.rooms.backplane.as_ref()?;
-        Some(backplane.publish_session(&self.room, message, session, number))
+        Some(
+            backplane
+                .publish_session(&self.room, message, session, number)
+                .await,
+        )
     }
 
     /// Hands `message` to every other peer of the room without waiting for any of them: a

@@ -24,16 +24,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Message;
-use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::mpsc::{self, error::SendTimeoutError, error::TrySendError};
 use tokio::sync::{oneshot, Notify};
 
 pub use self::metrics::{BackplaneMetrics, Dropped};
 pub use self::url::RedisUrl;
 use crate::transport::Metrics;
 
-/// How many publications may wait for the backplane task; past it they are dropped
-/// (`reason="queue_full"`), so the relay never waits for Redis.
+/// How many publications may wait for the backplane task; past it a plain peer's are dropped
+/// (`reason="queue_full"`), so the relay never waits for Redis; a session peer's wait (see
+/// [`Backplane::publish_session`]).
 pub const PUBLISH_QUEUE: usize = 4096;
+
+/// How long a session peer's message waits for room in a full publish queue before its
+/// session is closed with 1013 (Redis has stopped keeping up, not just fallen behind).
+pub const SESSION_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A session peer's message: its session id, the message's number, and where the outcome
 /// goes.
@@ -133,13 +138,17 @@ impl Backplane {
     /// Hands a message from a local plain peer of `room` to the room's Stream and the other
     /// instances, without waiting.
     pub fn publish(&self, room: &str, message: &Message) {
-        let _ = self.enqueue(room, message, None);
+        self.enqueue(room, message);
     }
 
     /// Hands a message numbered `number` from the session `session` of `room` to the room's
     /// Stream (once: the script drops a duplicate) and every instance; resolves with how the
     /// script took it (1 new, 0 duplicate, -1 session gone, -2 gap), or why it failed.
-    pub fn publish_session(
+    ///
+    /// Unlike a plain peer's message, a session's waits for room in the queue (at most
+    /// [`SESSION_QUEUE_WAIT`]): the peer's connection stops being read meanwhile, so a burst
+    /// is slowed down to what Redis takes instead of ending the session with 1013.
+    pub async fn publish_session(
         &self,
         room: &str,
         message: &Message,
@@ -147,40 +156,58 @@ impl Backplane {
         number: u64,
     ) -> oneshot::Receiver<Result<i64, String>> {
         let (done, receipt) = oneshot::channel();
-        if let Err(Some((_, _, done))) =
-            self.enqueue(room, message, Some((session.to_owned(), number, done)))
-        {
-            let _ = done.send(Err("the backplane is down or its queue is full".to_owned()));
+        let failed = |done: oneshot::Sender<_>, why: &str| {
+            let _ = done.send(Err(why.to_owned()));
+        };
+        if !self.is_up() {
+            self.0.metrics.dropped(Dropped::Down, 1);
+            failed(done, "the backplane is down");
+            return receipt;
+        }
+        let Some(publication) =
+            publication(room, message, Some((session.to_owned(), number, done)))
+        else {
+            return receipt;
+        };
+        let sent = self
+            .0
+            .publications
+            .send_timeout(publication, SESSION_QUEUE_WAIT)
+            .await;
+        match sent {
+            Ok(()) => {}
+            Err(SendTimeoutError::Timeout(publication)) => {
+                self.0.metrics.dropped(Dropped::QueueFull, 1);
+                if let Some((_, _, done)) = publication.session {
+                    failed(
+                        done,
+                        "the backplane's queue stayed full (Redis is too slow)",
+                    );
+                }
+            }
+            Err(SendTimeoutError::Closed(publication)) => {
+                self.0.metrics.dropped(Dropped::Down, 1);
+                if let Some((_, _, done)) = publication.session {
+                    failed(done, "the backplane has ended");
+                }
+            }
         }
         receipt
     }
 
-    fn enqueue(
-        &self,
-        room: &str,
-        message: &Message,
-        session: Option<SessionPublication>,
-    ) -> Result<(), Option<SessionPublication>> {
+    fn enqueue(&self, room: &str, message: &Message) {
         if !self.is_up() {
             // The task logged that Redis is down; queueing would only deliver stale messages
             // once it is back.
             self.0.metrics.dropped(Dropped::Down, 1);
-            return Err(session);
+            return;
         }
-        let (kind, payload) = match message {
-            Message::Text(text) => (b't', axum::body::Bytes::from(text.as_str().to_owned())),
-            Message::Binary(bytes) => (b'b', bytes.clone()),
-            _ => return Ok(()),
-        };
-        let publication = Publication {
-            room: room.to_owned(),
-            kind,
-            payload,
-            session,
+        let Some(publication) = publication(room, message, None) else {
+            return;
         };
         match self.0.publications.try_send(publication) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(publication)) => {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
                 self.0.metrics.dropped(Dropped::QueueFull, 1);
                 if !self.0.full_logged.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
@@ -188,13 +215,9 @@ impl Backplane {
                         "backplane: the publish queue is full (Redis is slower than the relay); dropping publications"
                     );
                 }
-                Err(publication.session)
             }
             // The task has ended: the server is shutting down.
-            Err(TrySendError::Closed(publication)) => {
-                self.0.metrics.dropped(Dropped::Down, 1);
-                Err(publication.session)
-            }
+            Err(TrySendError::Closed(_)) => self.0.metrics.dropped(Dropped::Down, 1),
         }
     }
 
@@ -280,4 +303,24 @@ fn random_u64() -> u64 {
         hasher.write_u128(now.as_nanos());
     }
     hasher.finish()
+}
+
+/// The queue's form of a text or binary message (`None` for other kinds: the relay forwards
+/// only those two).
+fn publication(
+    room: &str,
+    message: &Message,
+    session: Option<SessionPublication>,
+) -> Option<Publication> {
+    let (kind, payload) = match message {
+        Message::Text(text) => (b't', axum::body::Bytes::from(text.as_str().to_owned())),
+        Message::Binary(bytes) => (b'b', bytes.clone()),
+        _ => return None,
+    };
+    Some(Publication {
+        room: room.to_owned(),
+        kind,
+        payload,
+        session,
+    })
 }
