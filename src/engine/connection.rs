@@ -388,6 +388,9 @@ mod platform_tests;
 #[path = "connection_props.rs"]
 mod props;
 #[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "connection_session_props.rs"]
+mod session_props;
+#[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "connection_session_tests.rs"]
 mod session_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
