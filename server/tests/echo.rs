@@ -77,22 +77,33 @@ async fn metrics_count_connections_messages_and_bytes_per_endpoint() {
         .await;
 }
 
-#[tokio::test]
-async fn permessage_deflate_is_never_negotiated() {
+/// The answer to a permessage-deflate offer from a server started with `args`, if any.
+async fn deflate_answer(args: &[&str]) -> Option<String> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let server = Server::start("page");
+    let server = Server::start_with("page", args);
     let mut request = server.ws_url("/echo").into_client_request().unwrap();
     request.headers_mut().insert(
         "Sec-WebSocket-Extensions",
-        "permessage-deflate; client_max_window_bits"
+        "x-webkit-deflate-frame, permessage-deflate; client_max_window_bits"
             .parse()
             .unwrap(),
     );
     let (_client, response) = tokio_tungstenite::connect_async(request).await.unwrap();
-    assert!(
-        response.headers().get("Sec-WebSocket-Extensions").is_none(),
-        "{response:?}"
-    );
+    let answer = response.headers().get("Sec-WebSocket-Extensions")?;
+    Some(answer.to_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn permessage_deflate_is_negotiated_without_context_takeover_unless_turned_off() {
+    // The first permessage-deflate offer of the list is taken, whatever comes before it.
+    let answer = deflate_answer(&[])
+        .await
+        .expect("permessage-deflate accepted");
+    assert!(answer.starts_with("permessage-deflate"), "{answer}");
+    // No state kept between messages, in either direction: idle peers hold none.
+    assert!(answer.contains("server_no_context_takeover"), "{answer}");
+    assert!(answer.contains("client_no_context_takeover"), "{answer}");
+    assert_eq!(deflate_answer(&["--no-deflate"]).await, None);
 }
 
 #[test]

@@ -15,7 +15,8 @@ async fn a_message_over_the_size_limit_gets_1009() {
     client.send(Message::binary(vec![1u8; 1001])).await.unwrap();
     let close = next(&mut client).await;
     assert_eq!(close_code(&close), 1009, "{close:?}");
-    assert!(close.to_string().contains("1000 bytes"), "{close:?}");
+    // The reason is yawc's own ("Frame too large"): it sends the close frame itself.
+    assert!(close.to_string().contains("too large"), "{close:?}");
     // The server finishes the close handshake: the stream ends.
     assert!(read_to_end(&mut client).await.messages.is_empty());
     server
@@ -114,8 +115,8 @@ fn the_readme_states_the_worst_case_memory_of_the_default_limits() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let connection = limits.worst_case_connection_bytes();
     let server = limits.worst_case_server_bytes();
-    assert_eq!(connection, 7_421_952);
-    assert_eq!(server, 7_489_060_864);
+    assert_eq!(connection, 7_422_976);
+    assert_eq!(server, 7_490_084_864);
     for figure in [
         format!("worst case per WebSocket connection: **{connection} bytes**"),
         format!("worst case for the whole server: **{server} bytes**"),

@@ -6,8 +6,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::app::AppState;
 use crate::transport::session::PROTOCOL;
 use crate::transport::upgrade::{accept, refuse};
-use crate::transport::{Connection, PeerAddr, PeerInfo};
+use crate::transport::{Connection, PeerAddr, PeerInfo, UpgradeRejection, WebSocketUpgrade};
 
 /// The longest path written to the logs, in bytes.
 const MAX_LOGGED_PATH: usize = 256;
@@ -24,7 +23,7 @@ const MAX_LOGGED_PATH: usize = 256;
 /// rejection, which answers 400).
 pub struct Handshake {
     /// The upgrade, if the request asked for one.
-    pub upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    pub upgrade: Result<WebSocketUpgrade, UpgradeRejection>,
     /// The peer's address: the listener's `ConnectInfo<PeerAddr>` (the binary), else
     /// `ConnectInfo<SocketAddr>` (an application that serves with connect info), else
     /// `0.0.0.0:0` (unknown).

@@ -1,32 +1,36 @@
 //! One WebSocket connection as an endpoint sees it: `recv` the next message, `send` one
 //! (through the bounded queue of the writer task), then `finish` the close handshake.
-//! It logs who connected and how the connection closed, and keeps the counters.
+//! It logs who connected and how the connection closed, and keeps the counters. Messages are
+//! read from yawc's frames as they are already buffered: one read of the socket can hold a
+//! whole batch of a pipelining peer, and `recv` hands them out one by one without touching
+//! the socket again.
 //! Transport layer: imports only `transport`; what it needs of the server comes in a
 //! [`ConnContext`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes};
 use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, Duration, Instant};
 
 use super::context::{Admission, ConnContext};
 pub use super::outbox::Closed;
 use super::outbox::Outbox;
+use super::wire::{close_code_of, Wire};
 use super::writer::{payload_len, run_writer, Link, Outbound, WriterEnd, WriterSettings};
+use yawc::{Frame, OpCode};
 
-/// The close code for a message or frame over the size limit.
-pub const MESSAGE_TOO_BIG: u16 = 1009;
 /// The close code sent to every peer on shutdown.
 pub const GOING_AWAY: u16 = 1001;
 /// The close code for a frame that breaks the protocol (unmasked, reserved opcode...).
 pub const PROTOCOL_ERROR: u16 = 1002;
 /// The close code for a text message that is not UTF-8.
 pub const INVALID_PAYLOAD: u16 = 1007;
+/// The largest payload of a control frame (RFC 6455, 5.5).
+const MAX_CONTROL_PAYLOAD: usize = 125;
 /// The close code for a peer that pings more than `--max-pings-per-second`.
 pub const POLICY_VIOLATION: u16 = 1008;
 
@@ -45,7 +49,7 @@ pub struct PeerInfo {
 pub struct Connection {
     info: PeerInfo,
     context: Arc<ConnContext>,
-    stream: SplitStream<WebSocket>,
+    stream: SplitStream<Wire>,
     outbox: Outbox,
     link: Arc<Link>,
     /// The pings of the current second: when it began, and how many came.
@@ -59,25 +63,26 @@ pub struct Connection {
     peer_close: Option<(u16, String)>,
     /// Why reading ended without a close frame, if it did.
     failure: Option<String>,
-    /// Whether a close frame waits in the queue, after the replies before it (1002, 1007).
+    /// Whether a close frame waits in the queue, after the replies before it (1007).
     close_queued: bool,
+    /// The close frame yawc sent itself on a broken frame (code, why), ahead of the queue.
+    wire_close: Option<(u16, String)>,
     _admission: Admission,
 }
 
 impl Connection {
-    /// Splits the socket and starts its writer task.
+    /// Splits the socket and starts its writer task; `protocol` is the subprotocol the
+    /// handshake selected, `deflate` whether it agreed on permessage-deflate (for the log).
     pub fn start(
-        socket: WebSocket,
+        socket: Wire,
         info: PeerInfo,
+        protocol: Option<String>,
+        deflate: bool,
         context: Arc<ConnContext>,
         admission: Admission,
     ) -> Connection {
-        let protocol = socket
-            .protocol()
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
         let (sink, stream) = socket.split();
-        let (queue, queued) = mpsc::unbounded_channel();
+        let (queue, queued) = super::queue::queue();
         let link = Arc::new(Link::default());
         let limits = &context.limits;
         let outbox = Outbox::new(queue, link.clone(), limits.send_buffer, limits.queue_cap());
@@ -92,7 +97,7 @@ impl Connection {
         };
         let writer = tokio::spawn(run_writer(sink, queued, link.clone(), settings));
         context.metrics.opened(info.endpoint);
-        tracing::info!(peer = %info.peer, endpoint = info.endpoint, path = %info.path, "connected");
+        tracing::info!(peer = %info.peer, endpoint = info.endpoint, path = %info.path, deflate, "connected");
         Connection {
             info,
             context,
@@ -106,6 +111,7 @@ impl Connection {
             peer_close: None,
             failure: None,
             close_queued: false,
+            wire_close: None,
             _admission: admission,
         }
     }
@@ -135,18 +141,50 @@ impl Connection {
                 _ = self.link.writer_done.cancelled() => { self.ended = true; return None; }
                 item = self.stream.next() => item,
             };
-            match item {
-                Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
-                    self.link.heard.notify_one();
-                    let bytes = payload_len(&message);
-                    self.context.metrics.received(self.info.endpoint, bytes);
-                    return Some(message);
+            let frame = match item {
+                Some(Ok(frame)) => frame,
+                Some(Err(error)) => {
+                    match close_code_of(&error) {
+                        // yawc has already put its close frame ahead of everything queued.
+                        Some(code) => self.wire_close = Some((code, error.to_string())),
+                        None => self.failure = Some(error.to_string()),
+                    }
+                    self.ended = true;
+                    return None;
                 }
-                Some(Ok(Message::Pong(_))) => {
+                None => {
+                    self.failure = Some("the connection ended without a close frame".into());
+                    self.ended = true;
+                    return None;
+                }
+            };
+            if frame.opcode().is_control() && frame.payload().len() > MAX_CONTROL_PAYLOAD {
+                // yawc checks this for pings only, and would answer such a close frame with
+                // an echo. The connection is failed instead: dropped, without reading on or
+                // writing anything more (the answer yawc queued is never written).
+                self.failure = Some("a control frame over 125 bytes".into());
+                self.ended = true;
+                return None;
+            }
+            let message = match frame.opcode() {
+                OpCode::Text => match Utf8Bytes::try_from(frame.into_payload()) {
+                    Ok(text) => Message::Text(text),
+                    Err(_) => {
+                        // The replies to the messages before it go out first, then 1007.
+                        let why = "a text message is not valid UTF-8".to_owned();
+                        let queued = self.outbox.control(Outbound::Close(INVALID_PAYLOAD, why));
+                        self.close_queued = queued.is_ok();
+                        self.ended = true;
+                        return None;
+                    }
+                },
+                OpCode::Binary => Message::Binary(frame.into_payload()),
+                OpCode::Pong => {
                     self.link.heard.notify_one();
                     continue;
                 }
-                Some(Ok(Message::Ping(_))) => {
+                OpCode::Ping => {
+                    // yawc has queued the pong already.
                     if self.too_many_pings() {
                         let most = self.context.limits.max_pings_per_second;
                         self.link.close_now(
@@ -156,31 +194,18 @@ impl Connection {
                     }
                     continue;
                 }
-                Some(Ok(Message::Close(frame))) => {
-                    self.peer_close = Some(
-                        frame.map_or((1005, String::new()), |f| (f.code, f.reason.to_string())),
-                    );
+                OpCode::Close => {
+                    self.peer_close = Some(peer_close(&frame));
+                    self.ended = true;
+                    return None;
                 }
-                Some(Err(error)) => {
-                    let error = error.into_inner();
-                    let limits = &self.context.limits;
-                    let limit = limits.max_message_size.min(limits.max_frame_size);
-                    match close_for(error.as_ref(), limit) {
-                        // Over a limit: close now, dropping what is queued.
-                        Some((MESSAGE_TOO_BIG, reason)) => {
-                            self.link.close_now(MESSAGE_TOO_BIG, &reason);
-                        }
-                        // A broken frame: the replies to the messages before it go out first.
-                        Some((code, reason)) => {
-                            let queued = self.outbox.control(Outbound::Close(code, reason));
-                            self.close_queued = queued.is_ok();
-                        }
-                        None => self.failure = Some(error.to_string()),
-                    }
-                }
-                None => self.failure = Some("the connection ended without a close frame".into()),
-            }
-            self.ended = true;
+                // Fragments come reassembled; a stray continuation is yawc's error, not a frame.
+                OpCode::Continuation => continue,
+            };
+            self.link.heard.notify_one();
+            let bytes = payload_len(&message);
+            self.context.metrics.received(self.info.endpoint, bytes);
+            return Some(message);
         }
         None
     }
@@ -285,17 +310,19 @@ impl Connection {
                 )
             );
         if !failed {
-            // The peer's close frame (after ours), or the end of the stream after tungstenite
-            // flushed its answer to the peer's close.
+            // The peer's close frame (after ours), or the end of the stream after yawc
+            // flushed its answer to the peer's close (or its own close on a broken frame:
+            // reading is what sends it).
             let _ = timeout(close_timeout, async {
                 while let Some(item) = self.stream.next().await {
-                    if let Ok(Message::Close(frame)) = item {
-                        if self.peer_close.is_none() {
-                            self.peer_close =
-                                Some(frame.map_or((1005, String::new()), |f| {
-                                    (f.code, f.reason.to_string())
-                                }));
+                    match item {
+                        Ok(frame) if frame.opcode() == OpCode::Close => {
+                            if self.peer_close.is_none() {
+                                self.peer_close = Some(peer_close(&frame));
+                            }
                         }
+                        Ok(_) => {}
+                        Err(_) => break,
                     }
                 }
             })
@@ -314,8 +341,9 @@ impl Connection {
 
     fn log_the_end(&self, writer_end: Option<WriterEnd>) {
         let PeerInfo { peer, endpoint, .. } = &self.info;
-        let sent = match &writer_end {
-            Some(WriterEnd::CloseSent(code, reason)) => Some((*code, reason.clone())),
+        let sent = match (&writer_end, &self.wire_close) {
+            (Some(WriterEnd::CloseSent(code, reason)), _) => Some((*code, reason.clone())),
+            (_, Some((code, reason))) => Some((*code, reason.clone())),
             _ => None,
         };
         let code = match (&sent, &self.peer_close) {
@@ -351,28 +379,11 @@ impl Connection {
     }
 }
 
-/// The close frame that answers a read error, if one should: 1009 for a message or frame
-/// over `limit`, 1002 for a broken protocol, 1007 for a text message that is not UTF-8.
-/// `None` for the rest (the peer went away: there is no one to tell).
-fn close_for(
-    error: &(dyn std::error::Error + Send + Sync + 'static),
-    limit: usize,
-) -> Option<(u16, String)> {
-    use tungstenite::error::{CapacityError, ProtocolError};
-    let reason = match error.downcast_ref::<tungstenite::Error>()? {
-        tungstenite::Error::Capacity(CapacityError::MessageTooLong { .. }) => (
-            MESSAGE_TOO_BIG,
-            format!("message too big: the limit is {limit} bytes"),
-        ),
-        tungstenite::Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return None,
-        tungstenite::Error::Protocol(error) => (PROTOCOL_ERROR, format!("protocol error: {error}")),
-        tungstenite::Error::Utf8(_) => (
-            INVALID_PAYLOAD,
-            "a text message is not valid UTF-8".to_owned(),
-        ),
-        _ => return None,
-    };
-    Some((reason.0, truncate(reason.1, 123)))
+/// The code and reason of the peer's close frame (1005 for one without a code).
+fn peer_close(frame: &Frame) -> (u16, String) {
+    let code = frame.close_code().map_or(1005, u16::from);
+    let reason = frame.close_reason().ok().flatten().unwrap_or_default();
+    (code, reason.to_owned())
 }
 
 /// `text` cut to at most `most` bytes, on a character boundary (a close reason's limit).

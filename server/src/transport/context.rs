@@ -23,6 +23,9 @@ pub struct ConnContext {
     pub shutdown: CancellationToken,
     /// Tracks every connection task (and the backplane), so shutdown can wait for them.
     pub tracker: TaskTracker,
+    /// The WebSocket options of every connection, made once from the limits (their deflate
+    /// pool is shared by all connections).
+    pub wire_options: yawc::Options,
     /// One permit per open WebSocket connection, `max_connections` in all.
     slots: Arc<Semaphore>,
 }
@@ -51,6 +54,7 @@ impl ConnContext {
     pub fn new(limits: Limits, metrics: Metrics) -> ConnContext {
         ConnContext {
             slots: Arc::new(Semaphore::new(limits.max_connections)),
+            wire_options: super::wire::options(&limits, &super::wire::deflate_pool()),
             limits,
             metrics,
             shutdown: CancellationToken::new(),

@@ -110,13 +110,32 @@ pub struct Limits {
     #[arg(long, env = "DUPLEX_MAX_SESSIONS", value_name = "N",
           default_value_t = 10_000, value_parser = positive_usize)]
     pub max_sessions: usize,
+    /// permessage-deflate: the smallest message, in bytes, that the server compresses for a
+    /// peer that negotiated it (text or binary alike); smaller ones go out as they are, since
+    /// deflating a few bytes costs more CPU than it saves on the wire.
+    #[arg(long, env = "DUPLEX_DEFLATE_THRESHOLD", value_name = "BYTES",
+          default_value_t = DEFAULT_DEFLATE_THRESHOLD)]
+    pub deflate_threshold: usize,
+    /// Turns permessage-deflate off: the server accepts no compression offer.
+    #[arg(long, env = "DUPLEX_NO_DEFLATE")]
+    pub no_deflate: bool,
 }
 
 /// 1 MiB: the default for both size limits and the send buffer.
 pub const DEFAULT_MAX_SIZE: usize = 1 << 20;
 
-/// The read and write buffer of each WebSocket connection, in bytes.
-pub const IO_BUFFER_BYTES: usize = 8 * 1024;
+/// The read and write buffer of each WebSocket connection, in bytes. Small, because every
+/// idle peer holds both: a larger frame grows a buffer while it passes, and yawc gives the
+/// memory back after it (see `transport::wire`). Not smaller: with 256 bytes an idle peer
+/// cost 1.5 KB less, but every 1 KiB message then grew and shrank the read buffer, and the
+/// pipelined 1 KiB echo took 23% more server CPU per message.
+pub const IO_BUFFER_BYTES: usize = 1024;
+/// Bytes of frames a connection's write buffer collects before it is written out, even in
+/// the middle of a batch; also the most it keeps after a burst (yawc gives back only what
+/// grew past it).
+pub const WRITE_BATCH_BYTES: usize = 16 * 1024;
+/// The default of `--deflate-threshold` (Node ws's default too).
+pub const DEFAULT_DEFLATE_THRESHOLD: usize = 1024;
 
 /// The most bytes of a request head (request line and headers) the binary's HTTP server
 /// buffers; past it the client gets 431 and the connection is closed.
@@ -135,11 +154,12 @@ impl Limits {
             .saturating_add(self.max_message_size)
     }
 
-    /// The largest tungstenite write buffer of a connection (its `max_write_buffer_size`):
-    /// the buffer, one message of the largest size, and [`WRITE_SLACK_BYTES`]. Pongs that do
-    /// not fit wait (one at a time) instead of growing it.
+    /// The largest write buffer of a connection: frames of a batch up to
+    /// [`WRITE_BATCH_BYTES`] (past it the buffer is written out before the next frame goes
+    /// in), one message of the largest size, and [`WRITE_SLACK_BYTES`]. Pongs are written
+    /// before more is read, so a peer that pings and never reads is not read either.
     pub fn max_write_buffer(&self) -> usize {
-        IO_BUFFER_BYTES
+        WRITE_BATCH_BYTES
             .saturating_add(self.max_message_size)
             .saturating_add(WRITE_SLACK_BYTES)
     }
@@ -242,5 +262,7 @@ mod tests {
         assert_eq!(limits.session_replay_bytes, 1 << 20);
         assert_eq!(limits.session_replay_messages, 16384);
         assert_eq!(limits.max_sessions, 10_000);
+        assert_eq!(limits.deflate_threshold, 1024);
+        assert!(!limits.no_deflate);
     }
 }

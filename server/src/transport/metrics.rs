@@ -112,6 +112,17 @@ impl Metrics {
             .inc_by(bytes as u64);
     }
 
+    /// `messages` messages of `bytes` payload bytes in all were written on `endpoint` (one
+    /// batch).
+    pub fn sent_many(&self, endpoint: &str, messages: usize, bytes: usize) {
+        self.messages_out
+            .with_label_values(&[endpoint])
+            .inc_by(messages as u64);
+        self.bytes_out
+            .with_label_values(&[endpoint])
+            .inc_by(bytes as u64);
+    }
+
     /// A handshake on `endpoint` was refused for `reason` (`origin`, `capacity`, `hook`).
     pub fn refused(&self, endpoint: &str, reason: &str) {
         self.refused.with_label_values(&[endpoint, reason]).inc();

@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::extract::ws::Message;
-use tokio::sync::mpsc;
 
+use super::queue::QueueSender;
 use super::writer::{payload_len, Link, Outbound};
 
 /// The close code for a peer that reads too slowly ("try again later").
@@ -22,7 +22,7 @@ pub struct Closed;
 /// The sending end of one connection's queue; cheap to clone (the relay keeps one per peer).
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    queue: mpsc::UnboundedSender<Outbound>,
+    queue: QueueSender,
     link: Arc<Link>,
     budget: usize,
     cap: usize,
@@ -31,12 +31,7 @@ pub struct Outbox {
 impl Outbox {
     /// The outbox of the queue `queue`, whose writer shares `link`; `budget` and `cap` in
     /// payload bytes (`--send-buffer` and [`super::Limits::queue_cap`]).
-    pub fn new(
-        queue: mpsc::UnboundedSender<Outbound>,
-        link: Arc<Link>,
-        budget: usize,
-        cap: usize,
-    ) -> Outbox {
+    pub fn new(queue: QueueSender, link: Arc<Link>, budget: usize, cap: usize) -> Outbox {
         Outbox {
             queue,
             link,

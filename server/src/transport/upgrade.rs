@@ -1,20 +1,22 @@
 //! The WebSocket upgrade: a handshake that the layers above have let through is admitted
-//! (not shutting down, under `--max-connections`; else 503), gets the size limits and
-//! buffers, and is answered 101; the endpoint then runs on the [`Connection`]. Transport
+//! (not shutting down, under `--max-connections`; else 503), is answered 101 with the
+//! subprotocol and the compression agreed, and the endpoint then runs on the [`Connection`]
+//! (yawc's WebSocket, with the size limits and buffers of `wire::options`). Transport
 //! layer: imports only `transport`.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::WebSocketUpgrade;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::connection::{Connection, PeerInfo};
 use super::context::ConnContext;
-use super::limits::IO_BUFFER_BYTES;
+pub use super::extract::{UpgradeRejection, WebSocketUpgrade};
 use super::metrics::Metrics;
+use super::wire::Wire;
 
 /// Admits the handshake of `info.endpoint`; if it passes, answers 101 and runs `run` on the
 /// connection, else answers 503 with a line that says why.
@@ -41,24 +43,61 @@ where
             )
         }
     };
+    // yawc answers the key and the extension offer (permessage-deflate, on the terms of
+    // `wire::options`) from a request that carries only what it reads.
+    let WebSocketUpgrade {
+        on_upgrade,
+        key,
+        extensions,
+        protocol,
+        ..
+    } = upgrade;
+    let mut request = Request::new(());
+    let headers = request.headers_mut();
+    headers.insert(header::SEC_WEBSOCKET_KEY, key);
+    headers.insert(
+        header::SEC_WEBSOCKET_VERSION,
+        HeaderValue::from_static("13"),
+    );
+    if let Some(extensions) = extensions {
+        headers.insert(header::SEC_WEBSOCKET_EXTENSIONS, extensions);
+    }
+    request.extensions_mut().insert(on_upgrade);
+    let (answer, upgraded) =
+        match yawc::WebSocket::upgrade_with_options(&mut request, context.wire_options.clone()) {
+            Ok(pair) => pair,
+            Err(error) => {
+                let why = format!("the handshake could not be answered: {error}");
+                return refuse(
+                    &context.metrics,
+                    &info,
+                    StatusCode::BAD_REQUEST,
+                    "handshake",
+                    why,
+                );
+            }
+        };
+    let (mut parts, _) = answer.into_parts();
+    let deflate = parts.headers.contains_key(header::SEC_WEBSOCKET_EXTENSIONS);
+    if let Some(protocol) = &protocol {
+        parts
+            .headers
+            .insert(header::SEC_WEBSOCKET_PROTOCOL, protocol.clone());
+    }
+    let protocol = protocol.and_then(|value| value.to_str().ok().map(str::to_owned));
     let context = context.clone();
-    upgrade
-        // tungstenite's defaults (128 KiB each, the read buffer zero-filled at the first
-        // read) cost ~140 KB per idle connection; 8 KiB keeps 10,000 peers near 200 MB.
-        // Larger messages still arrive whole: the buffers grow while a message is read.
-        .read_buffer_size(IO_BUFFER_BYTES)
-        .write_buffer_size(IO_BUFFER_BYTES)
-        // Bounded, so that pongs to a peer that pings and never reads wait instead of piling
-        // up (tungstenite's default has no maximum).
-        .max_write_buffer_size(context.limits.max_write_buffer())
-        .max_message_size(context.limits.max_message_size)
-        .max_frame_size(context.limits.max_frame_size)
-        .on_failed_upgrade(move |error| {
-            tracing::info!(%peer, endpoint, %error, "the upgrade failed");
-        })
-        .on_upgrade(move |socket| async move {
-            run(Connection::start(socket, info, context, admission)).await;
-        })
+    tokio::spawn(async move {
+        match upgraded.await {
+            Ok(socket) => {
+                let wire = Wire::new(socket);
+                let connection =
+                    Connection::start(wire, info, protocol, deflate, context, admission);
+                run(connection).await;
+            }
+            Err(error) => tracing::info!(%peer, endpoint, %error, "the upgrade failed"),
+        }
+    });
+    Response::from_parts(parts, Body::empty())
 }
 
 /// Answers a handshake with `status` and `why` (a 503 with `Connection: close`), and logs

@@ -1,6 +1,10 @@
 //! The writing half of a connection: one task that owns the sink, drains the bounded send
-//! queue, pings the peer, and sends the close frame. Transport layer: imports only
-//! `transport`.
+//! queue, pings the peer, and sends the close frame. It writes in batches: every message
+//! already queued is handed to the sink, then one flush writes them all, so a pipelining
+//! peer's replies (or a burst of relayed messages) cost one system call per batch, not one
+//! per message. Transport layer: imports only `transport`.
+
+use std::collections::VecDeque;
 
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -10,12 +14,13 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{Sink, SinkExt};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 use tokio::time::{interval_at, sleep_until, timeout, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::metrics::Metrics;
 use super::outbox::TRY_AGAIN_LATER;
+use super::queue::QueueReceiver;
 
 /// What the writer task sends, in the order queued.
 #[derive(Debug)]
@@ -113,7 +118,7 @@ pub struct WriterSettings {
 /// server; any sink of messages in tests).
 pub async fn run_writer<S>(
     mut sink: S,
-    mut queue: mpsc::UnboundedReceiver<Outbound>,
+    mut queue: QueueReceiver,
     link: Arc<Link>,
     settings: WriterSettings,
 ) where
@@ -125,15 +130,36 @@ pub async fn run_writer<S>(
     link.writer_done.cancel();
 }
 
-/// The write in progress: a message (or a ping) taken from the queue, until the sink has
-/// flushed it.
+/// The most messages taken from the queue for one batch: a close request or a missed pong
+/// is heard between two batches, so one batch must not take long.
+const BATCH_MESSAGES: usize = 256;
+
+/// The write in progress: the messages (or a ping) taken from the queue, until the sink has
+/// flushed them.
 struct InFlight {
-    /// Not yet accepted by the sink; `None` once it was handed over and only the flush is left.
-    unsent: Option<Message>,
-    /// Its payload bytes, for the counters.
+    /// Not yet accepted by the sink, in order; empty once only the flush is left.
+    unsent: VecDeque<Message>,
+    /// Their payload bytes, for the counters and the queue's byte count.
     bytes: usize,
-    /// Whether it counts as a message sent (pings do not).
-    counted: bool,
+    /// How many count as messages sent (pings do not).
+    counted: usize,
+}
+
+impl InFlight {
+    fn ping() -> InFlight {
+        let unsent = VecDeque::from([Message::Ping(Default::default())]);
+        InFlight {
+            unsent,
+            bytes: 0,
+            counted: 0,
+        }
+    }
+
+    fn push(&mut self, message: Message) {
+        self.bytes += payload_len(&message);
+        self.counted += 1;
+        self.unsent.push_back(message);
+    }
 }
 
 /// One loop, one `select!`: whether the writer is idle or a write is stuck on a peer that
@@ -142,7 +168,7 @@ struct InFlight {
 /// is written twice; a new message (or ping) is taken only when no write is in progress.
 async fn write_until_done<S>(
     sink: &mut S,
-    queue: &mut mpsc::UnboundedReceiver<Outbound>,
+    queue: &mut QueueReceiver,
     link: &Link,
     settings: &WriterSettings,
 ) -> WriterEnd
@@ -156,6 +182,8 @@ where
     // Set when a ping goes out; cleared by anything heard from the peer.
     let mut pong_deadline: Option<Instant> = None;
     let mut in_flight: Option<InFlight> = None;
+    // A close or a pause found while a batch was taken from the queue: it comes next.
+    let mut held: Option<Outbound> = None;
     // Set by `Outbound::Pause`: until then nothing is written, pinged or timed out.
     let mut paused_until: Option<Instant> = None;
     // Set when the queue went over the budget: if it still is then, the peer is too slow.
@@ -169,8 +197,8 @@ where
                 if let Err(error) = written {
                     return WriterEnd::WriteFailed(error.to_string());
                 }
-                if let Some(InFlight { bytes, counted: true, .. }) = in_flight.take() {
-                    settings.metrics.sent(settings.endpoint, bytes);
+                if let Some(InFlight { bytes, counted: counted @ 1.., .. }) = in_flight.take() {
+                    settings.metrics.sent_many(settings.endpoint, counted, bytes);
                     // Saturating: a message queued without the outbox (tests) added nothing.
                     let _ = link.queued.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |queued| {
                         Some(queued.saturating_sub(bytes))
@@ -210,14 +238,27 @@ where
             _ = pings.tick(), if !paused => {
                 pong_deadline.get_or_insert_with(|| Instant::now() + settings.ping_timeout);
                 if in_flight.is_none() {
-                    in_flight = Some(InFlight { unsent: Some(Message::Ping(Default::default())), bytes: 0, counted: false });
+                    in_flight = Some(InFlight::ping());
                 }
             }
-            item = queue.recv(), if in_flight.is_none() && !paused => match item {
+            item = next_item(&mut held, queue), if in_flight.is_none() && !paused => match item {
                 None => return WriterEnd::QueueClosed,
                 Some(Outbound::Message(message)) => {
-                    let bytes = payload_len(&message);
-                    in_flight = Some(InFlight { unsent: Some(message), bytes, counted: true });
+                    let mut batch = InFlight { unsent: VecDeque::new(), bytes: 0, counted: 0 };
+                    batch.push(message);
+                    // Everything else already queued goes in the same batch, up to a close or
+                    // a pause, which waits for the batch to be written.
+                    while batch.counted < BATCH_MESSAGES {
+                        match queue.try_recv() {
+                            Some(Outbound::Message(message)) => batch.push(message),
+                            Some(other) => {
+                                held = Some(other);
+                                break;
+                            }
+                            None => break,
+                        }
+                    }
+                    in_flight = Some(batch);
                 }
                 Some(Outbound::Close(code, reason)) => return send_close(sink, link, code, reason, settings).await,
                 Some(Outbound::Pause(duration)) => paused_until = Some(Instant::now() + duration),
@@ -226,9 +267,18 @@ where
     }
 }
 
-/// Drives the write in progress: hands the message to the sink once it is ready, then
-/// flushes; what `SinkExt::send` does, but with its state in `in_flight`, so that the future
-/// can be dropped by `select!` and polled afresh on the next turn.
+/// The next item: the one held back from the last batch, else the next from the queue.
+async fn next_item(held: &mut Option<Outbound>, queue: &mut QueueReceiver) -> Option<Outbound> {
+    match held.take() {
+        Some(item) => Some(item),
+        None => queue.recv().await,
+    }
+}
+
+/// Drives the write in progress: hands each message to the sink once it is ready (the sink
+/// writes out its buffer by itself when it fills), then flushes once; what `SinkExt::send`
+/// does for one message, but with its state in `in_flight`, so that the future can be
+/// dropped by `select!` and polled afresh on the next turn.
 fn poll_write<S>(
     sink: &mut S,
     in_flight: &mut Option<InFlight>,
@@ -238,9 +288,9 @@ where
     S: Sink<Message> + Unpin,
 {
     if let Some(write) = in_flight.as_mut() {
-        if write.unsent.is_some() {
+        while !write.unsent.is_empty() {
             ready!(sink.poll_ready_unpin(cx))?;
-            if let Some(message) = write.unsent.take() {
+            if let Some(message) = write.unsent.pop_front() {
                 sink.start_send_unpin(message)?;
             }
         }
@@ -278,12 +328,14 @@ where
         code,
         reason: reason.clone().into(),
     };
-    match timeout(
-        settings.close_timeout,
-        sink.send(Message::Close(Some(frame))),
-    )
-    .await
-    {
+    // Sent, then the sink closed (yawc ends its write side): yawc answers every close frame
+    // it reads with one of its own, and the peer's answer to ours must not get a second close
+    // frame (a browser fails the connection on any frame after a close: 1006, not our code).
+    let send_and_close = async {
+        sink.send(Message::Close(Some(frame))).await?;
+        sink.close().await
+    };
+    match timeout(settings.close_timeout, send_and_close).await {
         Ok(Ok(())) => WriterEnd::CloseSent(code, reason),
         Ok(Err(error)) => WriterEnd::WriteFailed(error.to_string()),
         Err(_) => WriterEnd::CloseNotWritten(code, reason),

@@ -6,12 +6,11 @@ use std::time::Duration;
 use axum::extract::ws::Message;
 use futures_util::{future, SinkExt, StreamExt};
 use tokio::io::DuplexStream;
-use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tungstenite::protocol::{CloseFrame as WireCloseFrame, Role};
 use tungstenite::Message as WireMessage;
 
-use super::{run_writer, Link, Outbound, WriterEnd, WriterSettings};
+use super::{run_writer, write_until_done, Link, Outbound, WriterEnd, WriterSettings};
 use crate::transport::Metrics;
 
 /// Time enough for anything here to happen on a loaded machine.
@@ -49,7 +48,7 @@ async fn start(
     buffer: usize,
     settings: WriterSettings,
 ) -> (
-    mpsc::UnboundedSender<Outbound>,
+    crate::transport::queue::QueueSender,
     std::sync::Arc<Link>,
     tokio::task::JoinHandle<()>,
     WebSocketStream<DuplexStream>,
@@ -59,7 +58,7 @@ async fn start(
     let peer = WebSocketStream::from_raw_socket(peer_io, Role::Client, None).await;
     let (sink, _unread) = server.split();
     let sink = sink.with(|message: Message| future::ok::<_, tungstenite::Error>(to_wire(message)));
-    let (queue, queued) = mpsc::unbounded_channel();
+    let (queue, queued) = crate::transport::queue::queue();
     let link = std::sync::Arc::new(Link::default());
     let task = tokio::spawn(run_writer(Box::pin(sink), queued, link.clone(), settings));
     (queue, link, task, peer)
@@ -244,4 +243,71 @@ async fn a_queue_over_budget_for_the_grace_time_closes_with_1013_and_a_dip_does_
         ended(&link, task).await,
         WriterEnd::CloseSent(1013, _)
     ));
+}
+
+/// A sink that keeps what it is given and counts its flushes (the system calls a socket
+/// would make).
+#[derive(Default)]
+struct CountingSink {
+    taken: Vec<Message>,
+    flushes: usize,
+}
+
+impl futures_util::Sink<Message> for CountingSink {
+    type Error = std::convert::Infallible;
+
+    fn poll_ready(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn start_send(mut self: std::pin::Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+        self.taken.push(item);
+        Ok(())
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.flushes += 1;
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn what_is_queued_goes_out_in_one_batch_with_one_flush() {
+    let metrics = Metrics::new();
+    let long = Duration::from_secs(60);
+    let (queue, mut queued) = crate::transport::queue::queue();
+    for n in 0..100 {
+        let text = Message::Text(format!("message {n}").into());
+        queue.send(Outbound::Message(text)).unwrap();
+    }
+    drop(queue);
+    let link = std::sync::Arc::new(Link::default());
+    let mut sink = CountingSink::default();
+    let settings = settings(&metrics, long, long);
+    let end = write_until_done(&mut sink, &mut queued, &link, &settings).await;
+    assert_eq!(end, WriterEnd::QueueClosed);
+    let expected: Vec<Message> = (0..100)
+        .map(|n| Message::Text(format!("message {n}").into()))
+        .collect();
+    assert_eq!(sink.taken, expected);
+    // 100 pipelined replies, one write to the socket (not one per message).
+    assert_eq!(sink.flushes, 1);
+    let counted = metrics.render();
+    assert!(
+        counted.contains("duplex_messages_sent_total{endpoint=\"/test\"} 100"),
+        "{counted}"
+    );
 }

@@ -1,0 +1,161 @@
+//! The WebSocket layer under a connection: yawc's `WebSocket` over the upgraded HTTP
+//! connection, seen by the reading half as a stream of frames *with* their errors (yawc's own
+//! `Stream` ends on an error without saying which) and by the writer as a sink of axum
+//! [`Message`]s (the message type of every layer above). Transport layer: imports only
+//! `transport`.
+//!
+//! yawc answers pings and close frames itself, and on a broken frame sends the close frame
+//! with the code that says why (see [`close_code_of`]) before it reports the error here.
+
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use axum::body::Bytes;
+use axum::extract::ws::Message;
+use futures_util::{Sink, SinkExt, Stream};
+use yawc::close::CloseCode;
+use yawc::{Frame, HttpStream, WebSocket, WebSocketError};
+
+/// One upgraded connection; split it with `StreamExt::split` into the reading half and the
+/// writer's sink.
+pub struct Wire {
+    socket: WebSocket<HttpStream>,
+    /// A ping was read: yawc has queued its pong, which must be written before more is read.
+    pong_owed: bool,
+}
+
+impl Wire {
+    /// Wraps a WebSocket that yawc's upgrade produced.
+    pub fn new(socket: WebSocket<HttpStream>) -> Wire {
+        Wire {
+            socket,
+            pong_owed: false,
+        }
+    }
+}
+
+impl Stream for Wire {
+    type Item = Result<Frame, WebSocketError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.pong_owed {
+            // yawc writes the pongs it owes only when its reading runs dry or a frame is sent,
+            // so a peer that floods pings and reads nothing would pile them up (each holding a
+            // piece of the read buffer) as fast as it can send. Writing them first makes such
+            // a peer wait for its own pongs: what it costs is bounded by the write buffer.
+            let written = match this.socket.poll_ready_unpin(cx) {
+                Poll::Ready(Ok(())) => this.socket.poll_flush_unpin(cx),
+                other => other,
+            };
+            if let Err(error) = ready!(written) {
+                return Poll::Ready(Some(Err(error)));
+            }
+            this.pong_owed = false;
+        }
+        match ready!(this.socket.poll_next_frame(cx)) {
+            Ok(frame) => {
+                this.pong_owed = frame.opcode() == yawc::OpCode::Ping;
+                Poll::Ready(Some(Ok(frame)))
+            }
+            // The peer went away, or the close handshake is over: the stream simply ends.
+            Err(WebSocketError::ConnectionClosed) => Poll::Ready(None),
+            Err(error) => Poll::Ready(Some(Err(error))),
+        }
+    }
+}
+
+impl Sink<Message> for Wire {
+    type Error = WebSocketError;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().socket.poll_ready_unpin(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Self::Error> {
+        self.get_mut().socket.start_send_unpin(to_frame(message))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().socket.poll_flush_unpin(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().socket.poll_close_unpin(cx)
+    }
+}
+
+/// An axum message as a yawc frame; the payload is handed over, not copied (a relayed
+/// message's bytes are shared by every receiver's frame).
+fn to_frame(message: Message) -> Frame {
+    match message {
+        Message::Text(text) => Frame::text(Bytes::from(text)),
+        Message::Binary(bytes) => Frame::binary(bytes),
+        Message::Ping(bytes) => Frame::ping(bytes),
+        Message::Pong(bytes) => Frame::pong(bytes),
+        Message::Close(None) => Frame::close(CloseCode::Normal, []),
+        Message::Close(Some(close)) => {
+            Frame::close(CloseCode::from(close.code), close.reason.as_bytes())
+        }
+    }
+}
+
+/// The close code yawc sent for a read error (it closes before it reports the error), or
+/// `None` if it sent none (the peer went away, an I/O error).
+pub fn close_code_of(error: &WebSocketError) -> Option<u16> {
+    use WebSocketError as E;
+    match error {
+        E::FrameTooLarge => Some(1009),
+        E::InvalidUTF8 => Some(1007),
+        E::InvalidOpCode(_) => Some(1003),
+        E::ReservedBitsNotZero
+        | E::ControlFrameFragmented
+        | E::PingFrameTooLarge
+        | E::InvalidFragment
+        | E::InvalidCloseFrame
+        | E::InvalidCloseCode
+        | E::FragmentTimeout
+        | E::InvalidContinuationFrame
+        | E::CompressionNotSupported => Some(1002),
+        E::ConnectionClosed | E::IoError(_) => None,
+        _ => Some(1011),
+    }
+}
+
+/// How many compressors (and, apart, decompressors) the shared pool keeps idle: about the
+/// messages compressed at the same moment, the runtime's threads, not the connections.
+const DEFLATE_POOL_SIZE: usize = 16;
+
+/// The yawc options of every connection under `limits`: the size limits, small buffers, and
+/// permessage-deflate unless `--no-deflate`.
+///
+/// Compression is negotiated without context takeover in both directions (RFC 7692 lets a
+/// server impose it, and browsers accept it) and its state comes from `pool` for one
+/// message at a time: so an idle peer holds no deflate state at all (with context takeover
+/// each connection would keep ~300 KiB of zlib state for its whole life), at the price of a
+/// lower ratio on streams of similar messages. The level is zlib's fastest: the server's
+/// CPU per message is what it is measured on, and JSON still shrinks several times.
+pub fn options(limits: &super::Limits, pool: &yawc::DeflatePool) -> yawc::Options {
+    // yawc's limits are exclusive; ours are the largest size allowed.
+    let frame = limits.max_frame_size.min(limits.max_message_size);
+    let options = yawc::Options::default()
+        .with_max_payload_read(frame.saturating_add(1))
+        .with_max_read_buffer(limits.max_message_size.saturating_add(1))
+        .with_read_buffer_capacity(super::limits::IO_BUFFER_BYTES)
+        .with_write_buffer_capacity(super::limits::IO_BUFFER_BYTES)
+        .with_backpressure_boundary(super::limits::WRITE_BATCH_BYTES);
+    if limits.no_deflate {
+        return options.without_compression();
+    }
+    options
+        .with_low_latency_compression()
+        .server_no_context_takeover()
+        .client_no_context_takeover()
+        .with_deflate_pool(pool.clone())
+        .with_compression_threshold(limits.deflate_threshold)
+}
+
+/// A new pool of deflate state for [`options`].
+pub fn deflate_pool() -> yawc::DeflatePool {
+    yawc::DeflatePool::new(DEFLATE_POOL_SIZE)
+}
