@@ -56,3 +56,41 @@ async fn protocol_errors_close_with_1002_and_bad_utf8_with_1007() {
         .wait_for_metric(r#"duplex_closes_total{code="1007",endpoint="/echo"}"#, 1.0)
         .await;
 }
+
+/// A server-initiated close is one close frame: once the peer answers it, the server sends
+/// nothing more and closes TCP. (yawc answers every close frame it reads; a second close
+/// frame after the handshake makes Chromium fail the connection with 1006 instead of the
+/// server's code.)
+#[tokio::test]
+async fn the_peers_answer_to_the_servers_close_gets_no_second_close_frame() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let server = Server::start_with("page", &["--test-hooks"]);
+    let mut client = connect(&server.ws_url("/hooks")).await;
+    client
+        .send(Message::text("hook:close 4000 go away"))
+        .await
+        .unwrap();
+    let MaybeTlsStream::Plain(mut tcp) = client.into_inner() else {
+        panic!("plain TCP expected");
+    };
+    let mut close = [0u8; 2 + 2 + 7];
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_exact(&mut close))
+        .await
+        .expect("the server's close frame within 10 s")
+        .unwrap();
+    assert_eq!(&close[..4], &[0x88, 9, 0x0f, 0xa0], "{close:?}");
+    assert_eq!(&close[4..], b"go away");
+    tcp.write_all(&client_frame(0x8, &[0x0f, 0xa0]))
+        .await
+        .unwrap();
+    let mut after = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut after))
+        .await
+        .expect("the server closes TCP within 10 s")
+        .unwrap();
+    assert!(
+        after.is_empty(),
+        "after the handshake the server sent {after:?}"
+    );
+}

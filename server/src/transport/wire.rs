@@ -22,6 +22,10 @@ pub struct Wire {
     socket: WebSocket<HttpStream>,
     /// A ping was read: yawc has queued its pong, which must be written before more is read.
     pong_owed: bool,
+    /// The server's close frame went out (the writer's last frame).
+    close_sent: bool,
+    /// The peer's close frame was read: the stream has ended.
+    close_read: bool,
 }
 
 impl Wire {
@@ -30,7 +34,33 @@ impl Wire {
         Wire {
             socket,
             pong_owed: false,
+            close_sent: false,
+            close_read: false,
         }
+    }
+
+    /// The end of the stream after the peer's close frame. yawc queues an answer to every
+    /// close frame it reads and writes it the next time the socket is polled. To the peer's
+    /// own close that answer is due, so it is written here; to the peer's answer to *our*
+    /// close it is not (a browser fails the connection on a frame after the closing
+    /// handshake: Chromium reports 1006 instead of our code), so the socket is not polled
+    /// again and the answer is never written. Either way the connection is dropped next,
+    /// which closes TCP from the server's side, as RFC 6455 asks.
+    fn poll_after_close(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame, WebSocketError>>> {
+        if !self.close_sent {
+            // poll_ready writes what yawc owes (its answer), poll_flush sends it.
+            let written = match self.socket.poll_ready_unpin(cx) {
+                Poll::Ready(Ok(())) => self.socket.poll_flush_unpin(cx),
+                other => other,
+            };
+            if let Err(error) = ready!(written) {
+                return Poll::Ready(Some(Err(error)));
+            }
+        }
+        Poll::Ready(None)
     }
 }
 
@@ -39,6 +69,9 @@ impl Stream for Wire {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if this.close_read {
+            return this.poll_after_close(cx);
+        }
         if this.pong_owed {
             // yawc writes the pongs it owes only when its reading runs dry or a frame is sent,
             // so a peer that floods pings and reads nothing would pile them up (each holding a
@@ -56,6 +89,7 @@ impl Stream for Wire {
         match ready!(this.socket.poll_next_frame(cx)) {
             Ok(frame) => {
                 this.pong_owed = frame.opcode() == yawc::OpCode::Ping;
+                this.close_read = frame.opcode() == yawc::OpCode::Close;
                 Poll::Ready(Some(Ok(frame)))
             }
             // The peer went away, or the close handshake is over: the stream simply ends.
@@ -73,7 +107,9 @@ impl Sink<Message> for Wire {
     }
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Self::Error> {
-        self.get_mut().socket.start_send_unpin(to_frame(message))
+        let this = self.get_mut();
+        this.close_sent |= matches!(message, Message::Close(_));
+        this.socket.start_send_unpin(to_frame(message))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {

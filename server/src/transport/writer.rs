@@ -328,14 +328,13 @@ where
         code,
         reason: reason.clone().into(),
     };
-    // Sent, then the sink closed (yawc ends its write side): yawc answers every close frame
-    // it reads with one of its own, and the peer's answer to ours must not get a second close
-    // frame (a browser fails the connection on any frame after a close: 1006, not our code).
-    let send_and_close = async {
-        sink.send(Message::Close(Some(frame))).await?;
-        sink.close().await
-    };
-    match timeout(settings.close_timeout, send_and_close).await {
+    // The peer's answer to this frame gets no second close frame: see `Wire`.
+    match timeout(
+        settings.close_timeout,
+        sink.send(Message::Close(Some(frame))),
+    )
+    .await
+    {
         Ok(Ok(())) => WriterEnd::CloseSent(code, reason),
         Ok(Err(error)) => WriterEnd::WriteFailed(error.to_string()),
         Err(_) => WriterEnd::CloseNotWritten(code, reason),
