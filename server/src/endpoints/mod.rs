@@ -75,9 +75,13 @@ impl Responder {
         if !in_session(&connection) {
             return self.run(connection).await;
         }
-        if let Some(session) = open_session(connection, sessions, scope).await {
-            self.run_session(session).await;
-        }
+        // Boxed: a plain connection's task does not carry the session path's larger state.
+        Box::pin(async move {
+            if let Some(session) = open_session(connection, sessions, scope).await {
+                self.run_session(session).await;
+            }
+        })
+        .await
     }
 
     /// Runs one session connection: the greeting on a new session only (a resume goes on

@@ -287,7 +287,13 @@ impl Connection {
     /// Reads on while the server's close frame goes out and until the peer answers it (or
     /// until the peer's own close is answered), at most the close timeout; then logs how the
     /// connection closed and drops it.
-    pub async fn finish(mut self) {
+    pub async fn finish(self) {
+        // Boxed: its timers would otherwise be part of every endpoint's task for the whole
+        // life of the connection (memory per idle peer), though they live only at its end.
+        Box::pin(self.close_handshake()).await
+    }
+
+    async fn close_handshake(mut self) {
         let close_timeout = self.context.limits.close_timeout;
         if self.context.shutdown.is_cancelled() && self.peer_close.is_none() {
             // However the endpoint got here, a shutdown ends with close 1001.
