@@ -225,5 +225,6 @@ $minutes min; load average (1, 5, 15 min) $load_start at the start and \
 $(cut -d' ' -f1-3 /proc/loadavg) at the end.${BENCH_NOTE:+ $BENCH_NOTE}"
 "$bin/bench-report" --results "$results" --out "$report" --charts "$charts" \
   --charts-link "$( [[ "$full" == 1 ]] && echo bench/charts || echo charts )" \
-  --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --conditions "$conditions"
+  --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --conditions "$conditions" \
+  --misses "$ROOT/bench/misses.md"
 say "done: ${report#"$ROOT"/} and ${charts#"$ROOT"/}/ (records in ${results#"$ROOT"/})"

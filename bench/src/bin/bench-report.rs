@@ -36,6 +36,25 @@ struct Cli {
     /// The conditions of the run, as a sentence or two.
     #[arg(long, default_value = "")]
     conditions: String,
+    /// A hand-written markdown file on why the missed targets are missed (bench/misses.md),
+    /// shown after the targets table; its leading HTML comment is left out.
+    #[arg(long)]
+    misses: Option<PathBuf>,
+}
+
+/// The text of `path` without its leading `<!-- ... -->` comment.
+fn read_misses(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read --misses {}: {error}", path.display()))?;
+    let text = text.trim_start();
+    let body = match text
+        .strip_prefix("<!--")
+        .and_then(|rest| rest.split_once("-->"))
+    {
+        Some((_, after)) => after,
+        None => text,
+    };
+    Ok(body.trim().to_owned())
 }
 
 /// The CPU model from /proc/cpuinfo (`unknown` when it cannot be read).
@@ -52,6 +71,13 @@ fn cpu_model() -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let misses = match cli.misses.as_deref().map(read_misses).transpose() {
+        Ok(misses) => misses,
+        Err(why) => {
+            eprintln!("bench-report: {why}");
+            return ExitCode::FAILURE;
+        }
+    };
     let machine = Machine {
         cpu: cpu_model(),
         cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -65,7 +91,12 @@ fn main() -> ExitCode {
                 cli.results.display()
             );
         }
-        write_report(&records, &machine, &cli.out, &cli.charts, &cli.charts_link)
+        let paths = (
+            cli.out.as_path(),
+            cli.charts.as_path(),
+            cli.charts_link.as_str(),
+        );
+        write_report(&records, &machine, misses.as_deref(), paths)
     });
     match result {
         Ok(()) => {

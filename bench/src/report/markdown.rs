@@ -94,6 +94,19 @@ pub fn render(
     md
 }
 
+/// The heading of the hand-written account of the missed targets.
+pub const MISSES_HEADING: &str = "## Why the missed targets are missed";
+
+/// `report` with `misses` (markdown) as its own section right before the charts, that is
+/// after the targets table and its notes.
+pub fn with_misses(report: &str, misses: &str) -> String {
+    let section = format!("{MISSES_HEADING}\n\n{}\n\n", misses.trim());
+    match report.find("## Charts\n") {
+        Some(at) => format!("{}{section}{}", &report[..at], &report[at..]),
+        None => format!("{report}\n{section}"),
+    }
+}
+
 fn render_targets(md: &mut String, verdicts: &[Verdict]) {
     let met = verdicts.iter().filter(|v| v.met == Some(true)).count();
     let _ = writeln!(md, "## Targets: {met} of {} met\n", verdicts.len());

@@ -80,13 +80,13 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, ReportError> {
 }
 
 /// Writes `markdown_path` and the charts (into `charts_dir`, linked from the markdown as
-/// `charts_link/NAME.svg`).
+/// `charts_link/NAME.svg`); `misses`, the hand-written account of the missed targets, goes
+/// after the targets table.
 pub fn write_report(
     records: &[Record],
     machine: &Machine,
-    markdown_path: &Path,
-    charts_dir: &Path,
-    charts_link: &str,
+    misses: Option<&str>,
+    (markdown_path, charts_dir, charts_link): (&Path, &Path, &str),
 ) -> Result<(), ReportError> {
     let figures = figures::Figures::from_records(records);
     let verdicts = targets::check(&figures);
@@ -108,6 +108,9 @@ pub fn write_report(
         )?;
         chart_names.push((chart.name.clone(), chart.title.clone()));
     }
-    let text = markdown::render(&figures, &verdicts, machine, &chart_names, charts_link);
+    let mut text = markdown::render(&figures, &verdicts, machine, &chart_names, charts_link);
+    if let Some(misses) = misses {
+        text = markdown::with_misses(&text, misses);
+    }
     write(markdown_path, &text)
 }

@@ -124,3 +124,14 @@ fn the_targets_table_ends_before_the_note() {
         "{md}"
     );
 }
+
+#[test]
+fn the_account_of_the_misses_goes_between_the_targets_and_the_charts() {
+    let report = "# Benchmarks\n\n## Targets: 1 of 2 met\n\n| t |\n\n## Charts\n\nchart\n";
+    let with = super::with_misses(report, "- **RSS**: why.\n");
+    let targets = with.find("## Targets").unwrap();
+    let misses = with.find(super::MISSES_HEADING).unwrap();
+    let charts = with.find("## Charts").unwrap();
+    assert!(targets < misses && misses < charts, "{with}");
+    assert!(with.contains("- **RSS**: why.\n\n## Charts"), "{with}");
+}
