@@ -5,7 +5,9 @@
 //! `transport`.
 //!
 //! yawc answers pings and close frames itself, and on a broken frame sends the close frame
-//! with the code that says why (see [`close_code_of`]) before it reports the error here.
+//! with the code that says why (see [`close_code_of`]) before it reports the error here. The
+//! stream ends at the peer's close frame, so that the peer's answer to the server's own close
+//! gets no second close frame (see `poll_after_close` below).
 
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
