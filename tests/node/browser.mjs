@@ -10,3 +10,14 @@ export function launchChromium() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/** A page of `url` in a fresh context of `browser` (a launched Chromium): an `evaluate`, the
+ * page errors seen so far, and a `close`. */
+export async function openPage(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(url);
+  return { evaluate: (expression) => page.evaluate(expression), problems, close: () => context.close() };
+}

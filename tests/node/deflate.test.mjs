@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launchChromium } from './browser.mjs';
+import { launchChromium, openPage } from './browser.mjs';
 import { launchFirefox } from './firefox.mjs';
 import { root, startServer } from './server.mjs';
 
@@ -17,14 +17,7 @@ before(async () => { chromium = await launchChromium(); });
 after(async () => { await chromium?.close(); });
 
 const browsers = {
-  async chromium(url) {
-    const context = await chromium.newContext();
-    const page = await context.newPage();
-    const problems = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(url);
-    return { evaluate: (expression) => page.evaluate(expression), problems, close: () => context.close() };
-  },
+  chromium: (url) => openPage(chromium, url),
   async firefox(url) {
     const firefox = await launchFirefox();
     await firefox.goto(url);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launchChromium } from './browser.mjs';
+import { launchChromium, openPage } from './browser.mjs';
 import { launchFirefox } from './firefox.mjs';
 import { root, startServer } from './server.mjs';
 
@@ -34,12 +34,8 @@ function driven(evaluate) {
 
 const browsers = {
   async chromium(url) {
-    const context = await chromium.newContext();
-    const page = await context.newPage();
-    const problems = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(url);
-    return { ...driven((expression) => page.evaluate(expression)), problems, close: () => context.close() };
+    const page = await openPage(chromium, url);
+    return { ...page, ...driven(page.evaluate) };
   },
   async firefox(url) {
     const firefox = await launchFirefox();
