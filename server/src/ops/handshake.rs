@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::app::AppState;
 use crate::transport::session::PROTOCOL;
+use crate::transport::text::within;
 use crate::transport::upgrade::{accept, refuse};
 use crate::transport::{Connection, PeerAddr, PeerInfo, UpgradeRejection, WebSocketUpgrade};
 
@@ -61,11 +62,7 @@ impl Handshake {
     pub fn info(&self, endpoint: &'static str) -> PeerInfo {
         let mut path = self.uri.to_string();
         if path.len() > MAX_LOGGED_PATH {
-            let mut end = MAX_LOGGED_PATH;
-            while !path.is_char_boundary(end) {
-                end -= 1;
-            }
-            path.truncate(end);
+            path.truncate(within(&path, MAX_LOGGED_PATH).len());
             path.push_str("...");
         }
         PeerInfo {

@@ -16,6 +16,7 @@ use super::backplane::Backplane;
 use super::stream::StreamSeat;
 pub use crate::transport::outbox::TRY_AGAIN_LATER;
 use crate::transport::session::Session;
+use crate::transport::text::within;
 use crate::transport::{Connection, Metrics, Outbox};
 
 /// The room of `/relay` without a name.
@@ -27,14 +28,10 @@ pub const MAX_ROOM_NAME: usize = 128;
 pub fn check_room_name(room: &str) -> Result<(), String> {
     if room.is_empty() || room.len() > MAX_ROOM_NAME {
         // Only the start of a long name: the log and the answer stay small.
-        let mut shown = room.len().min(MAX_ROOM_NAME);
-        while !room.is_char_boundary(shown) {
-            shown -= 1;
-        }
-        let more = if shown < room.len() { "..." } else { "" };
+        let shown = within(room, MAX_ROOM_NAME);
+        let more = if shown.len() < room.len() { "..." } else { "" };
         return Err(format!(
-            "room name {:?}{more} ({} bytes) is not allowed: it must be 1 to {MAX_ROOM_NAME} bytes long",
-            &room[..shown],
+            "room name {shown:?}{more} ({} bytes) is not allowed: it must be 1 to {MAX_ROOM_NAME} bytes long",
             room.len()
         ));
     }

@@ -16,23 +16,15 @@ use futures_util::StreamExt;
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, Duration, Instant};
 
+use super::close::{peer_close, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD};
+pub use super::close::{GOING_AWAY, INVALID_PAYLOAD, POLICY_VIOLATION, PROTOCOL_ERROR};
 use super::context::{Admission, ConnContext};
 pub use super::outbox::Closed;
 use super::outbox::Outbox;
+use super::text::within;
 use super::wire::{close_code_of, Wire};
 use super::writer::{payload_len, run_writer, Link, Outbound, WriterEnd, WriterSettings};
-use yawc::{Frame, OpCode};
-
-/// The close code sent to every peer on shutdown.
-pub const GOING_AWAY: u16 = 1001;
-/// The close code for a frame that breaks the protocol (unmasked, reserved opcode...).
-pub const PROTOCOL_ERROR: u16 = 1002;
-/// The close code for a text message that is not UTF-8.
-pub const INVALID_PAYLOAD: u16 = 1007;
-/// The largest payload of a control frame (RFC 6455, 5.5).
-const MAX_CONTROL_PAYLOAD: usize = 125;
-/// The close code for a peer that pings more than `--max-pings-per-second`.
-pub const POLICY_VIOLATION: u16 = 1008;
+use yawc::OpCode;
 
 /// Who is on the other end, and where.
 #[derive(Debug, Clone)]
@@ -239,7 +231,7 @@ impl Connection {
     /// more ([`recv`](Connection::recv) returns `None`); [`finish`](Connection::finish) then
     /// waits for the close handshake. For an endpoint's own protocol errors.
     pub fn close(&mut self, code: u16, reason: &str) {
-        let reason = truncate(reason.to_owned(), 123);
+        let reason = within(reason, MAX_CLOSE_REASON).to_owned();
         self.close_queued = self.outbox.control(Outbound::Close(code, reason)).is_ok();
         self.ended = true;
     }
@@ -383,23 +375,4 @@ impl Connection {
         };
         self.context.metrics.closed(endpoint, code);
     }
-}
-
-/// The code and reason of the peer's close frame (1005 for one without a code).
-fn peer_close(frame: &Frame) -> (u16, String) {
-    let code = frame.close_code().map_or(1005, u16::from);
-    let reason = frame.close_reason().ok().flatten().unwrap_or_default();
-    (code, reason.to_owned())
-}
-
-/// `text` cut to at most `most` bytes, on a character boundary (a close reason's limit).
-fn truncate(mut text: String, most: usize) -> String {
-    if text.len() > most {
-        let mut end = most;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
-    text
 }

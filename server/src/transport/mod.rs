@@ -11,6 +11,7 @@
 //! `Limits` and `Metrics` are declared here, the lowest layer that uses them; the operations
 //! layer (`crate::ops`) sets them from the command line and serves them at `/metrics`.
 
+pub mod close;
 pub mod connection;
 pub mod context;
 pub mod extract;
@@ -21,6 +22,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod queue;
 pub mod session;
+pub mod text;
 pub mod tls;
 pub mod upgrade;
 pub mod wire;

@@ -7,7 +7,7 @@
 //! yawc answers pings and close frames itself, and on a broken frame sends the close frame
 //! with the code that says why (see [`close_code_of`]) before it reports the error here. The
 //! stream ends at the peer's close frame, so that the peer's answer to the server's own close
-//! gets no second close frame (see `poll_after_close` below).
+//! gets no second close frame (see `poll_next` below).
 
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -41,28 +41,11 @@ impl Wire {
         }
     }
 
-    /// The end of the stream after the peer's close frame. yawc queues an answer to every
-    /// close frame it reads and writes it the next time the socket is polled. To the peer's
-    /// own close that answer is due, so it is written here; to the peer's answer to *our*
-    /// close it is not (a browser fails the connection on a frame after the closing
-    /// handshake: Chromium reports 1006 instead of our code), so the socket is not polled
-    /// again and the answer is never written. Either way the connection is dropped next,
-    /// which closes TCP from the server's side, as RFC 6455 asks.
-    fn poll_after_close(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame, WebSocketError>>> {
-        if !self.close_sent {
-            // poll_ready writes what yawc owes (its answer), poll_flush sends it.
-            let written = match self.socket.poll_ready_unpin(cx) {
-                Poll::Ready(Ok(())) => self.socket.poll_flush_unpin(cx),
-                other => other,
-            };
-            if let Err(error) = ready!(written) {
-                return Poll::Ready(Some(Err(error)));
-            }
-        }
-        Poll::Ready(None)
+    /// Writes what yawc owes the peer (the answers it queued to a ping or a close frame):
+    /// `poll_ready` hands them to the socket, `poll_flush` sends them.
+    fn poll_write_owed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WebSocketError>> {
+        ready!(self.socket.poll_ready_unpin(cx))?;
+        self.socket.poll_flush_unpin(cx)
     }
 }
 
@@ -71,22 +54,25 @@ impl Stream for Wire {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.close_read {
-            return this.poll_after_close(cx);
-        }
-        if this.pong_owed {
-            // yawc writes the pongs it owes only when its reading runs dry or a frame is sent,
-            // so a peer that floods pings and reads nothing would pile them up (each holding a
-            // piece of the read buffer) as fast as it can send. Writing them first makes such
-            // a peer wait for its own pongs: what it costs is bounded by the write buffer.
-            let written = match this.socket.poll_ready_unpin(cx) {
-                Poll::Ready(Ok(())) => this.socket.poll_flush_unpin(cx),
-                other => other,
-            };
-            if let Err(error) = ready!(written) {
+        // yawc writes the pongs it owes only when its reading runs dry or a frame is sent,
+        // so a peer that floods pings and reads nothing would pile them up (each holding a
+        // piece of the read buffer) as fast as it can send. Writing them first makes such a
+        // peer wait for its own pongs: what it costs is bounded by the write buffer.
+        //
+        // After the peer's close frame the stream ends. yawc has queued an answer to it: to
+        // the peer's own close that answer is due, so it is written; to the peer's answer to
+        // *our* close it is not (a browser fails the connection on a frame after the closing
+        // handshake: Chromium reports 1006 instead of our code), so the socket is not polled
+        // again and it is never written. Either way the connection is dropped next, which
+        // closes TCP from the server's side, as RFC 6455 asks.
+        if this.pong_owed || (this.close_read && !this.close_sent) {
+            if let Err(error) = ready!(this.poll_write_owed(cx)) {
                 return Poll::Ready(Some(Err(error)));
             }
             this.pong_owed = false;
+        }
+        if this.close_read {
+            return Poll::Ready(None);
         }
         match ready!(this.socket.poll_next_frame(cx)) {
             Ok(frame) => {

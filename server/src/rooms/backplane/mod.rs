@@ -156,12 +156,9 @@ impl Backplane {
         number: u64,
     ) -> oneshot::Receiver<Result<i64, String>> {
         let (done, receipt) = oneshot::channel();
-        let failed = |done: oneshot::Sender<_>, why: &str| {
-            let _ = done.send(Err(why.to_owned()));
-        };
         if !self.is_up() {
             self.0.metrics.dropped(Dropped::Down, 1);
-            failed(done, "the backplane is down");
+            let _ = done.send(Err("the backplane is down".to_owned()));
             return receipt;
         }
         let Some(publication) =
@@ -174,23 +171,20 @@ impl Backplane {
             .publications
             .send_timeout(publication, SESSION_QUEUE_WAIT)
             .await;
-        match sent {
-            Ok(()) => {}
-            Err(SendTimeoutError::Timeout(publication)) => {
-                self.0.metrics.dropped(Dropped::QueueFull, 1);
-                if let Some((_, _, done)) = publication.session {
-                    failed(
-                        done,
-                        "the backplane's queue stayed full (Redis is too slow)",
-                    );
-                }
-            }
+        let (reason, why, publication) = match sent {
+            Ok(()) => return receipt,
+            Err(SendTimeoutError::Timeout(publication)) => (
+                Dropped::QueueFull,
+                "the backplane's queue stayed full (Redis is too slow)",
+                publication,
+            ),
             Err(SendTimeoutError::Closed(publication)) => {
-                self.0.metrics.dropped(Dropped::Down, 1);
-                if let Some((_, _, done)) = publication.session {
-                    failed(done, "the backplane has ended");
-                }
+                (Dropped::Down, "the backplane has ended", publication)
             }
+        };
+        self.0.metrics.dropped(reason, 1);
+        if let Some((_, _, done)) = publication.session {
+            let _ = done.send(Err(why.to_owned()));
         }
         receipt
     }
@@ -313,7 +307,8 @@ fn publication(
     session: Option<SessionPublication>,
 ) -> Option<Publication> {
     let (kind, payload) = match message {
-        Message::Text(text) => (b't', axum::body::Bytes::from(text.as_str().to_owned())),
+        // The text's bytes are shared, not copied.
+        Message::Text(text) => (b't', axum::body::Bytes::from(text.clone())),
         Message::Binary(bytes) => (b'b', bytes.clone()),
         _ => return None,
     };

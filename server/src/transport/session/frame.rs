@@ -7,6 +7,8 @@ use std::fmt;
 
 use axum::extract::ws::{Message, Utf8Bytes};
 
+use crate::transport::text::within;
+
 /// The WebSocket subprotocol name of sessions.
 pub const PROTOCOL: &str = "duplex.v1";
 
@@ -241,11 +243,7 @@ pub fn escape(message: Message) -> Message {
 
 /// At most 40 bytes of `text`, for a close reason (whose limit is 123 bytes).
 fn shorten(text: &str) -> &str {
-    let mut end = text.len().min(40);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+    within(text, 40)
 }
 
 #[cfg(test)]
