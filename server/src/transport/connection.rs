@@ -307,7 +307,9 @@ impl Connection {
                         | WriterEnd::WriteFailed(_)
                 )
             );
-        if !failed {
+        // After the peer's close, reading on is what writes yawc's answer to it, even when
+        // the writer ended on a write refused because of that close.
+        if !failed || self.peer_close.is_some() {
             // The peer's close frame (after ours), or the end of the stream after yawc
             // flushed its answer to the peer's close (or its own close on a broken frame:
             // reading is what sends it).

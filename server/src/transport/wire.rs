@@ -91,11 +91,21 @@ impl Sink<Message> for Wire {
     type Error = WebSocketError;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.get_mut().socket.poll_ready_unpin(cx)
+        let this = self.get_mut();
+        if this.close_read {
+            // After the peer's close frame nothing goes out but yawc's answer to it: a frame
+            // written after that answer would break the closing handshake (a browser fails
+            // the connection: 1006), and yawc writes the answer before anything else.
+            return Poll::Ready(Err(WebSocketError::ConnectionClosed));
+        }
+        this.socket.poll_ready_unpin(cx)
     }
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Self::Error> {
         let this = self.get_mut();
+        if this.close_read {
+            return Err(WebSocketError::ConnectionClosed);
+        }
         this.close_sent |= matches!(message, Message::Close(_));
         this.socket.start_send_unpin(to_frame(message))
     }
