@@ -66,12 +66,14 @@ pub extern "C" fn dx_freed_clear() {
     FREED.with(|freed| freed.borrow_mut().clear());
 }
 
-/// The string arguments given since the last call, in order (TextEncoder wrote them, so
-/// they are UTF-8; anything else would read as empty rather than trap).
+/// The string arguments given since the last call, in order.
 pub fn take_args() -> Vec<String> {
     let args = ARGS.with(|args| core::mem::take(&mut *args.borrow_mut()));
     args.into_iter()
-        .map(|bytes| String::from_utf8(bytes).unwrap_or_default())
+        // SAFETY: the only writer of these bytes is js/core.js's `args`, which writes what
+        // `TextEncoder.encode` made: UTF-8 by definition. (Checking again would add the
+        // standard library's UTF-8 validation, about 0.4 kB, to every page's download.)
+        .map(|bytes| unsafe { String::from_utf8_unchecked(bytes) })
         .collect()
 }
 

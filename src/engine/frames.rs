@@ -35,37 +35,24 @@ pub enum ServerFrame {
 /// Reads a control frame (a text message that starts with U+0000 and a lowercase letter),
 /// or says what is wrong with it.
 pub fn parse_server_frame(text: &str) -> Result<ServerFrame, String> {
-    let body = text.strip_prefix('\0').unwrap_or(text);
-    let mut fields = body.split(' ');
-    let name = fields.next().unwrap_or_default();
-    let mut number = |what: &str| -> Result<u64, String> {
-        let field = fields.next().unwrap_or_default();
-        field
-            .parse::<u64>()
-            .map_err(|_| text!(name, " frame: ", what, " \"", field, "\" is not a count"))
-    };
+    let mut fields = Fields(text.strip_prefix('\0').unwrap_or(text));
+    let name = fields.next();
     match name {
-        "ack" => Ok(ServerFrame::Ack(number("count")?)),
+        "ack" => Ok(ServerFrame::Ack(fields.count(name, "count")?)),
         "pong" => Ok(ServerFrame::Pong),
         "welcome" => {
-            let session = fields.next().unwrap_or_default().to_owned();
+            let session = fields.next().to_owned();
             if session.is_empty() || session == "-" {
                 return Err("welcome frame without a session id".to_owned());
             }
-            let flag = fields.next().unwrap_or_default();
+            let flag = fields.next();
             let resumed = match flag {
                 "1" => true,
                 "0" => false,
                 _ => return Err(text!("welcome frame: resumed \"", flag, "\" is not 0 or 1")),
             };
-            let mut rest = |what: &str| -> Result<u64, String> {
-                let field = fields.next().unwrap_or_default();
-                field
-                    .parse::<u64>()
-                    .map_err(|_| text!("welcome frame: ", what, " \"", field, "\" is not a count"))
-            };
-            let received = rest("received")?;
-            let replaying = rest("replaying")?;
+            let received = fields.count(name, "received")?;
+            let replaying = fields.count(name, "replaying")?;
             Ok(ServerFrame::Welcome {
                 session,
                 resumed,
@@ -75,6 +62,37 @@ pub fn parse_server_frame(text: &str) -> Result<ServerFrame, String> {
         }
         _ => Ok(ServerFrame::Unknown),
     }
+}
+
+/// A frame's fields, split at each space; past the last one, empty fields. (Byte by byte:
+/// `str::split` and `str::parse` would add a kilobyte to the npm package's wasm.)
+struct Fields<'a>(&'a str);
+
+impl<'a> Fields<'a> {
+    fn next(&mut self) -> &'a str {
+        let rest = self.0;
+        let end = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
+        self.0 = rest.get(end + 1..).unwrap_or_default();
+        &rest[..end]
+    }
+
+    /// The next field as a count (`what` of a `frame` frame), or what is wrong with it.
+    fn count(&mut self, frame: &str, what: &str) -> Result<u64, String> {
+        let field = self.next();
+        parse_count(field)
+            .ok_or_else(|| text!(frame, " frame: ", what, " \"", field, "\" is not a count"))
+    }
+}
+
+/// A count: one or more ASCII digits, within `u64`.
+fn parse_count(field: &str) -> Option<u64> {
+    if field.is_empty() {
+        return None;
+    }
+    field.bytes().try_fold(0u64, |count, b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        count.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// The client's first frame on a connection: resume `session` (or start one), having
@@ -130,6 +148,15 @@ mod tests {
         let err = parse_server_frame("\0welcome s 1 0").unwrap_err();
         assert!(err.contains("replaying \"\""), "{err}");
         assert!(parse_server_frame("\0welcome - 0 0 0").is_err());
+        // A count is ASCII digits within u64: no sign, no overflow, not empty.
+        assert_eq!(
+            parse_server_frame("\0ack 18446744073709551615"),
+            Ok(ServerFrame::Ack(u64::MAX))
+        );
+        for field in ["+5", "18446744073709551616", "", "1_0", "٣"] {
+            let frame = text!("\0ack ", field);
+            assert!(parse_server_frame(&frame).is_err(), "{frame:?}");
+        }
     }
 
     #[test]

@@ -22,75 +22,103 @@ pub fn validate_url(raw: &str) -> Result<String, Error> {
         url: raw.to_owned(),
         problem,
     };
-    let url = raw.trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
-    let colon = url
-        .find(':')
+    // Byte by byte on purpose: every cut below is at an ASCII byte (a character boundary),
+    // and `str`'s pattern searchers would add kilobytes to the npm package's wasm.
+    let url = trim_ascii_controls(raw);
+    let bytes = url.as_bytes();
+    let colon = position(bytes, |b| b == b':')
         .ok_or_else(|| invalid(UrlProblem::DoesNotParse("no scheme")))?;
     let scheme = &url[..colon];
-    if !is_scheme(scheme) {
+    if !is_scheme(scheme.as_bytes()) {
         return Err(invalid(UrlProblem::DoesNotParse("no scheme")));
     }
-    let ws_scheme = match scheme.to_ascii_lowercase().as_str() {
-        "ws" | "http" => "ws",
-        "wss" | "https" => "wss",
-        _ => return Err(invalid(UrlProblem::Scheme(scheme.to_owned()))),
+    let is = |name: &str| scheme.eq_ignore_ascii_case(name);
+    let ws_scheme = if is("ws") || is("http") {
+        "ws"
+    } else if is("wss") || is("https") {
+        "wss"
+    } else {
+        return Err(invalid(UrlProblem::Scheme(scheme.to_owned())));
     };
     let rest = &url[colon + 1..];
-    if let Some(hash) = rest.find('#') {
+    if let Some(hash) = position(rest.as_bytes(), |b| b == b'#') {
         return Err(invalid(UrlProblem::Fragment(rest[hash + 1..].to_owned())));
     }
     // Special schemes tolerate any run of slashes (or backslashes) before the host.
-    let after_slashes = rest.trim_start_matches(['/', '\\']);
-    let authority_end = after_slashes
-        .find(['/', '\\', '?'])
+    let slash = |b| b == b'/' || b == b'\\';
+    let after_slashes = &rest[position(rest.as_bytes(), |b| !slash(b)).unwrap_or(rest.len())..];
+    let authority_end = position(after_slashes.as_bytes(), |b| slash(b) || b == b'?')
         .unwrap_or(after_slashes.len());
     let authority = &after_slashes[..authority_end];
-    let host_and_port = authority.rsplit('@').next().unwrap_or(authority);
+    let at = authority.as_bytes().iter().rposition(|&b| b == b'@');
+    let host_and_port = &authority[at.map_or(0, |at| at + 1)..];
     check_host_and_port(host_and_port).map_err(|why| invalid(UrlProblem::DoesNotParse(why)))?;
     Ok(text!(ws_scheme, ":", rest))
 }
 
+/// `raw` without leading and trailing ASCII whitespace and control characters.
+fn trim_ascii_controls(raw: &str) -> &str {
+    let kept = |b: u8| b > b' ' && b != 0x7f;
+    let bytes = raw.as_bytes();
+    let start = position(bytes, kept).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| kept(b))
+        .map_or(start, |last| last + 1);
+    &raw[start..end]
+}
+
+/// The index of the first byte that matches.
+fn position(bytes: &[u8], matches: impl Fn(u8) -> bool) -> Option<usize> {
+    bytes.iter().position(|&b| matches(b))
+}
+
 /// A URL scheme: an ASCII letter, then letters, digits, `+`, `-` or `.`.
-fn is_scheme(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+fn is_scheme(s: &[u8]) -> bool {
+    s.first().is_some_and(u8::is_ascii_alphabetic)
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
 }
 
 fn check_host_and_port(host_and_port: &str) -> Result<(), &'static str> {
+    let bytes = host_and_port.as_bytes();
     // An IPv6 literal is bracketed and holds colons of its own.
-    let (host, port) = match host_and_port.strip_prefix('[') {
-        Some(v6) => {
-            let close = v6.find(']').ok_or("unclosed [ in the host")?;
-            let after = &v6[close + 1..];
-            let port = match after.strip_prefix(':') {
-                Some(port) => Some(port),
-                None if after.is_empty() => None,
-                None => return Err("text after the IPv6 host"),
-            };
-            (&v6[..close], port)
-        }
-        None => match host_and_port.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
+    let (host, port) = if bytes.first() == Some(&b'[') {
+        let close = position(bytes, |b| b == b']').ok_or("unclosed [ in the host")?;
+        let port = match bytes.get(close + 1) {
+            None => None,
+            Some(b':') => Some(&bytes[close + 2..]),
+            Some(_) => return Err("text after the IPv6 host"),
+        };
+        (&host_and_port[1..close], port)
+    } else {
+        match position(bytes, |b| b == b':') {
+            Some(colon) => (&host_and_port[..colon], Some(&bytes[colon + 1..])),
             None => (host_and_port, None),
-        },
+        }
     };
     if host.is_empty() {
         return Err("no host");
     }
-    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Beyond ASCII, the browser's parser (the final judge) decides.
+    if host.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err("white space in the host");
     }
     match port {
-        Some(port) if !port.is_empty() => {
-            if port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok() {
-                Ok(())
-            } else {
-                Err("the port is not a number from 0 to 65535")
-            }
+        Some(port) if !port.is_empty() && !is_port(port) => {
+            Err("the port is not a number from 0 to 65535")
         }
         _ => Ok(()),
     }
+}
+
+/// Decimal digits (leading zeros allowed) of a number from 0 to 65535.
+fn is_port(digits: &[u8]) -> bool {
+    let mut value = 0u32;
+    digits.iter().all(|&b| {
+        value = (value * 10 + u32::from(b.wrapping_sub(b'0'))).min(1 << 17);
+        b.is_ascii_digit() && value <= 65535
+    })
 }
 
 // Native only: the engine is tested with `cargo test`; proptest does not build for wasm32.
@@ -120,6 +148,9 @@ mod tests {
         assert_eq!(ok("HTTPS://a.example"), "wss://a.example");
         assert_eq!(ok("  ws://[::1]:80/ "), "ws://[::1]:80/");
         assert_eq!(ok("ws://user@h:1"), "ws://user@h:1");
+        assert_eq!(ok("ws://h:0065535"), "ws://h:0065535");
+        assert_eq!(ok("ws://h:/"), "ws://h:/");
+        assert_eq!(ok("\u{1}\tws://h\u{7f}"), "ws://h");
     }
 
     #[test]
@@ -154,6 +185,9 @@ mod tests {
             ("ws://a b", "white space in the host"),
             ("ws://h:99999", "the port is not a number from 0 to 65535"),
             ("ws://h:port", "the port is not a number from 0 to 65535"),
+            ("ws://h:65536", "the port is not a number from 0 to 65535"),
+            ("ws://h:+80", "the port is not a number from 0 to 65535"),
+            ("ws://h:99999999999999999999", "the port is not a number from 0 to 65535"),
             ("ws://[::1", "unclosed [ in the host"),
             ("ws://[::1]x", "text after the IPv6 host"),
         ];
