@@ -1,8 +1,9 @@
-// Reads the constructor's options: their types and ranges here, naming any bad key or value
-// (INVALID_OPTION); the engine gets the values (`dx_option`) and checks the rules between them
-// when the socket is made. What only the JS side uses (binaryType, highWaterMark, the
-// heartbeat's texts, the app's functions) stays here.
-import { args, check, engine, made } from './core.js';
+// Reads the constructor's options: each value's type and range here, naming any bad key or
+// value (INVALID_OPTION); the engine gets the values (`dx_option`) and checks the protocols'
+// names and the rules between values (whose defaults it keeps) when the socket is made. What
+// only the JS side uses (binaryType, highWaterMark, the heartbeat's texts, the app's
+// functions) stays here.
+import { args, engine, made } from './core.js';
 
 const typeOf = (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 const invalid = (name, problem) => made(0, name, problem);
@@ -38,12 +39,17 @@ function entries(value, name, known) {
   return found;
 }
 
-/** A whole number from 0 to `max`; Infinity reads as `max` when `infiniteOk`. */
-function whole(name, value, max = 4294967295, infiniteOk = false) {
+const number = (name, value) => {
   if (typeof value !== 'number') throw invalid(name, `must be a number, not ${typeOf(value)}`);
+  return value;
+};
+
+/** A whole number from `min` to `max`; Infinity reads as `max` when `infiniteOk`. */
+function whole(name, value, max = 4294967295, infiniteOk = false, min = 0) {
+  number(name, value);
   if (infiniteOk && value === Infinity) return max;
-  if (!(Number.isInteger(value) && value >= 0 && value <= max)) {
-    const range = `0 to ${displayNumber(max)}${infiniteOk ? ', or Infinity' : ''}`;
+  if (!(Number.isInteger(value) && value >= min && value <= max)) {
+    const range = `${min} to ${displayNumber(max)}${infiniteOk ? ', or Infinity' : ''}`;
     throw invalid(name, `${displayNumber(value)} is not a whole number from ${range}`);
   }
   return value;
@@ -73,11 +79,15 @@ export function readProtocols(value, fail = invalid) {
   });
 }
 
-/** `binaryType` read by the engine's rule: 'arraybuffer' or 'blob'. */
-export function readBinaryType(value) {
-  args(typeof value === 'string' ? value : describe(value));
-  return check(engine().dx_parse(0)) ? 'blob' : 'arraybuffer';
+/** Option `name`: `either` or `or`. */
+function oneOf(name, value, either, or) {
+  if (value === either || value === or) return value;
+  const given = typeof value === 'string' ? value : describe(value);
+  throw invalid(name, `"${given}" is neither "${either}" nor "${or}"`);
 }
+
+/** `binaryType`: 'arraybuffer' or 'blob'. */
+export const readBinaryType = (value) => oneOf('binaryType', value, 'arraybuffer', 'blob');
 
 const set = (key, value) => engine().dx_option(key, value);
 
@@ -104,7 +114,7 @@ export function readOptions(options) {
       if (typeof value !== 'boolean') throw invalid('lifecycle', `must be true or false, not ${typeOf(value)}`);
       set(6, Number(value));
     } else if (key === 'binaryType') own.binaryType = readBinaryType(string('binaryType', value));
-    else if (key === 'connectTimeoutMs') set(1, whole(key, value));
+    else if (key === 'connectTimeoutMs') set(1, whole(key, value, 4294967295, false, 1));
     else if (key === 'highWaterMark') own.highWaterMark = size(key, value);
     else if (key === 'reconnect') readReconnect(value, own);
     else if (key === 'heartbeat') readHeartbeat(value, own);
@@ -121,14 +131,16 @@ function readReconnect(value, own) {
     'shouldReconnect'];
   for (const [key, item, name] of entries(value, 'reconnect', known)) {
     if (key === 'factor') {
-      if (typeof item !== 'number') throw invalid(name, `must be a number, not ${typeOf(item)}`);
+      if (!(Number.isFinite(number(name, item)) && item >= 1)) {
+        throw invalid(name, `${displayNumber(item)} is not a finite number of at least 1`);
+      }
       set(12, item);
     } else if (key === 'shouldReconnect') {
       own.shouldReconnect = func(name, item);
       set(16, 1);
     } else if (key === 'finalCodes') {
       if (!Array.isArray(item)) throw invalid(name, `must be an array of close codes, not ${typeOf(item)}`);
-      item.forEach((code, i) => set(14, whole(`${name}[${i}]`, code, 65535)));
+      item.forEach((code, i) => set(14, whole(`${name}[${i}]`, code, 4999, false, 1000)));
     } else set(reconnectKeys[key], whole(name, item, 4294967295, key === 'maxRetries'));
   }
 }
@@ -137,17 +149,15 @@ function readHeartbeat(value, own) {
   set(7, 1);
   own.heartbeat = { message: 'ping', reply: null };
   for (const [key, item, name] of entries(value, 'heartbeat', ['intervalMs', 'timeoutMs', 'message', 'reply'])) {
-    if (key in heartbeatKeys) set(heartbeatKeys[key], whole(name, item));
+    if (key in heartbeatKeys) set(heartbeatKeys[key], whole(name, item, 4294967295, false, +(key === 'intervalMs')));
     else own.heartbeat[key] = string(name, item);
   }
 }
 
 function readQueue(value) {
   for (const [key, item, name] of entries(value, 'queue', ['maxBytes', 'maxMessages', 'overflow'])) {
-    if (key === 'overflow') {
-      args(string(name, item));
-      set(5, check(engine().dx_parse(1)));
-    } else set(key === 'maxBytes' ? 3 : 4, size(name, item));
+    if (key === 'overflow') set(5, +(oneOf(name, string(name, item), 'error', 'drop-oldest') !== 'error'));
+    else set(key === 'maxBytes' ? 3 : 4, size(name, item));
   }
 }
 
@@ -156,6 +166,7 @@ function readSession(value, own) {
   set(8, Number(own.session));
   if (typeof value === 'boolean') return;
   for (const [key, item, name] of entries(value, 'session', ['ackEvery', 'ackDelayMs'])) {
-    set(sessionKeys[key], whole(name, item));
+    // The protocol's bounds: ackEvery 1-1024, ackDelayMs 0-1000.
+    set(sessionKeys[key], key === 'ackEvery' ? whole(name, item, 1024, false, 1) : whole(name, item, 1000));
   }
 }

@@ -5,8 +5,8 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use duplex_ws::{
-    validate_url, BinaryType, CloseInfo, Command, Connection, Error, HeartbeatPolicy, Input,
-    Options, Overflow, Readiness, ReconnectPolicy, SessionPolicy, UrlProblem,
+    validate_protocols, validate_url, CloseInfo, Command, Connection, Error, HeartbeatPolicy,
+    Input, Options, Overflow, Readiness, ReconnectPolicy, SessionPolicy, UrlProblem,
 };
 
 use crate::encode::{encode, Tag};
@@ -101,13 +101,16 @@ pub extern "C" fn dx_option_text(key: u32) {
     });
 }
 
-/// Makes a socket to the URL given as argument with the options set since the last one
-/// (checked here): its index, or -1 with the error in the output.
+/// Makes a socket to the URL given as argument with the options set since the last one: its
+/// index, or -1 with the error in the output. JS has checked each value (js/options.js);
+/// the engine checks the protocols' names and the rules between values.
 #[no_mangle]
 pub extern "C" fn dx_open(seed: f64, now: f64) -> i32 {
     let url = take_arg();
     let options = OPTIONS.with(|o| o.borrow_mut().take()).unwrap_or_default();
-    if let Err(error) = options.validate() {
+    let checked =
+        validate_protocols(&options.protocols).and_then(|()| options.validate_relations());
+    if let Err(error) = checked {
         return status(Err(error));
     }
     let connection = Connection::new(url, options, seed as u64, now);
@@ -162,19 +165,6 @@ pub extern "C" fn dx_error(kind: u32) {
     };
     clear();
     put_error(&error);
-}
-
-/// Reads the string argument as `binaryType` (`kind` 0: 0 arraybuffer, 1 blob) or
-/// `queue.overflow` (1: 0 error, 1 drop-oldest); -1 with the error.
-#[no_mangle]
-pub extern "C" fn dx_parse(kind: u32) -> i32 {
-    let text = take_arg();
-    let parsed = if kind == 0 {
-        BinaryType::parse(&text).map(|t| i32::from(t == BinaryType::Blob))
-    } else {
-        Overflow::parse(&text).map(|o| i32::from(o == Overflow::DropOldest))
-    };
-    parsed.unwrap_or_else(|error| status(Err(error)))
 }
 
 /// Socket `s` is no longer used: its engine goes (and its queued messages are freed).

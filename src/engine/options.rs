@@ -243,6 +243,14 @@ impl Options {
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
         validate_protocols(&self.protocols)?;
+        self.validate_ranges()?;
+        self.validate_relations()
+    }
+
+    /// The rules of each value alone (a connect timeout of at least 1 ms, a finite factor of
+    /// at least 1, close codes, the session's bounds). The npm package checks these in JS with
+    /// each option's type (js/options.js), so its wasm does not carry them.
+    fn validate_ranges(&self) -> Result<(), Error> {
         if self.connect_timeout_ms == Some(0) {
             return Err(invalid(
                 "connectTimeoutMs",
@@ -250,16 +258,6 @@ impl Options {
             ));
         }
         if let Some(r) = &self.reconnect {
-            if r.min_delay_ms > r.max_delay_ms {
-                return Err(invalid(
-                    "reconnect.minDelayMs",
-                    text!(
-                        r.min_delay_ms,
-                        " is greater than reconnect.maxDelayMs ",
-                        r.max_delay_ms
-                    ),
-                ));
-            }
             if !(r.factor.is_finite() && r.factor >= 1.0) {
                 return Err(invalid(
                     "reconnect.factor",
@@ -276,13 +274,35 @@ impl Options {
                 ));
             }
         }
-        if let Some(h) = &self.heartbeat {
-            if h.interval_ms == 0 {
+        if self.heartbeat.as_ref().is_some_and(|h| h.interval_ms == 0) {
+            return Err(invalid(
+                "heartbeat.intervalMs",
+                "0 is not allowed: it must be at least 1".into(),
+            ));
+        }
+        match &self.session {
+            Some(session) => session.validate(),
+            None => Ok(()),
+        }
+    }
+
+    /// The rules between values, which may involve a default the caller did not set
+    /// (`reconnect.minDelayMs` against `maxDelayMs`, `heartbeat.timeoutMs` against
+    /// `intervalMs`): the defaults live here, so both faces ask the engine.
+    pub fn validate_relations(&self) -> Result<(), Error> {
+        if let Some(r) = &self.reconnect {
+            if r.min_delay_ms > r.max_delay_ms {
                 return Err(invalid(
-                    "heartbeat.intervalMs",
-                    "0 is not allowed: it must be at least 1".into(),
+                    "reconnect.minDelayMs",
+                    text!(
+                        r.min_delay_ms,
+                        " is greater than reconnect.maxDelayMs ",
+                        r.max_delay_ms
+                    ),
                 ));
             }
+        }
+        if let Some(h) = &self.heartbeat {
             if h.timeout_ms <= h.interval_ms {
                 return Err(invalid(
                     "heartbeat.timeoutMs",
@@ -294,9 +314,6 @@ impl Options {
                     ),
                 ));
             }
-        }
-        if let Some(session) = &self.session {
-            session.validate()?;
         }
         Ok(())
     }

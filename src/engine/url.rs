@@ -187,7 +187,10 @@ mod tests {
             ("ws://h:port", "the port is not a number from 0 to 65535"),
             ("ws://h:65536", "the port is not a number from 0 to 65535"),
             ("ws://h:+80", "the port is not a number from 0 to 65535"),
-            ("ws://h:99999999999999999999", "the port is not a number from 0 to 65535"),
+            (
+                "ws://h:99999999999999999999",
+                "the port is not a number from 0 to 65535",
+            ),
             ("ws://[::1", "unclosed [ in the host"),
             ("ws://[::1]x", "text after the IPv6 host"),
         ];

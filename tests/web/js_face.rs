@@ -359,6 +359,63 @@ async fn js_face_options_are_read_and_bad_ones_named() {
             js_message(&thrown)
         );
     }
+    // Each value's own rule is checked in JS (js/options.js), the rules between values and
+    // the protocols' names by the engine: either way the message names option, value, rule.
+    let rules = [
+        (
+            r#"{"connectTimeoutMs": 0}"#,
+            "connectTimeoutMs: 0 is not a whole number from 1 to",
+        ),
+        (
+            r#"{"reconnect": {"factor": 0.5}}"#,
+            "reconnect.factor: 0.5 is not a finite number of at least 1",
+        ),
+        (
+            r#"{"reconnect": {"finalCodes": [999]}}"#,
+            "reconnect.finalCodes[0]: 999 is not a whole number from 1000 to 4999",
+        ),
+        (
+            r#"{"heartbeat": {"intervalMs": 0}}"#,
+            "heartbeat.intervalMs: 0 is not a whole number from 1 to",
+        ),
+        (
+            r#"{"session": {"ackEvery": 0}}"#,
+            "session.ackEvery: 0 is not a whole number from 1 to 1024",
+        ),
+        (
+            r#"{"session": {"ackDelayMs": 1001}}"#,
+            "session.ackDelayMs: 1001 is not a whole number from 0 to 1000",
+        ),
+        (
+            r#"{"binaryType": "text"}"#,
+            r#"binaryType: "text" is neither "arraybuffer" nor "blob""#,
+        ),
+        (
+            r#"{"queue": {"overflow": "drop-newest"}}"#,
+            r#"queue.overflow: "drop-newest" is neither "error" nor "drop-oldest""#,
+        ),
+        (
+            r#"{"protocols": ["a", "a"]}"#,
+            r#"protocols: "a" is listed twice"#,
+        ),
+        (
+            r#"{"reconnect": {"minDelayMs": 5000, "maxDelayMs": 100}}"#,
+            "reconnect.minDelayMs: 5000 is greater than reconnect.maxDelayMs 100",
+        ),
+        (
+            r#"{"heartbeat": {"intervalMs": 90000}}"#,
+            "heartbeat.timeoutMs: 60000 must be greater than heartbeat.intervalMs 90000",
+        ),
+    ];
+    for (json, said) in rules {
+        let thrown = new_socket(server("/").into(), object(json)).err().unwrap();
+        assert_eq!(js_code(&thrown), "INVALID_OPTION", "{json}");
+        assert!(
+            js_message(&thrown).contains(said),
+            "{json}: {}",
+            js_message(&thrown)
+        );
+    }
     // Every option of the API at once is accepted.
     let all = object(
         r#"{"protocols": [], "binaryType": "arraybuffer", "connectTimeoutMs": 5000,
