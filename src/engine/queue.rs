@@ -206,6 +206,11 @@ impl<M> SendQueue<M> {
             .map(|(message, _)| message)
     }
 
+    /// Lets go of every message (in flight ones too).
+    pub fn clear(&mut self) {
+        drop(self.drain());
+    }
+
     /// The oldest message not yet sent, now counted in flight (kept until acknowledged).
     pub fn send_next(&mut self) -> Option<M>
     where

@@ -80,7 +80,7 @@ impl<M: Payload> Connection<M> {
     /// in plain mode the queue as it is.
     pub(super) fn flush_on_open(&mut self) {
         let Some(session) = self.session.as_mut().filter(|s| s.selected) else {
-            self.out.extend(self.queue.drain().map(Command::Transmit));
+            self.transmit_queue();
             return;
         };
         let rewound = self.queue.rewind() as u64;
@@ -111,7 +111,7 @@ impl<M: Payload> Connection<M> {
             Some((true, true)) => self.transmit_waiting(),
             // Awaiting the welcome of a new session: it waits in the queue.
             Some((true, false)) => {}
-            _ => self.out.extend(self.queue.drain().map(Command::Transmit)),
+            _ => self.transmit_queue(),
         }
         Ok(())
     }
