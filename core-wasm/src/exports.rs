@@ -1,6 +1,7 @@
 //! The engine's entry points for JS: options, a socket's inputs, its commands and what JS
 //! asks of it. A socket is an index into [`SOCKETS`].
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
@@ -217,6 +218,9 @@ pub extern "C" fn dx_close(s: usize, code: f64, has_reason: u32, now: f64) -> i3
 pub extern "C" fn dx_input(s: usize, tag: u32, value: f64, now: f64) -> i32 {
     let mut args = take_args().into_iter();
     let mut arg = || args.next().unwrap_or_default();
+    // The refusal of the very first socket is the constructor's error: it names the URL as
+    // the caller gave it (REFUSED's second argument), not as the engine keeps it.
+    let mut given = String::new();
     let input = match tag {
         0 => Input::SocketOpened,
         1 => Input::MessageReceived,
@@ -232,17 +236,8 @@ pub extern "C" fn dx_input(s: usize, tag: u32, value: f64, now: f64) -> i32 {
         }),
         7 => {
             let refused = Input::SocketRefused(arg());
-            // The refusal of the very first socket is the constructor's error: it names the
-            // URL as the caller gave it (the second argument), not as the engine keeps it.
-            let given = arg();
-            let result = on(s, Ok(()), |c| c.handle(refused, now));
-            return status(result.map_err(|error| match error {
-                Error::InvalidUrl { problem, .. } if !given.is_empty() => Error::InvalidUrl {
-                    url: given,
-                    problem,
-                },
-                other => other,
-            }));
+            given = arg();
+            refused
         }
         8 => Input::Timeout,
         9 => Input::ReconnectVerdict(value != 0.0),
@@ -261,13 +256,20 @@ pub extern "C" fn dx_input(s: usize, tag: u32, value: f64, now: f64) -> i32 {
             error: target_error(tag, arg(), arg()),
         },
     };
-    status(on(s, Ok(()), |c| c.handle(input, now)))
+    let result = on(s, Ok(()), |c| c.handle(input, now));
+    status(result.map_err(|error| match error {
+        Error::InvalidUrl { problem, .. } if !given.is_empty() => Error::InvalidUrl {
+            url: given,
+            problem,
+        },
+        other => other,
+    }))
 }
 
 /// Why a provider gave no target: 16 the url provider, 17 the protocols provider threw or
 /// rejected (`reason`); 18 the url provider gave `found`, not a string; 19 a bad protocols
 /// value (option name, problem).
-fn target_error(tag: u32, first: alloc::string::String, second: alloc::string::String) -> Error {
+fn target_error(tag: u32, first: String, second: String) -> Error {
     match tag {
         16 | 17 => Error::ProviderFailed {
             provider: if tag == 16 { "url" } else { "protocols" },
