@@ -188,7 +188,7 @@ fn client_targets_stay() {
         "session mode >= 0.9x plain mode (JS)",
         "Rust API >= 0.9x raw WebSocket",
         "Rust API ahead of gloo-net",
-        "duplex-ws total <= 13.5 kB",
+        "duplex-ws total <= 13.0 kB",
     ] {
         assert_eq!(
             find(&verdicts, start).met,
