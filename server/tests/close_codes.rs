@@ -57,6 +57,45 @@ async fn protocol_errors_close_with_1002_and_bad_utf8_with_1007() {
         .await;
 }
 
+/// `client_frame` without FIN: a fragment that more frames continue.
+fn fragment(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = client_frame(opcode, payload);
+    frame[0] &= 0x7f;
+    frame
+}
+
+/// Fragments that break RFC 6455's rules (section 5.4) get their close frame at once: yawc,
+/// under the server, sends none when its own assembly of fragments fails (the peer waited for
+/// the close timeout, then TCP closed), so the server assembles them and sends it itself.
+#[tokio::test]
+async fn broken_fragments_close_with_1002_and_a_fragmented_message_over_the_limit_with_1009() {
+    let server = Server::start_with("page", &["--max-message-size", "1000"]);
+    // A continuation with nothing to continue (Autobahn 5.9).
+    assert_eq!(
+        close_code_after(&server, &client_frame(0x0, b"nothing to continue")).await,
+        Some(1002)
+    );
+    // A new message before the fragmented one ended.
+    let mut interleaved = fragment(0x1, b"first half");
+    interleaved.extend(client_frame(0x1, b"another message"));
+    assert_eq!(close_code_after(&server, &interleaved).await, Some(1002));
+    // Fragments of 600 bytes: the second takes the message over the 1000-byte limit.
+    let mut too_large = fragment(0x2, &[7; 600]);
+    too_large.extend(fragment(0x0, &[7; 600]));
+    assert_eq!(close_code_after(&server, &too_large).await, Some(1009));
+    // Fragments within the limit, with a ping between them, are one message.
+    let mut client = connect(&server.ws_url("/echo")).await;
+    let MaybeTlsStream::Plain(tcp) = client.get_mut() else {
+        panic!("plain TCP expected");
+    };
+    let mut whole = fragment(0x1, b"hel");
+    whole.extend(client_frame(0x9, b"p"));
+    whole.extend(client_frame(0x0, b"lo"));
+    tcp.write_all(&whole).await.unwrap();
+    let echoed = support::next(&mut client).await;
+    assert_eq!(echoed.into_text().unwrap().as_str(), "hello");
+}
+
 /// A server-initiated close is one close frame: once the peer answers it, the server sends
 /// nothing more and closes TCP. (yawc answers every close frame it reads; a second close
 /// frame after the handshake makes Chromium fail the connection with 1006 instead of the

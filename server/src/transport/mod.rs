@@ -15,6 +15,7 @@ pub mod close;
 pub mod connection;
 pub mod context;
 pub mod extract;
+pub mod fragments;
 pub mod http;
 pub mod limits;
 pub mod listen;

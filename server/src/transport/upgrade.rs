@@ -89,7 +89,7 @@ where
     tokio::spawn(async move {
         match upgraded.await {
             Ok(socket) => {
-                let wire = Wire::new(socket);
+                let wire = Wire::new(socket, context.limits.max_message_size);
                 let connection =
                     Connection::start(wire, info, protocol, deflate, context, admission);
                 run(connection).await;

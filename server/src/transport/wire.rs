@@ -5,9 +5,10 @@
 //! `transport`.
 //!
 //! yawc answers pings and close frames itself, and on a broken frame sends the close frame
-//! with the code that says why (see [`close_code_of`]) before it reports the error here. The
-//! stream ends at the peer's close frame, so that the peer's answer to the server's own close
-//! gets no second close frame (see `poll_next` below).
+//! with the code that says why (see [`close_code_of`]) before it reports the error here; the
+//! fragments of a message are put together here ([`Fragments`]), which sends the close frame
+//! itself when they break the rules. The stream ends at the peer's close frame, so that the
+//! peer's answer to the server's own close gets no second close frame (see `poll_next` below).
 
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -16,12 +17,20 @@ use axum::body::Bytes;
 use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt, Stream};
 use yawc::close::CloseCode;
+use yawc::streaming::Streaming;
 use yawc::{Frame, HttpStream, WebSocket, WebSocketError};
+
+use super::fragments::Fragments;
 
 /// One upgraded connection; split it with `StreamExt::split` into the reading half and the
 /// writer's sink.
 pub struct Wire {
-    socket: WebSocket<HttpStream>,
+    /// yawc's frames (decompressed; pings and closes answered), not its messages: see
+    /// [`Fragments`].
+    socket: Streaming<HttpStream>,
+    fragments: Fragments,
+    /// Fragments broke the rules: this close frame goes out, then the error is reported.
+    failing: Option<(Option<Frame>, WebSocketError)>,
     /// A ping was read: yawc has queued its pong, which must be written before more is read.
     pong_owed: bool,
     /// The server's close frame went out (the writer's last frame).
@@ -31,10 +40,13 @@ pub struct Wire {
 }
 
 impl Wire {
-    /// Wraps a WebSocket that yawc's upgrade produced.
-    pub fn new(socket: WebSocket<HttpStream>) -> Wire {
+    /// Wraps a WebSocket that yawc's upgrade produced, for messages of at most
+    /// `max_message_size` bytes.
+    pub fn new(socket: WebSocket<HttpStream>, max_message_size: usize) -> Wire {
         Wire {
-            socket,
+            socket: socket.into_streaming(),
+            fragments: Fragments::new(max_message_size),
+            failing: None,
             pong_owed: false,
             close_sent: false,
             close_read: false,
@@ -74,15 +86,57 @@ impl Stream for Wire {
         if this.close_read {
             return Poll::Ready(None);
         }
-        match ready!(this.socket.poll_next_frame(cx)) {
-            Ok(frame) => {
-                this.pong_owed = frame.opcode() == yawc::OpCode::Ping;
-                this.close_read = frame.opcode() == yawc::OpCode::Close;
-                Poll::Ready(Some(Ok(frame)))
+        if this.failing.is_some() {
+            return this.poll_fail(cx).map(Some);
+        }
+        loop {
+            let frame = match ready!(this.socket.poll_next_frame(cx)) {
+                Ok(frame) => frame,
+                // The peer went away, or the close handshake is over: the stream simply ends.
+                Err(WebSocketError::ConnectionClosed) => return Poll::Ready(None),
+                Err(error) => return Poll::Ready(Some(Err(error))),
+            };
+            match this.fragments.push(frame) {
+                Ok(Some(frame)) => {
+                    this.pong_owed = frame.opcode() == yawc::OpCode::Ping;
+                    this.close_read = frame.opcode() == yawc::OpCode::Close;
+                    return Poll::Ready(Some(Ok(frame)));
+                }
+                Ok(None) => continue,
+                // The server's close already went out: nothing more is sent, the connection
+                // ends here.
+                Err(error) if this.close_sent => return Poll::Ready(Some(Err(error))),
+                Err(error) => {
+                    let code = close_code_of(&error).unwrap_or(1002);
+                    let close = Frame::close(CloseCode::from(code), error.to_string());
+                    this.failing = Some((Some(close), error));
+                    return this.poll_fail(cx).map(Some);
+                }
             }
-            // The peer went away, or the close handshake is over: the stream simply ends.
-            Err(WebSocketError::ConnectionClosed) => Poll::Ready(None),
-            Err(error) => Poll::Ready(Some(Err(error))),
+        }
+    }
+}
+
+impl Wire {
+    /// Sends the close frame for fragments that broke the rules, then reports the error
+    /// (yawc sends no close frame for them: see [`Fragments`]).
+    fn poll_fail(&mut self, cx: &mut Context<'_>) -> Poll<Result<Frame, WebSocketError>> {
+        let Some((close, _)) = self.failing.as_mut() else {
+            return Poll::Ready(Err(WebSocketError::ConnectionClosed));
+        };
+        if close.is_some() {
+            if let Err(error) = ready!(self.socket.poll_ready_unpin(cx)) {
+                return Poll::Ready(Err(error));
+            }
+            if let Some(frame) = close.take() {
+                self.close_sent = true;
+                self.socket.start_send_unpin(frame)?;
+            }
+        }
+        ready!(self.socket.poll_flush_unpin(cx))?;
+        match self.failing.take() {
+            Some((_, error)) => Poll::Ready(Err(error)),
+            None => Poll::Ready(Err(WebSocketError::ConnectionClosed)),
         }
     }
 }
@@ -92,10 +146,12 @@ impl Sink<Message> for Wire {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         let this = self.get_mut();
-        if this.close_read {
+        if this.close_read || this.close_sent || this.failing.is_some() {
             // After the peer's close frame nothing goes out but yawc's answer to it: a frame
             // written after that answer would break the closing handshake (a browser fails
-            // the connection: 1006), and yawc writes the answer before anything else.
+            // the connection: 1006), and yawc writes the answer before anything else. After
+            // the server's own close (the writer's, or the one for broken fragments) nothing
+            // goes out at all.
             return Poll::Ready(Err(WebSocketError::ConnectionClosed));
         }
         this.socket.poll_ready_unpin(cx)
@@ -103,7 +159,7 @@ impl Sink<Message> for Wire {
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Self::Error> {
         let this = self.get_mut();
-        if this.close_read {
+        if this.close_read || this.close_sent {
             return Err(WebSocketError::ConnectionClosed);
         }
         this.close_sent |= matches!(message, Message::Close(_));
