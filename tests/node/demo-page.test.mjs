@@ -126,6 +126,9 @@ test('with a session, a stream both ways survives dropped connections: every ech
   }
   await receiveMore(page, 200);
   await page.getByRole('button', { name: 'Stop streaming' }).click();
+  // The counters are drawn once per frame: before the next two frames, the page may still show
+  // the figures from before the last burst (all equal), and the wait below would end at once.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   // Every echo is in once all that was sent is acknowledged and echoed; a lost one never comes.
   await page.waitForFunction(() => {
     const figure = (name) => document.getElementById(`count-${name}`).textContent;
