@@ -1,7 +1,8 @@
 //! **Layer 1 of 4, the bottom: transport.** Getting bytes in and out: binding the port
 //! ([`listen`]), TLS ([`tls`]), the WebSocket handshake ([`extract`]) and upgrade with its
 //! capacity and shutdown checks ([`upgrade`]), the WebSocket layer (yawc, with
-//! permessage-deflate: [`wire`]), and one connection's reading half ([`connection`]) and
+//! permessage-deflate: [`wire`], the fragments of a message put together: [`fragments`]),
+//! and one connection's reading half ([`connection`]) and
 //! writing task ([`writer`]), under the [`limits`] and counted in the [`metrics`].
 //!
 //! May import: nothing of this crate outside `transport`. What a connection needs from
