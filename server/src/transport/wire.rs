@@ -33,7 +33,8 @@ pub struct Wire {
     failing: Option<(Option<Frame>, WebSocketError)>,
     /// A ping was read: yawc has queued its pong, which must be written before more is read.
     pong_owed: bool,
-    /// The server's close frame went out (the writer's last frame).
+    /// The server's close frame went out (the writer's last frame, or the one for broken
+    /// fragments): nothing is written after it.
     close_sent: bool,
     /// The peer's close frame was read: the stream has ended.
     close_read: bool,
