@@ -1,7 +1,7 @@
 //! The control frames of the `duplex.v1` session protocol (docs/protocol.md): text messages
 //! that start with U+0000, read and written here and nowhere else.
 
-use crate::engine::text::text;
+use crate::engine::text::{cut, text};
 use crate::prelude::*;
 
 /// The subprotocol a session offers and the server selects.
@@ -73,7 +73,7 @@ impl<'a> Fields<'a> {
         let rest = self.0;
         let end = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
         self.0 = rest.get(end + 1..).unwrap_or_default();
-        &rest[..end]
+        cut(rest, 0, end)
     }
 
     /// The next field as a count (`what` of a `frame` frame), or what is wrong with it.

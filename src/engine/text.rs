@@ -73,6 +73,13 @@ macro_rules! text {
 }
 pub(crate) use text;
 
+/// `text[from..to]`, where every caller cuts at ASCII bytes (character boundaries): `get`
+/// rather than indexing keeps slicing's panic path, and its message, out of the npm
+/// package's wasm (out of range, the cut is empty).
+pub fn cut(text: &str, from: usize, to: usize) -> &str {
+    text.get(from..to).unwrap_or_default()
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -82,5 +89,14 @@ mod tests {
         let name = String::from("ack");
         let joined = text!('\0', name, " ", 0u32, " ", 42u16, " ", u64::MAX, " ", "x");
         assert_eq!(joined, format!("\0ack 0 42 {} x", u64::MAX));
+    }
+
+    #[test]
+    fn a_cut_never_panics() {
+        assert_eq!(cut("ws://h", 0, 2), "ws");
+        assert_eq!(cut("ws://h", 3, 6), "//h");
+        // Inside a character, or out of range: empty rather than a panic.
+        assert_eq!(cut("é", 0, 1), "");
+        assert_eq!(cut("ws", 1, 9), "");
     }
 }

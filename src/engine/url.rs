@@ -4,7 +4,7 @@
 //! `SyntaxError` to [`UrlProblem::Browser`]. These rules catch the common mistakes first, with
 //! a message that says which rule broke, and are testable without a browser.
 
-use crate::engine::text::text;
+use crate::engine::text::{cut, text};
 use crate::error::{Error, UrlProblem};
 use crate::prelude::*;
 
@@ -28,7 +28,7 @@ pub fn validate_url(raw: &str) -> Result<String, Error> {
     let bytes = url.as_bytes();
     let colon = position(bytes, |b| b == b':')
         .ok_or_else(|| invalid(UrlProblem::DoesNotParse("no scheme")))?;
-    let scheme = &url[..colon];
+    let scheme = cut(url, 0, colon);
     if !is_scheme(scheme.as_bytes()) {
         return Err(invalid(UrlProblem::DoesNotParse("no scheme")));
     }
@@ -40,18 +40,21 @@ pub fn validate_url(raw: &str) -> Result<String, Error> {
     } else {
         return Err(invalid(UrlProblem::Scheme(scheme.to_owned())));
     };
-    let rest = &url[colon + 1..];
+    let rest = cut(url, colon + 1, url.len());
     if let Some(hash) = position(rest.as_bytes(), |b| b == b'#') {
-        return Err(invalid(UrlProblem::Fragment(rest[hash + 1..].to_owned())));
+        return Err(invalid(UrlProblem::Fragment(
+            cut(rest, hash + 1, rest.len()).to_owned(),
+        )));
     }
     // Special schemes tolerate any run of slashes (or backslashes) before the host.
     let slash = |b| b == b'/' || b == b'\\';
-    let after_slashes = &rest[position(rest.as_bytes(), |b| !slash(b)).unwrap_or(rest.len())..];
+    let host_start = position(rest.as_bytes(), |b| !slash(b)).unwrap_or(rest.len());
+    let after_slashes = cut(rest, host_start, rest.len());
     let authority_end = position(after_slashes.as_bytes(), |b| slash(b) || b == b'?')
         .unwrap_or(after_slashes.len());
-    let authority = &after_slashes[..authority_end];
+    let authority = cut(after_slashes, 0, authority_end);
     let at = authority.as_bytes().iter().rposition(|&b| b == b'@');
-    let host_and_port = &authority[at.map_or(0, |at| at + 1)..];
+    let host_and_port = cut(authority, at.map_or(0, |at| at + 1), authority.len());
     check_host_and_port(host_and_port).map_err(|why| invalid(UrlProblem::DoesNotParse(why)))?;
     Ok(text!(ws_scheme, ":", rest))
 }
@@ -65,7 +68,7 @@ fn trim_ascii_controls(raw: &str) -> &str {
         .iter()
         .rposition(|&b| kept(b))
         .map_or(start, |last| last + 1);
-    &raw[start..end]
+    cut(raw, start, end)
 }
 
 /// The index of the first byte that matches.
@@ -87,13 +90,13 @@ fn check_host_and_port(host_and_port: &str) -> Result<(), &'static str> {
         let close = position(bytes, |b| b == b']').ok_or("unclosed [ in the host")?;
         let port = match bytes.get(close + 1) {
             None => None,
-            Some(b':') => Some(&bytes[close + 2..]),
+            Some(b':') => bytes.get(close + 2..),
             Some(_) => return Err("text after the IPv6 host"),
         };
-        (&host_and_port[1..close], port)
+        (cut(host_and_port, 1, close), port)
     } else {
         match position(bytes, |b| b == b':') {
-            Some(colon) => (&host_and_port[..colon], Some(&bytes[colon + 1..])),
+            Some(colon) => (cut(host_and_port, 0, colon), bytes.get(colon + 1..)),
             None => (host_and_port, None),
         }
     };
