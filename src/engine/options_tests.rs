@@ -26,6 +26,15 @@ fn protocols_must_be_distinct_tokens() {
         let err = validate_protocols(&[bad]).unwrap_err();
         assert!(err.to_string().contains(&format!("\"{bad}\"")), "{err}");
     }
+    // Every byte: a token byte is visible ASCII and not a separator.
+    for b in 0..=255u8 {
+        let separator = b"()<>@,;:\\\"/[]?={}".contains(&b);
+        assert_eq!(
+            is_token_byte(b),
+            b.is_ascii_graphic() && !separator,
+            "byte {b}"
+        );
+    }
     let err = validate_protocols(&["a", "b", "a"]).unwrap_err();
     assert!(err.to_string().contains("\"a\" is listed twice"), "{err}");
 }

@@ -103,8 +103,9 @@ fn check_host_and_port(host_and_port: &str) -> Result<(), &'static str> {
     if host.is_empty() {
         return Err("no host");
     }
-    // Beyond ASCII, the browser's parser (the final judge) decides.
-    if host.bytes().any(|b| b <= b' ' || b == 0x7f) {
+    // Unicode's white space too: Chromium takes `ws://a\u{a0}b` and the connection fails
+    // later, as CONNECTION_FAILED rather than INVALID_URL.
+    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("white space in the host");
     }
     match port {
@@ -186,6 +187,8 @@ mod tests {
             ("ws://", "no host"),
             ("ws://:80", "no host"),
             ("ws://a b", "white space in the host"),
+            ("ws://a\u{a0}b", "white space in the host"),
+            ("ws://a\u{2003}b:80", "white space in the host"),
             ("ws://h:99999", "the port is not a number from 0 to 65535"),
             ("ws://h:port", "the port is not a number from 0 to 65535"),
             ("ws://h:65536", "the port is not a number from 0 to 65535"),
