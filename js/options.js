@@ -56,6 +56,8 @@ function whole(name, value, max = 4294967295, infiniteOk = false, min = 0) {
 }
 
 const size = (name, value) => whole(name, value, 9007199254740991, true);
+/** A whole number of milliseconds of at least 1 (connectTimeoutMs, heartbeat.intervalMs). */
+const positive = (name, value) => whole(name, value, 4294967295, false, 1);
 
 function string(name, value) {
   if (typeof value !== 'string') throw invalid(name, `must be a string, not ${typeOf(value)}`);
@@ -114,7 +116,7 @@ export function readOptions(options) {
       if (typeof value !== 'boolean') throw invalid('lifecycle', `must be true or false, not ${typeOf(value)}`);
       set(6, Number(value));
     } else if (key === 'binaryType') own.binaryType = readBinaryType(string('binaryType', value));
-    else if (key === 'connectTimeoutMs') set(1, whole(key, value, 4294967295, false, 1));
+    else if (key === 'connectTimeoutMs') set(1, positive(key, value));
     else if (key === 'highWaterMark') own.highWaterMark = size(key, value);
     else if (key === 'reconnect') readReconnect(value, own);
     else if (key === 'heartbeat') readHeartbeat(value, own);
@@ -149,7 +151,7 @@ function readHeartbeat(value, own) {
   set(7, 1);
   own.heartbeat = { message: 'ping', reply: null };
   for (const [key, item, name] of entries(value, 'heartbeat', ['intervalMs', 'timeoutMs', 'message', 'reply'])) {
-    if (key in heartbeatKeys) set(heartbeatKeys[key], whole(name, item, 4294967295, false, +(key === 'intervalMs')));
+    if (key in heartbeatKeys) set(heartbeatKeys[key], key === 'intervalMs' ? positive(name, item) : whole(name, item));
     else own.heartbeat[key] = string(name, item);
   }
 }

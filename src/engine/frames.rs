@@ -1,7 +1,7 @@
 //! The control frames of the `duplex.v1` session protocol (docs/protocol.md): text messages
 //! that start with U+0000, read and written here and nowhere else.
 
-use crate::engine::text::{cut, text};
+use crate::engine::text::{cut, parse_decimal, text};
 use crate::prelude::*;
 
 /// The subprotocol a session offers and the server selects.
@@ -72,27 +72,16 @@ impl<'a> Fields<'a> {
     fn next(&mut self) -> &'a str {
         let rest = self.0;
         let end = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
-        self.0 = rest.get(end + 1..).unwrap_or_default();
+        self.0 = cut(rest, end + 1, rest.len());
         cut(rest, 0, end)
     }
 
     /// The next field as a count (`what` of a `frame` frame), or what is wrong with it.
     fn count(&mut self, frame: &str, what: &str) -> Result<u64, String> {
         let field = self.next();
-        parse_count(field)
+        parse_decimal(field.as_bytes())
             .ok_or_else(|| text!(frame, " frame: ", what, " \"", field, "\" is not a count"))
     }
-}
-
-/// A count: one or more ASCII digits, within `u64`.
-fn parse_count(field: &str) -> Option<u64> {
-    if field.is_empty() {
-        return None;
-    }
-    field.bytes().try_fold(0u64, |count, b| {
-        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
-        count.checked_mul(10)?.checked_add(u64::from(digit))
-    })
 }
 
 /// The client's first frame on a connection: resume `session` (or start one), having

@@ -1,7 +1,8 @@
 //! Text built without `core::fmt`: the `text!` macro joins [`Piece`]s (strings, characters,
 //! whole numbers) into a `String`. The engine's messages and frames are made this way so that
 //! the npm package's wasm (which never calls `Display`) carries none of Rust's formatting
-//! machinery, several kilobytes of every page's download.
+//! machinery, several kilobytes of every page's download. Numbers are read back the same
+//! way ([`parse_decimal`]), without `str::parse`.
 
 use crate::prelude::*;
 
@@ -72,6 +73,18 @@ macro_rules! text {
     }};
 }
 pub(crate) use text;
+
+/// A whole number written as one or more ASCII digits (leading zeros allowed, no sign),
+/// within `u64`; `None` for anything else.
+pub fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |value, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        value.checked_mul(10)?.checked_add(u64::from(digit))
+    })
+}
 
 /// `text[from..to]`, where every caller cuts at ASCII bytes (character boundaries): `get`
 /// rather than indexing keeps slicing's panic path, and its message, out of the npm

@@ -4,7 +4,7 @@
 //! `SyntaxError` to [`UrlProblem::Browser`]. These rules catch the common mistakes first, with
 //! a message that says which rule broke, and are testable without a browser.
 
-use crate::engine::text::{cut, text};
+use crate::engine::text::{cut, parse_decimal, text};
 use crate::error::{Error, UrlProblem};
 use crate::prelude::*;
 
@@ -109,20 +109,11 @@ fn check_host_and_port(host_and_port: &str) -> Result<(), &'static str> {
         return Err("white space in the host");
     }
     match port {
-        Some(port) if !port.is_empty() && !is_port(port) => {
+        Some(port) if !port.is_empty() && parse_decimal(port).is_none_or(|n| n > 65535) => {
             Err("the port is not a number from 0 to 65535")
         }
         _ => Ok(()),
     }
-}
-
-/// Decimal digits (leading zeros allowed) of a number from 0 to 65535.
-fn is_port(digits: &[u8]) -> bool {
-    let mut value = 0u32;
-    digits.iter().all(|&b| {
-        value = (value * 10 + u32::from(b.wrapping_sub(b'0'))).min(1 << 17);
-        b.is_ascii_digit() && value <= 65535
-    })
 }
 
 // Native only: the engine is tested with `cargo test`; proptest does not build for wasm32.

@@ -191,8 +191,8 @@ fn to_frame(message: Message) -> Frame {
     }
 }
 
-/// The close code yawc sent for a read error (it closes before it reports the error), or
-/// `None` if it sent none (the peer went away, an I/O error).
+/// The close code sent for a read error before it is reported (by yawc, or by the Wire for
+/// broken fragments), or `None` if none was sent (the peer went away, an I/O error).
 pub fn close_code_of(error: &WebSocketError) -> Option<u16> {
     use WebSocketError as E;
     match error {
