@@ -61,14 +61,18 @@ export function detach(driver) {
   globalThis.document?.removeEventListener('visibilitychange', driver.listeners.page);
 }
 
-/** A message arrived (the hot path). Plain: the engine notes the sign of life (that input
- * never answers), and the class gets the data unless it is the heartbeat's reply. In a session
+/** A message arrived (the hot path). Plain: the engine notes the sign of life if it watches
+ * for one (that input never answers), and the class gets the data unless it is the heartbeat's
+ * reply. In a session
  * a control frame goes to the engine only, escaped text loses its extra U+0000, and every
  * application message is counted (acks go out in batches). */
 function arrived(driver, data) {
   if (!driver.framing) {
-    engine().dx_input(driver.s, MESSAGE, 0, Date.now());
-    if (data !== driver.own.heartbeat?.reply) driver.deliver(data);
+    if (driver.noting) {
+      engine().dx_input(driver.s, MESSAGE, 0, Date.now());
+      if (data === driver.own.heartbeat?.reply) return;
+    }
+    driver.deliver(data);
     return;
   }
   if (typeof data === 'string' && data.charCodeAt(0) === 0) {

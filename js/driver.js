@@ -28,6 +28,8 @@ export class Driver {
     args(name);
     this.s = check(engine().dx_open(seed, Date.now()));
     this.framing = false;
+    // Whether a plain message is an input at all (only a heartbeat watches them arrive).
+    this.noting = this.query(14) === 1;
     this.timers = {};
     attach(this);
     try {

@@ -338,6 +338,7 @@ pub extern "C" fn dx_query(s: usize, what: u32) -> f64 {
         11 => f64::from(u8::from(c.session_framing())),
         12 => f64::from(u8::from(c.session_offered())),
         13 => c.sends_accepted() as f64,
+        14 => f64::from(u8::from(c.notes_arrivals())),
         _ => {
             put(c.url().into());
             0.0

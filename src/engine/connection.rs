@@ -299,23 +299,6 @@ impl<M> Connection<M> {
         self.final_error.as_ref()
     }
 
-    /// Whether a received text message is the server's answer to the heartbeat
-    /// (`heartbeat.reply`), not to be dispatched.
-    pub fn is_heartbeat_reply(&self, text: &str) -> bool {
-        self.heartbeat_reply() == Some(text)
-    }
-
-    /// The heartbeat reply, if one is set.
-    pub fn heartbeat_reply(&self) -> Option<&str> {
-        self.heartbeat.as_ref().and_then(|h| h.reply.as_deref())
-    }
-
-    /// The heartbeat reply's length in UTF-16 units (a JS string's `length`), so the shell
-    /// reads only messages of that length to compare them.
-    pub fn heartbeat_reply_len(&self) -> Option<usize> {
-        self.heartbeat_reply().map(|r| r.encode_utf16().count())
-    }
-
     /// How many times the socket was reopened after closing for good (`reconnect()` on a
     /// closed socket): a face's `closed` promise belongs to one life.
     pub fn lives(&self) -> u32 {
@@ -325,11 +308,6 @@ impl<M> Connection<M> {
     /// Whether lifecycle events steer this socket.
     pub fn lifecycle(&self) -> bool {
         self.lifecycle
-    }
-
-    /// The heartbeat message, if heartbeats are on.
-    pub fn heartbeat_message(&self) -> Option<&str> {
-        self.heartbeat.as_ref().map(|h| h.message.as_str())
     }
 
     /// How the first open turned out: `None` while it is still to come, `Ok` once a

@@ -229,3 +229,74 @@ fn a_received_message_never_answers_with_a_command_or_moves_a_deadline() {
     close(&mut c, None, None).unwrap();
     check(&mut c, "closed");
 }
+
+/// What a connection does over a scripted life (open, sends, timers, a lost connection, the
+/// reconnect), with a plain message arriving every 50 ms of it or never.
+fn life_with_arrivals(options: Options, arrivals: bool) -> Vec<(Vec<Command<Msg>>, Option<f64>)> {
+    let mut c = new(options);
+    let mut seen = vec![(opened(&mut c, 0.0), c.poll_timeout())];
+    for step in 1..=400u32 {
+        let now = f64::from(step) * 50.0;
+        if arrivals {
+            let answer = on(&mut c, Input::MessageReceived, now);
+            assert!(
+                answer.is_empty(),
+                "an arrival is never answered: {answer:?}"
+            );
+        }
+        if step % 7 == 0 {
+            seen.push((send(&mut c, step).unwrap_or_default(), c.poll_timeout()));
+        }
+        if step == 300 {
+            let lost = Input::SocketClosed(CloseInfo::abnormal());
+            seen.push((on(&mut c, lost, now), c.poll_timeout()));
+        }
+        if c.poll_timeout().is_some_and(|due| due <= now) {
+            seen.push((on(&mut c, Input::Timeout, now), c.poll_timeout()));
+        }
+        if step > 300
+            && c.ready_state() == ReadyState::Connecting
+            && opens(&seen.last().unwrap().0) > 0
+        {
+            seen.push((opened(&mut c, now), c.poll_timeout()));
+        }
+    }
+    seen
+}
+
+#[test]
+fn plain_arrivals_change_nothing_when_the_engine_says_it_does_not_note_them() {
+    let heartbeat = HeartbeatPolicy {
+        interval_ms: 1_000,
+        timeout_ms: 3_000,
+        message: "ping".into(),
+        reply: None,
+    };
+    let without = [
+        Options::default(),
+        reconnecting(ReconnectPolicy::default()),
+        Options {
+            lifecycle: Some(true),
+            connect_timeout_ms: Some(500),
+            ..reconnecting(ReconnectPolicy::default())
+        },
+    ];
+    for options in without {
+        assert!(!new(options.clone()).notes_arrivals(), "{options:?}");
+        assert_eq!(
+            life_with_arrivals(options.clone(), true),
+            life_with_arrivals(options.clone(), false),
+            "a driver that leaves MessageReceived out must not change the engine's answers: {options:?}"
+        );
+    }
+    // The comparison sees it when arrivals matter: with a heartbeat, silence is a dead link.
+    let watched = Options {
+        heartbeat: Some(heartbeat),
+        ..reconnecting(ReconnectPolicy::default())
+    };
+    assert!(new(watched.clone()).notes_arrivals());
+    assert_ne!(
+        life_with_arrivals(watched.clone(), true),
+        life_with_arrivals(watched, false)
+    );
+}

@@ -8,6 +8,36 @@ use crate::engine::queue::Payload;
 use crate::error::Error;
 use crate::prelude::*;
 
+impl<M> Connection<M> {
+    /// Whether a received text message is the server's answer to the heartbeat
+    /// (`heartbeat.reply`), not to be dispatched.
+    pub fn is_heartbeat_reply(&self, text: &str) -> bool {
+        self.heartbeat_reply() == Some(text)
+    }
+
+    /// The heartbeat reply, if one is set.
+    pub fn heartbeat_reply(&self) -> Option<&str> {
+        self.heartbeat.as_ref().and_then(|h| h.reply.as_deref())
+    }
+
+    /// The heartbeat reply's length in UTF-16 units (a JS string's `length`), so the shell
+    /// reads only messages of that length to compare them.
+    pub fn heartbeat_reply_len(&self) -> Option<usize> {
+        self.heartbeat_reply().map(|r| r.encode_utf16().count())
+    }
+
+    /// Whether [`Input::MessageReceived`](crate::engine::commands::Input::MessageReceived) changes anything: only the heartbeat watches plain
+    /// messages arrive, so without one a driver may leave that input out of its hot path.
+    pub fn notes_arrivals(&self) -> bool {
+        self.heartbeat.is_some()
+    }
+
+    /// The heartbeat message, if heartbeats are on.
+    pub fn heartbeat_message(&self) -> Option<&str> {
+        self.heartbeat.as_ref().map(|h| h.message.as_str())
+    }
+}
+
 impl<M: Payload> Connection<M> {
     /// The heartbeat's interval and timeout, if heartbeats are on.
     pub(super) fn heartbeat_times(&self) -> Option<(u32, u32)> {

@@ -18,19 +18,21 @@ use crate::shell::face::Face;
 use crate::shell::lifecycle::page_input;
 
 impl<F: Face> Driver<F> {
-    /// A message arrived (the hot path). The engine only notes the sign of life: that input
-    /// never answers with a command or moves a deadline, so there is nothing to drain. The
-    /// face gets the message unless it is the heartbeat's reply, read only when one is set.
+    /// A message arrived (the hot path). The engine only notes the sign of life, if it watches
+    /// for one (a heartbeat): that input never answers with a command or moves a deadline, so
+    /// there is nothing to drain. The face gets the message unless it is the heartbeat's
+    /// reply, read only when one is set.
     fn message_arrived(self: &Rc<Self>, event: &MessageEvent) {
         let data = event.data();
         if self.engine.borrow().session_framing() {
             return self.session_message(data);
         }
-        // MessageReceived is never refused.
-        let _ = self
-            .engine
-            .borrow_mut()
-            .handle(Input::MessageReceived, now_ms());
+        // Fed only when the engine watches arrivals (a heartbeat); never refused.
+        let mut engine = self.engine.borrow_mut();
+        if engine.notes_arrivals() {
+            let _ = engine.handle(Input::MessageReceived, now_ms());
+        }
+        drop(engine);
         if self.reply_len.is_none() || !self.is_heartbeat_reply(&data) {
             self.face.message(data);
         }
