@@ -48,9 +48,11 @@ fn push_decimal(mut n: u64, out: &mut String) {
             break;
         }
     }
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
+    // SAFETY: ASCII digits only, so valid UTF-8 (checking would add the UTF-8 validator to
+    // the npm package's wasm).
+    out.push_str(unsafe {
+        core::str::from_utf8_unchecked(digits.get(start..).unwrap_or_default())
+    });
 }
 
 macro_rules! decimal_pieces {
