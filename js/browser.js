@@ -29,7 +29,7 @@ export function attach(driver) {
       }
       driver.feedEvent(OPENED);
     },
-    onmessage: (event) => arrived(driver, event.data),
+    onmessage: (event) => arrived(driver, event),
     onclose: (event) => {
       // This socket is done: forget it before the engine may ask for another.
       driver.ws = null;
@@ -62,19 +62,20 @@ export function detach(driver) {
 }
 
 /** A message arrived (the hot path). Plain: the engine notes the sign of life if it watches
- * for one (that input never answers), and the class gets the data unless it is the heartbeat's
- * reply. In a session
- * a control frame goes to the engine only, escaped text loses its extra U+0000, and every
- * application message is counted (acks go out in batches). */
-function arrived(driver, data) {
+ * for one (that input never answers), and the class gets the event's data, read only when a
+ * listener asks, unless it is the heartbeat's reply. In a session a control frame goes to the
+ * engine only, escaped text loses its extra U+0000, and every application message is counted
+ * (acks go out in batches). */
+function arrived(driver, event) {
   if (!driver.framing) {
     if (driver.noting) {
       engine().dx_input(driver.s, MESSAGE, 0, Date.now());
-      if (data === driver.own.heartbeat?.reply) return;
+      if (event.data === driver.own.heartbeat?.reply) return;
     }
-    driver.deliver(data);
+    driver.deliver(event);
     return;
   }
+  let data = event.data;
   if (typeof data === 'string' && data.charCodeAt(0) === 0) {
     if (data.charCodeAt(1) !== 0) {
       driver.feedEvent(CONTROL, 0, data);
@@ -83,7 +84,7 @@ function arrived(driver, data) {
     data = data.slice(1);
   }
   driver.feedEvent(DATA);
-  driver.deliver(data);
+  driver.deliver({ data });
 }
 
 /** Opens the attempt's browser socket, or tells the engine why the browser refused. */

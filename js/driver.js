@@ -131,9 +131,9 @@ export class Driver {
     }
   }
 
-  /** A message for the app: a message event with the browser's own data. */
-  deliver(data) {
-    this.target.dispatchEvent(messageEvent(data));
+  /** A message for the app: a message event with the browser's own data (that of `from`). */
+  deliver(from) {
+    this.target.dispatchEvent(messageEvent(from));
   }
 
   dispatch(type, detail) {

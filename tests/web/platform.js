@@ -45,6 +45,7 @@ export async function eventTargetSemantics(DuplexSocket, echo) {
   };
   socket.addEventListener('message', function (e) {
     check(this === socket && e.target === socket && e.currentTarget === socket, 'this/target/currentTarget');
+    check(e instanceof MessageEvent && e.type === 'message' && e.isTrusted === false, `a MessageEvent: ${e}`);
     calls.push(`last:${e.data}`);
   });
   socket.addEventListener('message', (e) => calls.push(`once:${e.data}`), { once: true });
@@ -84,7 +85,11 @@ export async function eventTargetSemantics(DuplexSocket, echo) {
 export async function binaryTypeSwitchedMidStream(DuplexSocket, echo) {
   const socket = new DuplexSocket(echo);
   const data = [];
-  socket.onmessage = (e) => data.push(e.data);
+  socket.onmessage = (e) => {
+    // The browser's own value, the same object at every read (not a copy per read).
+    check(e.data === e.data, `one data object: ${e.data}`);
+    data.push(e.data);
+  };
   socket.send(new Uint8Array([1, 2, 3]));
   await until(() => data.length === 1, 'the first binary echo');
   check(data[0] instanceof ArrayBuffer, `arraybuffer first, got ${data[0]}`);
