@@ -1,5 +1,6 @@
-//! The heartbeat's transitions: sending it, and deciding from the real gaps between what
-//! went out and what came back whether an open connection is dead.
+//! The heartbeat: its settings as the drivers read them (the message, the reply, whether
+//! arrivals are watched at all), its transitions: sending it, and deciding from the real gaps
+//! between what went out and what came back whether an open connection is dead.
 
 use crate::engine::commands::{CloseInfo, Command, Timer};
 use crate::engine::connection::Connection;
@@ -26,8 +27,9 @@ impl<M> Connection<M> {
         self.heartbeat_reply().map(|r| r.encode_utf16().count())
     }
 
-    /// Whether [`Input::MessageReceived`](crate::engine::commands::Input::MessageReceived) changes anything: only the heartbeat watches plain
-    /// messages arrive, so without one a driver may leave that input out of its hot path.
+    /// Whether [`Input::MessageReceived`](crate::engine::commands::Input::MessageReceived)
+    /// changes anything: only the heartbeat watches plain messages arrive, so without one a
+    /// driver may leave that input out of its hot path.
     pub fn notes_arrivals(&self) -> bool {
         self.heartbeat.is_some()
     }
