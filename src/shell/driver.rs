@@ -29,6 +29,9 @@ pub(crate) struct Driver<F: Face> {
     url: RefCell<String>,
     /// `heartbeat.reply`'s length in UTF-16 units: only messages that long are compared.
     reply_len: Option<usize>,
+    /// Whether the engine watches plain messages arrive (a heartbeat): fixed for the socket's
+    /// life, so the hot path asks once, here.
+    notes_arrivals: bool,
     pub(crate) high_water_mark: usize,
     engine: RefCell<Connection<Outbound>>,
     socket: RefCell<Option<WebSocket>>,
@@ -52,16 +55,14 @@ impl<F: Face> Driver<F> {
     /// `INVALID_URL` error here, as the constructor's.
     pub(crate) fn open(url: &str, options: Options, face: F) -> Result<Rc<Self>, Error> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let reply_len = options
-            .heartbeat
-            .as_ref()
-            .and_then(|h| h.reply.as_ref())
-            .map(|r| r.encode_utf16().count());
+        let high_water_mark = options.high_water_mark;
+        let engine = Connection::new(url, options, seed, now_ms());
         let driver = Rc::new(Driver {
             url: RefCell::new(url.to_owned()),
-            reply_len,
-            high_water_mark: options.high_water_mark,
-            engine: RefCell::new(Connection::new(url, options, seed, now_ms())),
+            reply_len: engine.heartbeat_reply_len(),
+            notes_arrivals: engine.notes_arrivals(),
+            high_water_mark,
+            engine: RefCell::new(engine),
             socket: RefCell::new(None),
             listeners: RefCell::new(None),
             page: RefCell::new(None),

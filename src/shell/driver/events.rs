@@ -28,11 +28,12 @@ impl<F: Face> Driver<F> {
             return self.session_message(data);
         }
         // Fed only when the engine watches arrivals (a heartbeat); never refused.
-        let mut engine = self.engine.borrow_mut();
-        if engine.notes_arrivals() {
-            let _ = engine.handle(Input::MessageReceived, now_ms());
+        if self.notes_arrivals {
+            let _ = self
+                .engine
+                .borrow_mut()
+                .handle(Input::MessageReceived, now_ms());
         }
-        drop(engine);
         if self.reply_len.is_none() || !self.is_heartbeat_reply(&data) {
             self.face.message(data);
         }
