@@ -177,6 +177,26 @@ async fn a_silent_server_is_detected_by_the_heartbeat_then_reconnected() {
 }
 
 #[wasm_bindgen_test]
+async fn an_answering_server_outlives_many_heartbeat_timeouts() {
+    // Each heartbeat's echo is a sign of life the engine must be told of: three timeouts
+    // long, the connection stays open, with no error and no reconnect.
+    let heartbeat = HeartbeatPolicy {
+        interval_ms: 100,
+        timeout_ms: 300,
+        message: "hb".into(),
+        reply: None,
+    };
+    let mut w = watch(DuplexSocket::builder(&hooks()).heartbeat(heartbeat));
+    next(&mut w.opens, "the open").await;
+    sleep(1_000).await;
+    assert!(
+        w.errors.try_recv().is_err(),
+        "no error while the server answers"
+    );
+    assert_eq!(w.socket.ready_state(), ReadyState::Open);
+}
+
+#[wasm_bindgen_test]
 async fn a_handshake_slower_than_connect_timeout_is_connect_timeout() {
     let url = format!("{}&stall=3000", hooks());
     let mut w = watch(DuplexSocket::builder(&url).connect_timeout_ms(200));
