@@ -3,10 +3,10 @@
 //! INVALID_CLOSE_REASON, INVALID_OPTION, CONNECT_TIMEOUT, CONNECTION_FAILED,
 //! HEARTBEAT_TIMEOUT).
 
-use duplex_ws::{DuplexSocket, Error, HeartbeatPolicy, Overflow, QueueLimits, ReconnectPolicy};
+use duplex_ws::{DuplexSocket, Error, Overflow, QueueLimits, ReconnectPolicy};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::support::{hooks, next, server, text, watch, GREETING};
+use crate::support::{beat, hooks, next, server, text, watch, GREETING};
 
 #[wasm_bindgen_test]
 async fn queue_full_refuses_the_message_and_keeps_the_queue() {
@@ -81,12 +81,7 @@ async fn connection_lost_is_raised_when_an_open_connection_ends_without_a_close_
 
 #[wasm_bindgen_test]
 async fn heartbeat_timeout_without_reconnect_ends_the_socket() {
-    let heartbeat = HeartbeatPolicy {
-        interval_ms: 100,
-        timeout_ms: 300,
-        message: "hb".into(),
-        reply: None,
-    };
+    let heartbeat = beat(100, 300);
     let mut w = watch(DuplexSocket::builder(&hooks()).heartbeat(heartbeat));
     w.socket.send_text("hook:silence 5000").unwrap();
     assert_eq!(

@@ -1,9 +1,9 @@
 //! Reconnect, heartbeat and connect timeout against the server's test hooks.
 
-use duplex_ws::{DuplexSocket, HeartbeatPolicy, ReadyState, ReconnectPolicy};
+use duplex_ws::{DuplexSocket, ReadyState, ReconnectPolicy};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::support::{hooks, next, sleep, text, watch, watch_url, within};
+use crate::support::{beat, hooks, next, sleep, text, watch, watch_url, within};
 
 fn quick(max_retries: u32) -> ReconnectPolicy {
     ReconnectPolicy {
@@ -147,12 +147,7 @@ async fn max_retries_ends_the_socket_and_counts_what_was_not_sent() {
 
 #[wasm_bindgen_test]
 async fn a_silent_server_is_detected_by_the_heartbeat_then_reconnected() {
-    let heartbeat = HeartbeatPolicy {
-        interval_ms: 100,
-        timeout_ms: 400,
-        message: "hb".into(),
-        reply: None,
-    };
+    let heartbeat = beat(100, 400);
     let mut w = watch(
         DuplexSocket::builder(&hooks())
             .heartbeat(heartbeat)
@@ -180,12 +175,7 @@ async fn a_silent_server_is_detected_by_the_heartbeat_then_reconnected() {
 async fn an_answering_server_outlives_many_heartbeat_timeouts() {
     // Each heartbeat's echo is a sign of life the engine must be told of: three timeouts
     // long, the connection stays open, with no error and no reconnect.
-    let heartbeat = HeartbeatPolicy {
-        interval_ms: 100,
-        timeout_ms: 300,
-        message: "hb".into(),
-        reply: None,
-    };
+    let heartbeat = beat(100, 300);
     let mut w = watch(DuplexSocket::builder(&hooks()).heartbeat(heartbeat));
     next(&mut w.opens, "the open").await;
     sleep(1_000).await;

@@ -3,13 +3,24 @@
 
 use std::cell::Cell;
 
-use duplex_ws::{Builder, CloseInfo, DuplexSocket, Error, Message};
+use duplex_ws::{Builder, CloseInfo, DuplexSocket, Error, HeartbeatPolicy, Message};
 use futures::channel::mpsc::{unbounded, UnboundedReceiver};
 use futures::future::{select, Either};
 use futures::StreamExt;
 use gloo_timers::future::TimeoutFuture;
 
 pub const GREETING: &str = "Hello webSocket";
+
+/// A heartbeat of the text `hb` (which /echo and /hooks send back) every `interval_ms`,
+/// the connection taken for dead after `timeout_ms` without anything from the server.
+pub fn beat(interval_ms: u32, timeout_ms: u32) -> HeartbeatPolicy {
+    HeartbeatPolicy {
+        interval_ms,
+        timeout_ms,
+        message: "hb".into(),
+        reply: None,
+    }
+}
 
 /// The server's address with `path`, fixed when the test was compiled.
 pub fn server(path: &str) -> String {
