@@ -42,12 +42,13 @@ const imports = {
   },
 };
 
-/** Instantiates the wasm (bytes, a `Response` or a `WebAssembly.Module`). */
+/** Instantiates the wasm (bytes, a `Response` or a `WebAssembly.Module`), unless `initSync`
+ * got there first: the first engine stays, as sockets made on it need. */
 export async function instantiate(source) {
   const made = source instanceof Response
     ? await WebAssembly.instantiateStreaming(source, imports)
     : await WebAssembly.instantiate(source, imports);
-  wasm = (made.instance ?? made).exports;
+  wasm ??= (made.instance ?? made).exports;
 }
 
 /** The same, at once, for bytes or a `WebAssembly.Module`. */
@@ -79,12 +80,15 @@ export function field(i) {
   return fields[i];
 }
 
-/** The JS `Error` in the output at `i` (message, then code), as every API error is made. */
-export function error(i = 0) {
-  const made = new Error(out(i));
-  made.code = out(i + 1);
+/** An API error: an `Error` with a stable `code`. */
+export function coded(code, message) {
+  const made = new Error(message);
+  made.code = code;
   return made;
 }
+
+/** The JS `Error` in the output at `i` (message, then code), as the engine words it. */
+export const error = (i = 0) => coded(out(i + 1), out(i));
 
 /** Throws the error in the output if `status` says the call was refused. */
 export function check(status) {

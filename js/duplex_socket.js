@@ -2,7 +2,7 @@
 // `handleEvent`, `this`, `event.target` and the reporting of a throwing listener are the
 // platform's own; the `on<type>` properties keep their place among the listeners, as the
 // DOM's do. Behind it, a Driver (js/driver.js) runs the wasm engine.
-import { args, check, engine, made, out } from './core.js';
+import { args, check, coded, engine, made, out } from './core.js';
 import { attach } from './browser.js';
 import { Driver } from './driver.js';
 import { describe, displayNumber, readBinaryType, readOptions } from './options.js';
@@ -22,6 +22,11 @@ function checkData(data) {
     && !(typeof Blob === 'function' && data instanceof Blob)) throw made(2, describe(data));
 }
 
+/** This runtime has no `WebSocket` to drive (Node.js 20 without `ws`, say). */
+const noWebSocket = () => coded('UNSUPPORTED_RUNTIME', 'duplex-ws: this runtime has no global '
+  + 'WebSocket (browsers, Workers, Node.js 22+, Deno and Bun have one; on Node.js 20 set '
+  + "globalThis.WebSocket to the 'ws' package's)");
+
 /** A close code as given: absent (-1), or a whole number (the engine checks the range). */
 function closeCode(code) {
   if (code === undefined || code === null) return -1;
@@ -33,7 +38,8 @@ function closeCode(code) {
 export class DuplexSocket extends EventTarget {
   constructor(url, options) {
     super();
-    if (!engine()) throw new Error('duplex-ws: call `await init()` before `new DuplexSocket(...)`');
+    if (!engine()) throw coded('NOT_INITIALIZED', 'duplex-ws: call `await init()` before `new DuplexSocket(...)`');
+    if (typeof WebSocket !== 'function') throw noWebSocket();
     const own = readOptions(options);
     let name = PROVIDED_URL, fixed;
     if (typeof url === 'function') own.urlProvider = url;

@@ -15,7 +15,12 @@ export type DuplexErrorCode =
   | 'CONNECTION_FAILED'
   | 'CONNECTION_LOST'
   | 'HEARTBEAT_TIMEOUT'
-  | 'SESSION_LOST';
+  | 'SESSION_LOST'
+  /** `new DuplexSocket` before `await init()` has loaded the wasm. */
+  | 'NOT_INITIALIZED'
+  /** The runtime lacks what the package needs: a global `WebSocket`, or for `init()` with no
+   * argument, `DecompressionStream`. */
+  | 'UNSUPPORTED_RUNTIME';
 
 /** An `Error` from duplex-ws: `message` names the value and the rule it broke. */
 export interface DuplexError extends Error {
@@ -229,11 +234,13 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 /**
  * Loads the wasm; await it once before `new DuplexSocket(...)`. With no argument it finds the
- * wasm by itself (in a page, a Worker, Node.js, Deno, Bun, and after any bundler); later calls
- * return the same promise. `module_or_path` loads it from elsewhere instead: a URL, a
- * `Response`, bytes or a `WebAssembly.Module`.
+ * wasm by itself (in a page, a Worker, Node.js, Deno, Bun, and after any bundler). It loads
+ * once: later calls, with or without an argument, return the first call's promise (unless that
+ * failed), so sockets already made keep working. `module_or_path` loads it from elsewhere
+ * instead: a URL, a `Response`, bytes or a `WebAssembly.Module`.
  */
 export default function init(options?: { module_or_path: InitInput | Promise<InitInput> }): Promise<void>;
 
-/** Loads the wasm at once from bytes or a `WebAssembly.Module` the caller has. */
+/** Loads the wasm at once from bytes or a `WebAssembly.Module` the caller has; does nothing
+ * once the wasm is loaded. */
 export function initSync(options: { module: BufferSource | WebAssembly.Module }): void;

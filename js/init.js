@@ -4,32 +4,34 @@
 // nothing has to find a file at run time: no `new URL('…wasm', import.meta.url)` a bundler must
 // rewrite (esbuild and Rollup do not), no `fetch` of a `file:` URL (Node.js cannot), no `node:`
 // import a browser bundle must leave out.
-import { instantiate, instantiateSync } from './core.js';
+import { coded, engine, instantiate, instantiateSync } from './core.js';
 import { deflatedWasmBase64 } from './duplex_ws_wasm.js';
 
 let pending;
 
 /**
- * Instantiates the wasm once; later calls return the same promise. `init({ module_or_path })`
- * takes the wasm from elsewhere instead: a URL, a Response, bytes or a `WebAssembly.Module`
- * (e.g. the package's `duplex_ws_bg.wasm` as a file of its own).
+ * Instantiates the wasm once: later calls, with or without an argument, return the first
+ * call's promise, so sockets already made keep the engine they run on (only a first call that
+ * failed is tried again). `init({ module_or_path })` takes the wasm from elsewhere instead of
+ * the inlined copy: a URL, a Response, bytes or a `WebAssembly.Module` (e.g. the package's
+ * `duplex_ws_bg.wasm` as a file of its own).
  */
 export default function init(input) {
-  if (input !== undefined) return load(input.module_or_path ?? input);
-  pending ??= load(inlinedWasm()).catch((error) => {
+  pending ??= load(input).catch((error) => {
     pending = undefined;
     throw error;
   });
   return pending;
 }
 
-/** `initSync({ module })`: at once, for bytes or a `WebAssembly.Module` the caller has. */
+/** `initSync({ module })`: at once, for bytes or a `WebAssembly.Module` the caller has; once
+ * the wasm is loaded (by either), it does nothing. */
 export function initSync(input) {
-  instantiateSync(input?.module ?? input);
+  if (!engine()) instantiateSync(input?.module ?? input);
 }
 
-async function load(source) {
-  let wasm = await source;
+async function load(input) {
+  let wasm = input === undefined ? inlinedWasm() : await (input.module_or_path ?? input);
   if (typeof wasm === 'string' || wasm instanceof URL) wasm = fetch(wasm);
   await instantiate(await wasm);
 }
@@ -37,8 +39,8 @@ async function load(source) {
 /** The inlined wasm as a `Response`, so that it compiles while it inflates. */
 function inlinedWasm() {
   if (typeof DecompressionStream !== 'function') {
-    throw new Error('duplex-ws: init() needs DecompressionStream (browsers since 2023, Node.js 18, '
-      + 'Deno, Bun 1.3.3); here, pass the wasm yourself: init({ module_or_path })');
+    throw coded('UNSUPPORTED_RUNTIME', 'duplex-ws: init() needs DecompressionStream (browsers '
+      + 'since 2023, Node.js 18, Deno, Bun 1.3.3); here, pass the wasm yourself: init({ module_or_path })');
   }
   const deflated = typeof Uint8Array.fromBase64 === 'function'
     ? Uint8Array.fromBase64(deflatedWasmBase64)

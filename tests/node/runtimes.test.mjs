@@ -1,6 +1,7 @@
 // The packed, installed package in every runtime and bundler README.md names, each holding the
 // conversation with a real duplex-server after `await init()` with no argument:
-//   Node.js   a script in a project that installed the tarball (Node.js 20: `ws` as WebSocket)
+//   Node.js   a script in a project that installed the tarball (Node.js 20: `ws` as WebSocket);
+//             init() called again around a running socket; a runtime with no WebSocket
 //   Worker    a dedicated module Worker in Chromium and in Firefox
 //   bundlers  README.md's snippet, unchanged, bundled by Vite, webpack 5, Rollup (with only
 //             @rollup/plugin-node-resolve) and esbuild (`--bundle`, no loader flag), each page
@@ -75,6 +76,32 @@ test('Node.js: init() with no argument, then the conversation (ws as the WebSock
   } finally {
     await server.stop();
   }
+});
+
+test('Node.js: a socket before init() is NOT_INITIALIZED; init() again leaves a running socket working', async () => {
+  const server = await startServer();
+  try {
+    const { code, stdout, stderr } = await runNode('node/init-again.js', server.wsUrl('/'));
+    assert.deepEqual(stdout.trim().split('\n'), [
+      'before init:  NOT_INITIALIZED',
+      'first init:  no wasm here',
+      'received:  Hello webSocket',
+      'after init again:  1',
+      'received:  I heard you say "still here"',
+      'closed:  1000 done true',
+    ], stderr);
+    assert.equal(code, 0, stderr);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('Node.js: with no global WebSocket the constructor throws UNSUPPORTED_RUNTIME, not INVALID_URL', async () => {
+  const { code, stdout, stderr } = await runNode('node/no-websocket.js', 'ws://127.0.0.1:9/');
+  const lines = stdout.trim().split('\n');
+  assert.equal(lines[0], 'thrown:  UNSUPPORTED_RUNTIME', stdout + stderr);
+  assert.match(lines[1], /no global WebSocket.*globalThis\.WebSocket/, stdout);
+  assert.equal(code, 0, stderr);
 });
 
 /** A port nothing listens on: one the system just gave out and took back. */
