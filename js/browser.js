@@ -38,15 +38,12 @@ export function attach(driver) {
     // The `close` that follows says what happened; Node.js's `ws` throws on an error event
     // nobody listens to.
     onerror: () => {},
-    page: (event) => {
-      const input = pageInput(event);
-      if (input !== null) driver.feedEvent(input);
-    },
   };
-  if (engine().dx_query(driver.s, 6) !== 1 || driver.paging) return;
-  driver.paging = true;
-  for (const name of GLOBAL_EVENTS) globalThis.addEventListener?.(name, driver.listeners.page);
-  globalThis.document?.addEventListener('visibilitychange', driver.listeners.page);
+  driver.onPage ??= (event) => {
+    const input = pageInput(event);
+    if (input !== null) driver.feedEvent(input);
+  };
+  if (engine().dx_query(driver.s, 6) === 1 && !driver.paging) paging(driver, true);
 }
 
 /** Closed for good: every timer stops, the socket and the page listeners go. */
@@ -55,10 +52,15 @@ export function detach(driver) {
   clearTimeout(driver.timers.drain);
   driver.timers = {};
   letGo(driver);
-  if (!driver.paging) return;
-  driver.paging = false;
-  for (const name of GLOBAL_EVENTS) globalThis.removeEventListener?.(name, driver.listeners.page);
-  globalThis.document?.removeEventListener('visibilitychange', driver.listeners.page);
+  if (driver.paging) paging(driver, false);
+}
+
+/** Hangs (`on`) or takes down the page's lifecycle listeners. */
+function paging(driver, on) {
+  driver.paging = on;
+  const how = on ? 'addEventListener' : 'removeEventListener';
+  for (const name of GLOBAL_EVENTS) globalThis[how]?.(name, driver.onPage);
+  globalThis.document?.[how]('visibilitychange', driver.onPage);
 }
 
 /** A message arrived (the hot path). Plain: the engine notes the sign of life if it watches
@@ -100,8 +102,7 @@ export function open(driver, url, protocols) {
   }
   driver.url = ws.url;
   ws.binaryType = driver.own.binaryType;
-  Object.assign(ws, { onopen: driver.listeners.onopen, onmessage: driver.listeners.onmessage,
-    onclose: driver.listeners.onclose, onerror: driver.listeners.onerror });
+  Object.assign(ws, driver.listeners);
   driver.ws = ws;
   return null;
 }

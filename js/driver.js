@@ -96,7 +96,7 @@ export class Driver {
     release();
     this.framing = this.query(11) === 1;
     armWake(this);
-    for (const [type, detail] of events) this.dispatch(type, detail);
+    for (const dispatch of events) dispatch();
     if (this.query(0) === 3) detach(this);
     if (refused) throw refused;
   }
@@ -115,36 +115,35 @@ export class Driver {
     }
   }
 
-  /** The engine's event as the class dispatches it, read now (the next poll overwrites it). */
+  /** The engine's event, read now (the next poll overwrites it), as a dispatch for later. */
   event(tag) {
+    const target = this.target;
+    const send = (event) => () => target.dispatchEvent(event);
     switch (tag) {
-      case 10: return ['open'];
-      case 11: return ['reconnecting', {
+      case 10: return () => {
+        target.dispatchEvent(openEvent());
+        this.waiters.opening();
+      };
+      case 11: return send(fieldsEvent('reconnecting', {
         attempt: field(0), delayMs: field(1), code: field(2), reason: out(0), wasClean: !!field(3),
         error: field(4) ? error(1) : null,
-      }];
-      case 12: return ['resumed', {
+      }));
+      case 12: return send(fieldsEvent('resumed', {
         recovered: !!field(0), resent: field(1), replayed: field(2), error: field(4) ? error(0) : null,
-      }];
-      case 13: return ['error', error(0)];
-      default: return ['close', { code: field(2), reason: out(0), wasClean: !!field(3) }];
+      }));
+      case 13: return send(errorEvent(error(0)));
+      default: {
+        const detail = { code: field(2), reason: out(0), wasClean: !!field(3) };
+        return () => {
+          target.dispatchEvent(closeEvent(detail));
+          this.waiters.closing(detail);
+        };
+      }
     }
   }
 
   /** A message for the app: a message event with the browser's own data (that of `from`). */
   deliver(from) {
     this.target.dispatchEvent(messageEvent(from));
-  }
-
-  dispatch(type, detail) {
-    const target = this.target;
-    if (type === 'open') {
-      target.dispatchEvent(openEvent());
-      this.waiters.opening();
-    } else if (type === 'error') target.dispatchEvent(errorEvent(detail));
-    else if (type === 'close') {
-      target.dispatchEvent(closeEvent(detail));
-      this.waiters.closing(detail);
-    } else target.dispatchEvent(fieldsEvent(type, detail));
   }
 }

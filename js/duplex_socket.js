@@ -23,9 +23,8 @@ function checkData(data) {
 }
 
 /** This runtime has no `WebSocket` to drive (Node.js 20 without `ws`, say). */
-const noWebSocket = () => coded('UNSUPPORTED_RUNTIME', 'duplex-ws: this runtime has no global '
-  + 'WebSocket (browsers, Workers, Node.js 22+, Deno and Bun have one; on Node.js 20 set '
-  + "globalThis.WebSocket to the 'ws' package's)");
+const noWebSocket = () => coded('UNSUPPORTED_RUNTIME',
+  "duplex-ws: no global WebSocket here (on Node.js 20, set globalThis.WebSocket to ws's)");
 
 /** A close code as given: absent (-1), or a whole number (the engine checks the range). */
 function closeCode(code) {

@@ -34,4 +34,4 @@ export const errorEvent = (error) => make(globalThis.ErrorEvent, 'error', { mess
 export const closeEvent = (info) => make(globalThis.CloseEvent, 'close', info);
 
 /** An `Event` of `type` with `fields` (reconnecting, resumed). */
-export const fieldsEvent = (type, fields) => Object.assign(new Event(type), fields);
+export const fieldsEvent = (type, fields) => make(null, type, fields);

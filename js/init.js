@@ -39,12 +39,12 @@ async function load(input) {
 /** The inlined wasm as a `Response`, so that it compiles while it inflates. */
 function inlinedWasm() {
   if (typeof DecompressionStream !== 'function') {
-    throw coded('UNSUPPORTED_RUNTIME', 'duplex-ws: init() needs DecompressionStream (browsers '
-      + 'since 2023, Node.js 18, Deno, Bun 1.3.3); here, pass the wasm yourself: init({ module_or_path })');
+    // (Browsers since 2023, Node.js 18, Deno and Bun 1.3.3 have it: README.md says so.)
+    throw coded('UNSUPPORTED_RUNTIME',
+      'duplex-ws: init() needs DecompressionStream; here, pass the wasm: init({ module_or_path })');
   }
-  const deflated = typeof Uint8Array.fromBase64 === 'function'
-    ? Uint8Array.fromBase64(deflatedWasmBase64)
-    : Uint8Array.from(atob(deflatedWasmBase64), (char) => char.charCodeAt(0));
+  // atob in every runtime (Uint8Array.fromBase64 is newer; the 21 kB decode in about 1 ms).
+  const deflated = Uint8Array.from(atob(deflatedWasmBase64), (char) => char.charCodeAt(0));
   const wasm = new Blob([deflated]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
   return new Response(wasm, { headers: { 'Content-Type': 'application/wasm' } });
 }
