@@ -41,6 +41,15 @@ impl CloseInfo {
             was_clean: false,
         }
     }
+
+    /// Whether the peer's close frame arrived. The browser reports 1006 (and 1015, for a
+    /// failed TLS handshake) exactly when none did. `was_clean` says more than that: whether
+    /// the TCP connection then closed in order too, which it does not when a server sends its
+    /// close frame and drops the connection at once (as for a message over its size limit):
+    /// such a close still carries the server's code and reason.
+    pub fn has_close_frame(&self) -> bool {
+        !matches!(self.code, 1006 | 1015)
+    }
 }
 
 /// The engine's timers. Each is a deadline the engine keeps itself; the shell runs one

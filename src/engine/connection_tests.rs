@@ -146,6 +146,47 @@ fn final_codes_and_the_users_close_end_the_socket_without_reconnecting() {
     assert!(reconnect_delay(&closed(&mut c, clean(1001))).is_some());
 }
 
+/// A server that sends its close frame and drops the TCP connection at once (as duplex-server
+/// does for a message over its size limit) gives a close event with its code and reason and
+/// `wasClean` false: its close frame arrived, so the connection was not lost without one, and
+/// a final code is final.
+#[test]
+fn a_close_frame_then_a_dropped_connection_is_the_servers_close_not_a_lost_connection() {
+    let dropped = |code: u16, reason: &str| CloseInfo {
+        code,
+        reason: reason.into(),
+        was_clean: false,
+    };
+    let mut c = new(Options::default());
+    opened(&mut c, 0.0);
+    let end = closed(&mut c, dropped(1009, "Frame too large"));
+    assert_eq!(
+        events(&end),
+        [&Event::Closed(dropped(1009, "Frame too large"))]
+    );
+    assert_eq!(c.final_error(), None);
+
+    let mut c = new(reconnecting(ReconnectPolicy {
+        final_codes: vec![4000],
+        ..Default::default()
+    }));
+    opened(&mut c, 0.0);
+    let end = closed(&mut c, dropped(4000, "go away"));
+    assert!(reconnect_delay(&end).is_none());
+    assert_eq!(c.ready_state(), ReadyState::Closed);
+    assert_eq!(error_codes(&end), Vec::<&str>::new());
+
+    // Without a close frame (1006, 1015) it is still a lost connection.
+    for code in [1006, 1015] {
+        let mut c = new(Options::default());
+        opened(&mut c, 0.0);
+        assert_eq!(
+            error_codes(&closed(&mut c, dropped(code, ""))),
+            ["CONNECTION_LOST"]
+        );
+    }
+}
+
 #[test]
 fn max_retries_bounds_the_attempts_then_reports_what_was_not_sent() {
     let mut c = new(reconnecting(ReconnectPolicy {

@@ -33,7 +33,7 @@ impl<M: Payload> Connection<M> {
         self.last_error = error.clone();
         let policy = self.backoff.as_ref().map(|backoff| backoff.policy());
         let retry = policy.is_some_and(|policy| {
-            let final_code = info.was_clean && policy.final_codes.contains(&info.code);
+            let final_code = info.has_close_frame() && policy.final_codes.contains(&info.code);
             !final_code && self.failed_attempts < policy.max_retries
         });
         if retry && policy.is_some_and(|policy| policy.consult) {

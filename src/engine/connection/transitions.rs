@@ -209,7 +209,7 @@ impl<M: Payload> Connection<M> {
                 self.connection_ended(Some(error), info, now_ms);
             }
             Phase::Open | Phase::RemoteClosing => {
-                let error = (!info.was_clean).then(|| Error::ConnectionLost {
+                let error = (!info.has_close_frame()).then(|| Error::ConnectionLost {
                     url: self.url.clone(),
                     code: info.code,
                     unsent: 0,
