@@ -181,6 +181,12 @@ export interface DuplexSocketEventMap {
   resumed: DuplexResumedEvent;
 }
 
+/** A listener of a DuplexSocket event: a function (`this` is the socket) or an object with
+ * `handleEvent`. */
+export type DuplexListener<E extends Event> =
+  | ((this: DuplexSocket, event: E) => void)
+  | { handleEvent(event: E): void };
+
 /** 0 connecting (also while waiting to reconnect), 1 open, 2 closing, 3 closed. */
 export type DuplexReadyState = 0 | 1 | 2 | 3;
 
@@ -221,8 +227,13 @@ export class DuplexSocket extends EventTarget {
   onclose: ((event: DuplexCloseEvent) => void) | null;
   onreconnecting: ((event: DuplexReconnectingEvent) => void) | null;
   onresumed: ((event: DuplexResumedEvent) => void) | null;
-  addEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (this: DuplexSocket, event: DuplexSocketEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
-  removeEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: (this: DuplexSocket, event: DuplexSocketEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
+  /** The socket's own event types give their listeners the typed event (a function, or an
+   * object with `handleEvent`); any other type is allowed, as on every EventTarget, with a
+   * plain `Event` (events the app dispatches itself). */
+  addEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: DuplexListener<DuplexSocketEventMap[K]>, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof DuplexSocketEventMap>(type: K, listener: DuplexListener<DuplexSocketEventMap[K]>, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
   static readonly CONNECTING: 0;
   static readonly OPEN: 1;
   static readonly CLOSING: 2;

@@ -106,14 +106,14 @@ test('the typed example passes tsc --noEmit', () => {
   assert.equal(result.status, 0, result.stdout + result.stderr);
 });
 
-test('a wrong use is a type error: an option of the wrong type, an unknown event, a wrong provider', () => {
+test("a wrong use is a type error: an option of the wrong type, a message's data under a misspelt type, a wrong provider", () => {
   const dir = path.join(consumer, 'type-errors');
   const result = spawnSync(bin('tsc'), ['--noEmit', '-p', dir], { encoding: 'utf8' });
   assert.notEqual(result.status, 0, 'tsc accepted the wrong use');
   const errors = result.stdout.split('\n').filter((line) => line.includes('error TS'));
   assert.equal(errors.length, 3, result.stdout);
-  assert.match(errors[0], /wrong-use\.ts\(5,.*minDelayMs|wrong-use\.ts\(5,.*'string' is not assignable to type 'number'/);
-  assert.match(errors[1], /wrong-use\.ts\(6,.*"mesage"/);
+  assert.match(errors[0], /wrong-use\.ts\(6,.*minDelayMs|wrong-use\.ts\(6,.*'string' is not assignable to type 'number'/);
+  assert.match(errors[1], /wrong-use\.ts\(7,.*Property 'data' does not exist on type 'Event'/);
   // A URL provider takes the attempt's context object, not a number.
-  assert.match(errors[2], /wrong-use\.ts\(7,.*not assignable to parameter of type .DuplexUrl./);
+  assert.match(errors[2], /wrong-use\.ts\(8,.*not assignable to parameter of type .DuplexUrl./);
 });
