@@ -31,7 +31,11 @@ export function startConversation() {
   function options() {
     return {
       reconnect: $('reconnect').checked ? { minDelayMs: 1000, maxDelayMs: 8000 } : false,
-      ...($('heartbeat').checked ? { heartbeat: { intervalMs: 5000, timeoutMs: 15000, message: 'ping' } } : {}),
+      // The server answers every text, the heartbeat too: `reply` names that answer, so it is
+      // not dispatched as a message (and does not fill the log every 5 s).
+      ...($('heartbeat').checked
+        ? { heartbeat: { intervalMs: 5000, timeoutMs: 15000, message: 'ping', reply: 'I heard you say "ping"' } }
+        : {}),
       ...($('session').checked ? { session: true } : {}),
     };
   }
@@ -59,12 +63,19 @@ export function startConversation() {
     stream.attach(socket);
     setState('connecting');
     socket.onopen = () => {
+      showError(errorBox, null); // what ended the last connection is in the log
       setState('open');
       showQueued();
       logLine(log, 'open', 'connected');
     };
     socket.onmessage = (event) => received(event.data);
-    socket.onerror = (event) => { if (mine === socket) showError(errorBox, event.error); };
+    socket.onerror = (event) => {
+      if (mine !== socket) return;
+      showError(errorBox, event.error);
+      logLine(log, 'error', `${event.error.code}: ${event.error.message}`);
+    };
+    // In a session a reconnect gives `resumed`, not `open`.
+    socket.addEventListener('resumed', (event) => { if (!event.error) showError(errorBox, null); });
     socket.onreconnecting = ({ attempt, delayMs }) => {
       setState('reconnecting', `reconnecting (attempt ${attempt}, in ${delayMs} ms)`);
       logLine(log, 'reconnecting', `attempt ${attempt} in ${delayMs} ms; what you send now is queued`);

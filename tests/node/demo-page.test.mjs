@@ -23,25 +23,28 @@ after(async () => {
   await server?.stop();
 });
 
-/** A new page on the demo, failing the test on any script error or failed request. */
+/** A new page on the demo, failing the test on any script error or failed request; what the
+ * console said as errors is kept apart (a dropped connection is rightly one). */
 async function openDemo(width = 1280) {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   const problems = [];
+  const consoleErrors = [];
   page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
   page.on('response', (response) => {
-    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) {
-      problems.push(`${response.status()} ${response.url()}`);
-    }
+    if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
   });
   await page.goto(server.origin + '/');
-  return { page, problems };
+  return { page, problems, consoleErrors };
 }
 
 const line = (page, kind, text) =>
   page.locator(`#log li[data-kind="${kind}"]`).filter({ has: page.locator('.text', { hasText: text }) });
 
-test('the conversation runs on load, with round-trip times', async () => {
-  const { page, problems } = await openDemo();
+test('the conversation runs on load, with round-trip times, and nothing in the console', async () => {
+  const { page, problems, consoleErrors } = await openDemo();
   await line(page, 'received', 'Hello webSocket').waitFor({ timeout: 10_000 });
   const reply = line(page, 'received', 'I heard you say "I am listening"');
   await reply.waitFor({ timeout: 10_000 });
@@ -49,6 +52,16 @@ test('the conversation runs on load, with round-trip times', async () => {
   assert.equal(await line(page, 'sent', 'I am listening').count(), 1);
   assert.equal(await page.locator('#state').textContent(), 'open');
   assert.deepEqual(problems, []);
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('the room field takes letters, digits, - and _ only', async () => {
+  const { page } = await openDemo();
+  const room = page.getByLabel('Room');
+  for (const [name, valid] of [['lobby-2_b', true], ['bad room!', false], ['x'.repeat(65), false]]) {
+    await room.fill(name);
+    assert.equal(await room.evaluate((input) => input.checkValidity()), valid, name);
+  }
 });
 
 test('a typed message is answered, and a binary one comes back as the same hex', async () => {
@@ -97,6 +110,9 @@ test('a dropped connection reconnects and delivers what was queued meanwhile', a
   await page.locator('#log li[data-kind="reconnecting"]').waitFor({ timeout: 10_000 });
   await line(page, 'received', 'I heard you say "sent while disconnected"').waitFor({ timeout: 15_000 });
   assert.equal(await page.locator('#state').textContent(), 'open');
+  // What ended the connection is in the log; once open again, the alert is gone.
+  assert.equal(await line(page, 'error', 'CONNECTION_LOST').count(), 1);
+  assert.equal(await page.getByRole('alert').count(), 0);
   assert.equal(await page.locator('#queued').textContent(), '0 bytes');
 });
 
@@ -144,6 +160,7 @@ test('with a session, a stream both ways survives dropped connections: every ech
   assert.ok(await counter(page, 'resent') >= 3 * 4, `resent: ${await counter(page, 'resent')}`);
   assert.equal(await page.locator('#log li[data-kind="resumed"]', { hasText: 'the session went on' }).count(), 3);
   assert.equal(await page.locator('#unacked').textContent(), '0 bytes');
+  assert.equal(await page.getByRole('alert').count(), 0); // resumed: what was lost is in the log
   assert.deepEqual(problems, []);
 });
 
