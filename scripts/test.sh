@@ -4,7 +4,7 @@
 #   browsers  wasm-pack test in headless Chromium and Firefox against a real duplex-server
 #   node      node --test tests/node (a standard `ws` client; the demo page and the npm
 #             package in Chromium)
-#   conformance  the Autobahn|Testsuite cases 1-11 against /echo (scripts/conformance.sh)
+#   conformance  every Autobahn|Testsuite case (1-13) against /echo (scripts/conformance.sh)
 #   bench-smoke  a short run of the load generator against the server (no figures asserted)
 # It ends with one line that counts the tests that passed and failed in all suites; before it,
 # a line for the conformance cases and one for the bench smoke run, which are not tests.
@@ -64,6 +64,7 @@ record_extra() {
   fi
   local bad=$(( status != 0 ))
   if [[ -z "$line" ]] || grep -qE '[1-9][0-9]* (FAILED|failed)' <<<"$line"; then bad=1; fi
+  line=${line#"$name: "} # bench-smoke's own line starts with its name
   extra+=("$name: ${line:-no result line (see ${log#"$ROOT"/})}")
   if (( bad )); then
     summary+=("$(printf '%-10s the suite failed (see %s)' "$name" "${log#"$ROOT"/}")")

@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(long, env = "DUPLEX_WWW", default_value = "www")]
     pub www: PathBuf,
 
-    /// The folder of the built npm package (wasm-pack's output), served under /pkg/.
+    /// The folder of the built npm package (pkg/, made by scripts/build.sh), served under /pkg/.
     #[arg(long, env = "DUPLEX_PKG", default_value = "pkg")]
     pub pkg: PathBuf,
 
@@ -46,6 +46,8 @@ pub struct Args {
     /// server's own origin and localhost origins on any port, which always pass; `*` lets every
     /// origin through. Repeatable; the environment twin takes a comma-separated list. Other
     /// origins get 403 (cross-site WebSocket hijacking).
+    // This doc is also --help's text, where <...> around the URL would show as written.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long = "allow-origin", env = "DUPLEX_ALLOW_ORIGIN", value_name = "ORIGIN",
           action = ArgAction::Append, value_delimiter = ',',
           value_parser = AllowedOrigin::parse)]

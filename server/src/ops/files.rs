@@ -1,13 +1,14 @@
 //! Static files (`--www`, `--pkg`): tower-http's `ServeDir`, which refuses paths that climb
 //! out of its folder, behind a check that no symbolic link inside the folder leads out of it
-//! either (such a request gets 404). Operations layer: imports nothing of the crate.
+//! either (such a request gets 404), and TypeScript (`.ts`, the package's declarations) served
+//! as text. Operations layer: imports nothing of the crate.
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower::{service_fn, ServiceExt};
@@ -26,8 +27,20 @@ pub fn files(root: PathBuf) -> Router {
                     (StatusCode::NOT_FOUND, "not found\n").into_response(),
                 );
             }
+            let typescript = request.uri().path().ends_with(".ts");
             match serve.oneshot(request).await {
-                Ok(response) => Ok(response.into_response()),
+                Ok(response) => {
+                    let mut response = response.into_response();
+                    if typescript && response.status().is_success() {
+                        // The package's index.d.ts: TypeScript to read, not the MPEG stream
+                        // (video/mp2t) that the .ts extension names in the MIME table.
+                        response.headers_mut().insert(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("text/plain; charset=utf-8"),
+                        );
+                    }
+                    Ok(response)
+                }
                 Err(never) => match never {},
             }
         }
@@ -73,5 +86,24 @@ mod tests {
         assert!(!leads_out(&root, &real, "/page.html"));
         assert!(!leads_out(&root, &real, "/missing.html"));
         let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[tokio::test]
+    async fn typescript_is_served_as_text_and_javascript_as_javascript() {
+        let root = std::env::temp_dir().join(format!("duplex-files-ts-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("index.d.ts"), "export {};").unwrap();
+        std::fs::write(root.join("index.js"), "export {};").unwrap();
+        let router = files(root.clone());
+        for (path, expected) in [
+            ("/index.d.ts", "text/plain; charset=utf-8"),
+            ("/index.js", "text/javascript"),
+        ] {
+            let request = Request::get(path).body(axum::body::Body::empty()).unwrap();
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], expected, "{path}");
+        }
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
