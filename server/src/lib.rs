@@ -36,9 +36,9 @@
 //! ```
 //!
 //! Nested under `/duplex`, the conversation is `ws://HOST/duplex` (axum's `nest` does not
-//! route `/duplex/` to it). The demo page and the package files (`www`, `pkg` in the config)
-//! are for the server on its own (both `None` by default): the page asks for `/pkg/index.js` and opens its sockets at
-//! the root, so nested it would reach the outer application; leave them out there.
+//! route `/duplex/` to it). The demo page and the package files (`www`, `pkg` in the config,
+//! both `None` by default) are for the server on its own: the page asks for `/pkg/index.js`
+//! and opens its sockets at the root, so nested it would reach the outer application.
 //!
 //! Serving it, with the peers' addresses in the logs and a graceful shutdown that closes every
 //! WebSocket with 1001:
