@@ -135,8 +135,18 @@ async fn twenty_thousand_echoes_arrive_once_in_order_across_dropped_connections(
         .map(|_| 1 + (js_sys::Math::random() * (COUNT - 2) as f64) as usize)
         .collect();
     drops.sort_unstable();
+    drops.dedup();
+    let mut resumed = 0;
     for i in 0..COUNT {
         if drops.contains(&i) {
+            // One drop at a time: a `hook:drop` resent right after a resume's grant would cut
+            // that connection before the client read the grant (the reset discards it), and
+            // the client, rightly, would resume again without a `resumed` event for the lost one.
+            if i != drops[0] {
+                let info = next(&mut resumes, "a resume after each drop").await;
+                assert!(info.recovered, "the live server kept the session: {info:?}");
+                resumed += 1;
+            }
             w.socket.send_text("hook:drop").unwrap();
         }
         w.socket.send_text(&format!("m{i}")).unwrap();
@@ -146,7 +156,7 @@ async fn twenty_thousand_echoes_arrive_once_in_order_across_dropped_connections(
         }
     }
     numbered(&mut w.messages, COUNT, "the echoes").await;
-    for _ in &drops {
+    for _ in resumed..drops.len() {
         let info = next(&mut resumes, "a resume after each drop").await;
         assert!(info.recovered, "the live server kept the session: {info:?}");
     }
