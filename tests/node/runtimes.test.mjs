@@ -63,37 +63,35 @@ async function runNode(script, url) {
     (error) => ({ code: error.code ?? error.signal, stdout: error.stdout, stderr: error.stderr }));
 }
 
-test('Node.js: init() with no argument, then the conversation (ws as the WebSocket)', async () => {
+/** Runs Node.js `script` against a fresh duplex-server's `/`: it must print `lines` and exit 0. */
+async function printsAgainstServer(script, lines) {
   const server = await startServer();
   try {
-    const { code, stdout, stderr } = await runNode('node/main.js', server.wsUrl('/'));
-    assert.deepEqual(stdout.trim().split('\n'), [
-      'received:  Hello webSocket',
-      'received:  I heard you say "I am listening"',
-      'closed:  1000 done true',
-    ], stderr);
+    const { code, stdout, stderr } = await runNode(script, server.wsUrl('/'));
+    assert.deepEqual(stdout.trim().split('\n'), lines, stderr);
     assert.equal(code, 0, stderr);
   } finally {
     await server.stop();
   }
+}
+
+test('Node.js: init() with no argument, then the conversation (ws as the WebSocket)', async () => {
+  await printsAgainstServer('node/main.js', [
+    'received:  Hello webSocket',
+    'received:  I heard you say "I am listening"',
+    'closed:  1000 done true',
+  ]);
 });
 
 test('Node.js: a socket before init() is NOT_INITIALIZED; init() again leaves a running socket working', async () => {
-  const server = await startServer();
-  try {
-    const { code, stdout, stderr } = await runNode('node/init-again.js', server.wsUrl('/'));
-    assert.deepEqual(stdout.trim().split('\n'), [
-      'before init:  NOT_INITIALIZED',
-      'first init:  no wasm here',
-      'received:  Hello webSocket',
-      'after init again:  1',
-      'received:  I heard you say "still here"',
-      'closed:  1000 done true',
-    ], stderr);
-    assert.equal(code, 0, stderr);
-  } finally {
-    await server.stop();
-  }
+  await printsAgainstServer('node/init-again.js', [
+    'before init:  NOT_INITIALIZED',
+    'first init:  no wasm here',
+    'received:  Hello webSocket',
+    'after init again:  1',
+    'received:  I heard you say "still here"',
+    'closed:  1000 done true',
+  ]);
 });
 
 test('Node.js: with no global WebSocket the constructor throws UNSUPPORTED_RUNTIME, not INVALID_URL', async () => {
