@@ -6,7 +6,7 @@
 //! - [`face`]: what a socket delivers through, one face per socket: the JS class
 //!   ([`js_face`], [`js_api`], with [`events`], [`js_options`], [`js_types`]; the class
 //!   itself, an `EventTarget`, is js/duplex_socket.js) or the Rust API ([`rust_face`], [`rust_api`],
-//!   [`rust_builder`], [`rust_halves`]);
+//!   [`rust_builder`], [`rust_halves`], [`rust_handle`]);
 //! - [`waiters`], [`message`], [`live`]: what both faces use.
 
 pub mod browser;
@@ -20,5 +20,6 @@ pub mod rust_api;
 pub mod rust_builder;
 pub mod rust_face;
 pub mod rust_halves;
+pub mod rust_handle;
 pub mod timers;
 pub mod waiters;

@@ -20,15 +20,7 @@ use crate::shell::rust_face::{ReconnectInfo, RustFace, StreamItem};
 use crate::shell::rust_halves::{
     send_message, Closed, Drained, Opened, SinkState, SocketSink, SocketStream,
 };
-
-/// Held by every handle; when the last one goes, the socket closes with 1000.
-pub(crate) struct Guard(pub(crate) Rc<Driver<RustFace>>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.0.release();
-    }
-}
+use crate::shell::rust_handle::Guard;
 
 /// A dependable browser WebSocket for Rust.
 ///
@@ -70,7 +62,9 @@ impl Drop for Guard {
 ///
 /// Messages go to the `on_message` callback when one is set, else to the Stream; errors go
 /// to both. Dropping the last handle (the socket, or both halves) closes with 1000 once what
-/// was queued for the first open is sent, and frees every JS closure and timer.
+/// was queued for the first open is sent, and frees every JS closure and timer. A callback
+/// that owns a handle (an `Rc<DuplexSocket>` moved into it) keeps that last handle alive, so
+/// the socket would stay open: give callbacks a `std::rc::Weak` instead, or call `close()`.
 pub struct DuplexSocket {
     pub(crate) guard: Rc<Guard>,
     pub(crate) messages: Option<UnboundedReceiver<StreamItem>>,
@@ -186,6 +180,13 @@ impl DuplexSocket {
             .current(web_sys::WebSocket::protocol, String::new())
     }
 
+    /// The extensions the server chose (`permessage-deflate; ...`; empty if none, or
+    /// between connections).
+    pub fn extensions(&self) -> String {
+        self.driver()
+            .current(web_sys::WebSocket::extensions, String::new())
+    }
+
     /// The browser's count of bytes handed to it but not yet sent.
     pub fn buffered_amount(&self) -> u32 {
         self.driver().buffered_amount()
@@ -211,8 +212,8 @@ impl DuplexSocket {
         self.driver().face.close.set(Box::new(callback));
     }
 
-    /// Calls `callback` with each error. Without it, a JS `onerror` or a Stream, errors go
-    /// to the console.
+    /// Calls `callback` with each error. Errors also go to the Stream while one is held;
+    /// with neither, they go to the browser's console.
     pub fn on_error(&self, callback: impl FnMut(Error) + 'static) {
         self.driver().face.error.set(Box::new(callback));
     }

@@ -13,9 +13,10 @@ use crate::engine::options::{
 use crate::engine::url::validate_url;
 use crate::error::Error;
 use crate::shell::driver::Driver;
-use crate::shell::rust_api::{DuplexSocket, Guard};
+use crate::shell::rust_api::DuplexSocket;
 use crate::shell::rust_face::{ProviderFuture, RustFace};
 use crate::shell::rust_halves::SinkState;
+use crate::shell::rust_handle::Guard;
 
 /// Sets the options of a [`DuplexSocket`] before it connects.
 ///

@@ -18,8 +18,9 @@ use crate::engine::connection::Readiness;
 use crate::error::Error;
 use crate::shell::driver::Driver;
 use crate::shell::message::{Message, SendData};
-use crate::shell::rust_api::{DuplexSocket, Guard};
+use crate::shell::rust_api::DuplexSocket;
 use crate::shell::rust_face::{RustFace, StreamItem};
+use crate::shell::rust_handle::Guard;
 use crate::shell::waiters::Want;
 
 /// The driver of a Rust socket.
@@ -41,7 +42,7 @@ pub(crate) fn send_message(driver: &Rc<RustDriver>, message: Message) -> Result<
 
 /// The Sink half of a [`DuplexSocket`].
 pub struct SocketSink {
-    guard: Rc<Guard>,
+    pub(crate) guard: Rc<Guard>,
     state: SinkState,
 }
 
@@ -66,7 +67,7 @@ impl SocketSink {
 /// The Stream half of a [`DuplexSocket`]: each message, and each error, until the socket
 /// closes for good.
 pub struct SocketStream {
-    guard: Rc<Guard>,
+    pub(crate) guard: Rc<Guard>,
     messages: Option<UnboundedReceiver<StreamItem>>,
 }
 

@@ -20,6 +20,26 @@ async fn the_original_conversation_with_send_before_open() {
 }
 
 #[wasm_bindgen_test]
+async fn a_socket_shows_its_url_and_state_and_the_negotiated_extensions() {
+    let url = server("/");
+    let mut w = watch_url(&url);
+    assert_eq!(w.socket.extensions(), "", "no connection yet");
+    assert_eq!(next(&mut w.messages, "the greeting").await, text(GREETING));
+    // duplex-server accepts permessage-deflate, which both browsers offer.
+    assert!(
+        w.socket.extensions().starts_with("permessage-deflate"),
+        "{:?}",
+        w.socket.extensions()
+    );
+    let shown = format!("{:?}", w.socket);
+    assert!(
+        shown.contains(&format!("url: {:?}", w.socket.url())),
+        "{shown}"
+    );
+    assert!(shown.contains("ready_state: Open"), "{shown}");
+}
+
+#[wasm_bindgen_test]
 async fn messages_sent_before_open_arrive_once_in_order() {
     let mut w = watch_url(&server("/"));
     let sent: Vec<String> = (0..25).map(|i| format!("message {i} é")).collect();
@@ -58,7 +78,7 @@ async fn binary_messages_come_back_unchanged() {
 #[wasm_bindgen_test]
 fn invalid_urls_are_refused_with_invalid_url() {
     for url in ["ftp://x", "ws://x/#frag", "not a url", "ws://"] {
-        let err = DuplexSocket::new(url).err().expect("refused");
+        let err = DuplexSocket::new(url).expect_err("refused");
         assert_eq!(err.code(), "INVALID_URL", "{url}");
         assert!(err.to_string().contains(url), "{err}");
     }

@@ -17,6 +17,13 @@ async fn stream_and_sink_hold_the_conversation() {
     assert_eq!(greeting, text(GREETING));
     let answer = within(stream.next(), "reply").await.unwrap().unwrap();
     assert_eq!(answer, text(&reply("I am listening")));
+    let shown = format!("{sink:?} {stream:?}");
+    assert!(
+        shown.starts_with("SocketSink(DuplexSocket { url: ")
+            && shown.contains("SocketStream(DuplexSocket { url: ")
+            && shown.matches("ready_state: Open").count() == 2,
+        "{shown}"
+    );
     // Closing from the Stream half ends the Stream and closes the Sink.
     stream.close().unwrap();
     assert!(within(stream.next(), "the end").await.is_none());
