@@ -136,3 +136,31 @@ fn help_never_shows_the_redis_password() {
     assert!(help.contains("DUPLEX_REDIS"), "{help}");
     assert!(!help.contains("s3cret-pw"), "{help}");
 }
+
+#[test]
+fn switches_take_one_and_yes_from_their_environment_twins() {
+    let www = TempDir::new("cli-switches");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duplex-server"))
+        .args(["--port", "0", "--www"])
+        .arg(www.path())
+        .env("DUPLEX_TEST_HOOKS", "1")
+        .env("DUPLEX_NO_DEFLATE", "yes")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The log up to the line that names the limits in force, once listening.
+    let mut log = String::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap())) {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("listening") || log.len() > 20_000 {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(log.contains("--test-hooks is on"), "{log}");
+    assert!(log.contains("no_deflate: true"), "{log}");
+}

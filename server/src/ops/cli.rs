@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::FalseyValueParser;
 use clap::{ArgAction, Parser};
 
 use super::origin::{AllowedHost, AllowedOrigin};
@@ -91,7 +92,9 @@ pub struct Args {
 
     /// For tests only, never in production: opens `/hooks`, an echo endpoint whose `hook:`
     /// commands make the server misbehave on purpose (close, drop, silence, refuse, stall).
-    #[arg(long, env = "DUPLEX_TEST_HOOKS", action = ArgAction::SetTrue)]
+    /// Its environment twin, like `DUPLEX_NO_DEFLATE`'s, takes 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "DUPLEX_TEST_HOOKS", action = ArgAction::SetTrue,
+          value_parser = FalseyValueParser::new())]
     pub test_hooks: bool,
 }
 

@@ -38,7 +38,8 @@ pub struct Limits {
     /// The byte budget of what may wait to be written to one peer. On `/`, `/echo` and
     /// `/hooks` a peer's replies wait while its queue is over it; on `/relay` the other peers
     /// never wait: a peer whose queue stays over it for `--slow-reader-grace` is closed with
-    /// 1013, and one whose queue would pass twice the budget plus `--max-message-size` at once.
+    /// 1013, and so is, at once, one whose queue would pass twice the budget plus
+    /// `--max-message-size`.
     #[arg(long, env = "DUPLEX_SEND_BUFFER", value_name = "BYTES",
           default_value_t = DEFAULT_MAX_SIZE, value_parser = positive_usize)]
     pub send_buffer: usize,
@@ -116,8 +117,10 @@ pub struct Limits {
     #[arg(long, env = "DUPLEX_DEFLATE_THRESHOLD", value_name = "BYTES",
           default_value_t = DEFAULT_DEFLATE_THRESHOLD)]
     pub deflate_threshold: usize,
-    /// Turns permessage-deflate off: the server accepts no compression offer.
-    #[arg(long, env = "DUPLEX_NO_DEFLATE")]
+    /// Turns permessage-deflate off: the server accepts no compression offer. Its environment
+    /// twin is false for 0, false, no, off, n, f or empty, and true for anything else.
+    #[arg(long, env = "DUPLEX_NO_DEFLATE",
+          value_parser = clap::builder::FalseyValueParser::new())]
     pub no_deflate: bool,
 }
 

@@ -92,8 +92,9 @@ impl Metrics {
     /// A connection on `endpoint` ended; `code` is the close code, if a close frame was seen.
     pub fn closed(&self, endpoint: &str, code: Option<u16>) {
         self.connections_open.with_label_values(&[endpoint]).dec();
-        let code = code.map_or_else(|| "none".to_owned(), |code| code.to_string());
-        self.closes.with_label_values(&[endpoint, &code]).inc();
+        self.closes
+            .with_label_values(&[endpoint, &code_label(code)])
+            .inc();
     }
 
     /// A message of `bytes` payload bytes arrived on `endpoint`.
@@ -151,3 +152,32 @@ impl Default for Metrics {
 
 /// The Content-Type of [`Metrics::render`]'s output.
 pub const CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
+
+/// The `code` label of a close: the code itself below 3000 (the few that RFC 6455 and IANA
+/// define; the WebSocket layer fails a connection whose peer sends another), `3xxx` and `4xxx`
+/// for the ranges applications choose from, so that clients cannot grow the set of series;
+/// `none` without a close frame. (The log line of each close has the exact code.)
+fn code_label(code: Option<u16>) -> String {
+    match code {
+        None => "none".to_owned(),
+        Some(3000..=3999) => "3xxx".to_owned(),
+        Some(4000..=4999) => "4xxx".to_owned(),
+        Some(code) => code.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_label;
+
+    #[test]
+    fn close_codes_that_applications_choose_share_a_label_per_range() {
+        assert_eq!(code_label(None), "none");
+        assert_eq!(code_label(Some(1000)), "1000");
+        assert_eq!(code_label(Some(1009)), "1009");
+        assert_eq!(code_label(Some(3000)), "3xxx");
+        assert_eq!(code_label(Some(3999)), "3xxx");
+        assert_eq!(code_label(Some(4000)), "4xxx");
+        assert_eq!(code_label(Some(4999)), "4xxx");
+    }
+}
