@@ -140,8 +140,10 @@ pub const WRITE_BATCH_BYTES: usize = 16 * 1024;
 /// The default of `--deflate-threshold` (Node ws's default too).
 pub const DEFAULT_DEFLATE_THRESHOLD: usize = 1024;
 
-/// The most bytes of a request head (request line and headers) the binary's HTTP server
-/// buffers; past it the client gets 431 and the connection is closed.
+/// The bound on the HTTP server's read buffer for a request head (request line and headers):
+/// once the buffer holds this much without a whole head, the client gets 431 and the
+/// connection is closed. hyper checks it between reads, so a head of up to twice this may
+/// still pass; a longer one never does.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// Room in the write buffer beyond one message: frame headers, the conversation's reply
