@@ -48,11 +48,11 @@ impl Error {
             } => text!(
                 "the send queue is full: a ",
                 bytes,
-                "-byte message does not fit next to ",
+                "-byte message does not fit; queued: ",
                 queued_messages,
-                " queued messages of ",
+                " message(s), ",
                 queued_bytes,
-                " bytes",
+                " byte(s)",
                 bounds(*max_messages, *max_bytes)
             ),
             Error::QueueOverflow {

@@ -21,6 +21,8 @@ async fn queue_full_refuses_the_message_and_keeps_the_queue() {
     let err = w.socket.send_text("three").unwrap_err();
     assert_eq!(err.code(), "QUEUE_FULL");
     assert!(err.to_string().contains("queue.maxMessages 2"), "{err}");
+    let said = "a 5-byte message does not fit; queued: 2 message(s), 6 byte(s)";
+    assert!(err.to_string().contains(said), "{err}");
     let err = w.socket.send_binary(&[0; 1001]).unwrap_err();
     assert!(
         matches!(err, Error::QueueFull { bytes: 1001, .. }),
