@@ -118,20 +118,20 @@ export class Driver {
   /** The engine's event, read now (the next poll overwrites it), as a dispatch for later. */
   event(tag) {
     const target = this.target;
-    const send = (event) => () => target.dispatchEvent(event);
+    const later = (event) => () => target.dispatchEvent(event);
     switch (tag) {
       case 10: return () => {
         target.dispatchEvent(openEvent());
         this.waiters.opening();
       };
-      case 11: return send(fieldsEvent('reconnecting', {
+      case 11: return later(fieldsEvent('reconnecting', {
         attempt: field(0), delayMs: field(1), code: field(2), reason: out(0), wasClean: !!field(3),
         error: field(4) ? error(1) : null,
       }));
-      case 12: return send(fieldsEvent('resumed', {
+      case 12: return later(fieldsEvent('resumed', {
         recovered: !!field(0), resent: field(1), replayed: field(2), error: field(4) ? error(0) : null,
       }));
-      case 13: return send(errorEvent(error(0)));
+      case 13: return later(errorEvent(error(0)));
       default: {
         const detail = { code: field(2), reason: out(0), wasClean: !!field(3) };
         return () => {
