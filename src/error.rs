@@ -1,5 +1,6 @@
 //! The one error type of duplex-ws, with the stable codes of the public API.
 
+use crate::engine::commands::CloseInfo;
 use crate::prelude::*;
 
 /// Everything that can go wrong with a [`DuplexSocket`](crate::DuplexSocket).
@@ -78,6 +79,10 @@ pub enum Error {
     Closed {
         /// The socket's URL.
         url: String,
+        /// How it closed for good, once it has (`None` while it is closing): the message
+        /// says it, so that a send refused after a server's close (1009 for a message over
+        /// its limit, say) tells why.
+        close: Option<CloseInfo>,
     },
     /// The user closed the socket while messages were still queued for a connection that
     /// was not open; they were not sent.

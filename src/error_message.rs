@@ -68,13 +68,25 @@ impl Error {
                 " bytes, to make room",
                 bounds(*max_messages, *max_bytes)
             ),
-            Error::Closed { url } => {
+            Error::Closed { url, close: None } => {
                 text!(
                     "cannot send to ",
                     url,
                     ": the socket is closing or closed for good"
                 )
             }
+            Error::Closed {
+                url,
+                close: Some(info),
+            } => text!(
+                "cannot send to ",
+                url,
+                ": the socket closed for good (code ",
+                info.code,
+                ", reason \"",
+                info.reason.as_str(),
+                "\")"
+            ),
             Error::ClosedWithUnsent { url, unsent } => text!(
                 "closed ",
                 url,

@@ -85,19 +85,17 @@ fn set_nested(o: &mut Options, key: u32, value: f64) {
     }
 }
 
-/// Sets text option `key` from the last string argument: 0 adds a protocol, 1 is the
-/// heartbeat message, 2 the heartbeat reply.
+/// Adds a protocol, the last string argument, to the options (`key` 0, the only text option
+/// the engine needs: the heartbeat's texts stay in JS, which sends the heartbeat and sets its
+/// replies aside).
 #[no_mangle]
 pub extern "C" fn dx_option_text(key: u32) {
     let text = take_arg();
     OPTIONS.with(|options| {
         let mut options = options.borrow_mut();
         let o = options.get_or_insert_with(Options::default);
-        match (key, o.heartbeat.as_mut()) {
-            (0, _) => o.protocols.push(text),
-            (1, Some(h)) => h.message = text,
-            (2, Some(h)) => h.reply = Some(text),
-            _ => {}
+        if key == 0 {
+            o.protocols.push(text);
         }
     });
 }
@@ -162,7 +160,10 @@ pub extern "C" fn dx_error(kind: u32) {
         },
         2 => Error::InvalidData { found: first },
         3 => Error::InvalidCloseCode { code: first },
-        _ => Error::Closed { url: first },
+        _ => Error::Closed {
+            url: first,
+            close: None,
+        },
     };
     clear();
     put_error(&error);

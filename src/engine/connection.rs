@@ -346,6 +346,7 @@ impl<M> Connection<M> {
     fn closed_error(&self) -> Error {
         Error::Closed {
             url: self.url.clone(),
+            close: self.final_close.clone(),
         }
     }
 }

@@ -165,6 +165,10 @@ fn a_close_frame_then_a_dropped_connection_is_the_servers_close_not_a_lost_conne
         [&Event::Closed(dropped(1009, "Frame too large"))]
     );
     assert_eq!(c.final_error(), None);
+    // A send refused after it says how the socket closed.
+    let refused = send(&mut c, 1).unwrap_err().to_string();
+    let said = r#"closed for good (code 1009, reason "Frame too large")"#;
+    assert!(refused.contains(said), "{refused}");
 
     let mut c = new(reconnecting(ReconnectPolicy {
         final_codes: vec![4000],

@@ -4,7 +4,8 @@
 // socket must close with that code and reason, with no CONNECTION_LOST ("lost without a close
 // frame") error, which hid the limit from the app (the engine test
 // a_close_frame_then_a_dropped_connection_is_the_servers_close_not_a_lost_connection is the
-// rule; this is the whole path, three times per browser as the reset's timing varies).
+// rule; this is the whole path, three times per browser as the reset's timing varies). A send
+// after it is refused with CLOSED, saying how the socket closed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium, openPage } from './browser.mjs';
@@ -35,12 +36,20 @@ const oversized = `(async () => {
     socket.send(new Uint8Array(2 << 20));
     const timeout = new Promise((resolve) => setTimeout(() => resolve({ code: 'none after 10 s' }), 10000));
     const { code, reason } = await Promise.race([socket.closed, timeout]);
-    seen.push({ code, reason, errors });
+    let refused = 'nothing';
+    try {
+      socket.send('late');
+    } catch (error) {
+      refused = error.code + ' ' + error.message.slice(error.message.indexOf('('));
+    }
+    seen.push({ code, reason, errors, refused });
   }
   return seen;
 })()`;
 
-const expected = Array(3).fill({ code: 1009, reason: 'Frame too large', errors: [] });
+const expected = Array(3).fill({
+  code: 1009, reason: 'Frame too large', errors: [], refused: 'CLOSED (code 1009, reason "Frame too large")',
+});
 
 test('Chromium: a message over the limit closes with 1009 and its reason, not CONNECTION_LOST', async () => {
   const page = await openPage(chromium, server.origin + '/');

@@ -43,7 +43,10 @@ impl<F: Face> Driver<F> {
     }
 
     pub(crate) fn closed_error(&self) -> Error {
-        Error::Closed { url: self.url() }
+        Error::Closed {
+            url: self.url(),
+            close: self.engine.borrow().final_close().cloned(),
+        }
     }
 
     /// A property of the current browser socket, or `default` between sockets.
