@@ -20,7 +20,7 @@ use crate::shell::rust_face::{ReconnectInfo, RustFace, StreamItem};
 use crate::shell::rust_halves::{
     send_message, Closed, Drained, Opened, SinkState, SocketSink, SocketStream,
 };
-use crate::shell::rust_handle::Guard;
+use crate::shell::rust_handle::{close_with, Guard};
 
 /// A dependable browser WebSocket for Rust.
 ///
@@ -157,11 +157,7 @@ impl DuplexSocket {
 
     /// Closes with `code` (1000 or 3000-4999) and `reason` (at most 123 UTF-8 bytes).
     pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
-        let reason = Some(reason.to_owned());
-        self.driver().feed(Input::Close {
-            code: Some(code.into()),
-            reason,
-        })
+        close_with(self.driver(), code, reason)
     }
 
     /// Connecting (also while waiting to reconnect), open, closing or closed.

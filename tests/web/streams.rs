@@ -1,6 +1,6 @@
 //! The Rust async face: opened/closed, send_async, Stream and Sink, split halves.
 
-use duplex_ws::{DuplexSocket, Message, ReconnectPolicy};
+use duplex_ws::{DuplexSocket, Message, ReadyState, ReconnectPolicy};
 use futures::{SinkExt, StreamExt};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -93,4 +93,28 @@ async fn send_async_waits_until_the_browser_buffer_is_under_the_high_water_mark(
         );
     }
     socket.close().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_half_knows_the_sockets_state_and_closes_it_with_a_code_and_reason() {
+    let socket = DuplexSocket::new(&server("/")).unwrap();
+    let (close_tx, mut closes) = futures::channel::mpsc::unbounded();
+    socket.on_close(move |info| drop(close_tx.unbounded_send(info)));
+    let (sink, mut stream) = socket.split();
+    assert_eq!(stream.ready_state(), ReadyState::Connecting);
+    within(Box::pin(sink.opened()), "opened").await.unwrap();
+    assert_eq!(sink.ready_state(), ReadyState::Open);
+    assert_eq!(
+        sink.close_with(999, "").unwrap_err().code(),
+        "INVALID_CLOSE_CODE"
+    );
+    stream.close_with(4002, "half done").unwrap();
+    assert_eq!(sink.ready_state(), ReadyState::Closing);
+    while within(stream.next(), "the end").await.is_some() {}
+    let close = within(closes.next(), "the close").await.unwrap();
+    assert_eq!(
+        (close.code, close.reason.as_str(), close.was_clean),
+        (4002, "half done", true)
+    );
+    assert_eq!(stream.ready_state(), ReadyState::Closed);
 }
