@@ -267,3 +267,15 @@ async fn a_pipelined_burst_is_acknowledged_in_few_acks_not_one_per_message() {
     }
     assert!(peer.acks < 50, "{} acks for 501 messages", peer.acks);
 }
+
+#[tokio::test]
+async fn duplex_sessions_counts_the_sessions_held_until_they_expire() {
+    let server = Server::start_with("page", &["--session-ttl", "300ms"]);
+    let url = server.ws_url("/echo");
+    let first = SessionPeer::open(&url, SessionState::default()).await;
+    let second = SessionPeer::open(&url, SessionState::default()).await;
+    server.wait_for_metric("duplex_sessions", 2.0).await;
+    // Cut off, each is held for the TTL, then swept (the server sweeps every second).
+    drop((first.cut(), second.cut()));
+    server.wait_for_metric("duplex_sessions", 0.0).await;
+}

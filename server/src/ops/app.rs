@@ -122,6 +122,7 @@ impl DuplexServer {
     pub fn new(config: ServerConfig) -> DuplexServer {
         let metrics = Metrics::new();
         let sessions = Arc::new(Sessions::new(SessionSettings::from(&config.limits)));
+        sessions.count_in(&metrics);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             // Frees expired sessions even when no handshake comes (which sweeps them too).
             runtime.spawn(sweep_sessions(Arc::downgrade(&sessions)));

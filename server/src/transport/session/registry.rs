@@ -9,9 +9,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use prometheus::IntGauge;
+
 use super::replay::ReplayBounds;
 use super::state::Session;
-use crate::transport::Limits;
+use crate::transport::{Limits, Metrics};
 
 /// The settings of every session of a server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,8 @@ pub struct Sessions {
     settings: SessionSettings,
     map: Mutex<HashMap<String, Arc<Session>>>,
     last_sweep: Mutex<Instant>,
+    /// `duplex_sessions`: how many are held, once [`Sessions::count_in`] registered it.
+    held: IntGauge,
 }
 
 impl Sessions {
@@ -55,7 +59,20 @@ impl Sessions {
             settings,
             map: Mutex::default(),
             last_sweep: Mutex::new(Instant::now()),
+            held: IntGauge::new(
+                "duplex_sessions",
+                "Sessions held (connected, or waiting for a resume within the TTL)",
+            )
+            .expect("valid metric"),
         }
+    }
+
+    /// Shows how many sessions are held in `metrics` (`duplex_sessions`), once per server.
+    pub fn count_in(&self, metrics: &Metrics) {
+        metrics
+            .registry()
+            .register(Box::new(self.held.clone()))
+            .expect("unique metric");
     }
 
     /// The settings.
@@ -101,6 +118,7 @@ impl Sessions {
             0,
         ));
         map.insert(id, session.clone());
+        self.held.set(map.len() as i64);
         Ok(session)
     }
 
@@ -116,7 +134,9 @@ impl Sessions {
                 .filter(|(_, session)| session.expired(now, ttl))
                 .map(|(id, _)| id.clone())
                 .collect();
-            ids.iter().filter_map(|id| map.remove(id)).collect()
+            let expired = ids.iter().filter_map(|id| map.remove(id)).collect();
+            self.held.set(map.len() as i64);
+            expired
         };
         let extensions: Vec<_> = expired.iter().map(|s| s.take_extension()).collect();
         drop(extensions);
