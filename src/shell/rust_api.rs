@@ -8,7 +8,7 @@ use futures_channel::mpsc::UnboundedReceiver;
 use js_sys::Uint8Array;
 use wasm_bindgen::JsValue;
 
-use crate::engine::commands::{CloseInfo, Input, ReadyState};
+use crate::engine::commands::{CloseInfo, ReadyState};
 use crate::engine::options::Options;
 use crate::engine::session::SessionInfo;
 use crate::error::Error;
@@ -20,7 +20,7 @@ use crate::shell::rust_face::{ReconnectInfo, RustFace, StreamItem};
 use crate::shell::rust_halves::{
     send_message, Closed, Drained, Opened, SinkState, SocketSink, SocketStream,
 };
-use crate::shell::rust_handle::{close_with, Guard};
+use crate::shell::rust_handle::{close_socket, close_with, Guard};
 
 /// A dependable browser WebSocket for Rust.
 ///
@@ -149,10 +149,7 @@ impl DuplexSocket {
 
     /// Closes with 1000 (normal closure); never reconnects afterwards.
     pub fn close(&self) -> Result<(), Error> {
-        self.driver().feed(Input::Close {
-            code: None,
-            reason: None,
-        })
+        close_socket(self.driver())
     }
 
     /// Closes with `code` (1000 or 3000-4999) and `reason` (at most 123 UTF-8 bytes).

@@ -13,25 +13,18 @@ use futures_sink::Sink;
 use js_sys::Uint8Array;
 use wasm_bindgen::JsValue;
 
-use crate::engine::commands::{CloseInfo, Input};
+use crate::engine::commands::CloseInfo;
 use crate::engine::connection::Readiness;
 use crate::error::Error;
 use crate::shell::driver::Driver;
 use crate::shell::message::{Message, SendData};
 use crate::shell::rust_api::DuplexSocket;
 use crate::shell::rust_face::{RustFace, StreamItem};
-use crate::shell::rust_handle::Guard;
+use crate::shell::rust_handle::{close_socket, Guard};
 use crate::shell::waiters::Want;
 
 /// The driver of a Rust socket.
 type RustDriver = Driver<RustFace>;
-
-fn close_socket(driver: &Rc<RustDriver>) -> Result<(), Error> {
-    driver.feed(Input::Close {
-        code: None,
-        reason: None,
-    })
-}
 
 pub(crate) fn send_message(driver: &Rc<RustDriver>, message: Message) -> Result<(), Error> {
     match message {

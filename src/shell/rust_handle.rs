@@ -52,6 +52,14 @@ impl fmt::Debug for SocketStream {
     }
 }
 
+/// Closes the socket of `driver` with 1000 (what `close()` on any handle does).
+pub(crate) fn close_socket(driver: &Rc<Driver<RustFace>>) -> Result<(), Error> {
+    driver.feed(Input::Close {
+        code: None,
+        reason: None,
+    })
+}
+
 /// Closes the socket of `driver` with `code` and `reason`.
 pub(crate) fn close_with(
     driver: &Rc<Driver<RustFace>>,

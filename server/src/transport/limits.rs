@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use clap::builder::FalseyValueParser;
 use clap::{Args, Command, FromArgMatches};
 
 /// Limits applied to every WebSocket connection. [`Limits::default`] holds the documented,
@@ -119,8 +120,7 @@ pub struct Limits {
     pub deflate_threshold: usize,
     /// Turns permessage-deflate off: the server accepts no compression offer. Its environment
     /// twin is false for 0, false, no, off, n, f or empty, and true for anything else.
-    #[arg(long, env = "DUPLEX_NO_DEFLATE",
-          value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = "DUPLEX_NO_DEFLATE", value_parser = FalseyValueParser::new())]
     pub no_deflate: bool,
 }
 
