@@ -158,6 +158,15 @@ pub enum Input<M> {
     PageHidden,
 }
 
+impl<M> Input<M> {
+    /// Whether [`Connection::handle`](crate::engine::connection::Connection::handle) reads
+    /// the time for this input. A send does not (it transmits or queues, and arms no timer),
+    /// so a shell may spare itself the clock on its hot path and pass `f64::NAN`.
+    pub fn reads_clock(&self) -> bool {
+        !matches!(self, Input::Send(_))
+    }
+}
+
 /// What a connection attempt is told about the one before it: what the app's providers and
 /// `shouldReconnect` get.
 #[derive(Debug, Clone, PartialEq)]

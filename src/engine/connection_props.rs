@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use super::harness::{clean, drain, events, transmitted, URL};
+use super::harness::{clean, drain, events, transmitted, Msg, URL};
 use super::*;
 use crate::engine::commands::Event;
 use crate::engine::options::HeartbeatPolicy;
@@ -47,6 +47,51 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
+/// The input `step` feeds (message `id` of one byte for a send), and the milliseconds that
+/// pass before it.
+fn input_of(step: &Step, id: u32) -> (Input<Msg>, f64) {
+    let input = match *step {
+        Step::Send => Input::Send((id, 1)),
+        Step::Open => Input::SocketOpened,
+        Step::CloseClean(code) => Input::SocketClosed(clean(code)),
+        Step::CloseUnclean => Input::SocketClosed(CloseInfo::abnormal()),
+        Step::RemoteClosing => Input::SocketClosing,
+        Step::Refused => Input::SocketRefused("no".into()),
+        Step::Wait(ms) => return (Input::Timeout, f64::from(ms)),
+        Step::UserClose => Input::Close {
+            code: None,
+            reason: None,
+        },
+        Step::Offline => Input::Offline,
+        Step::Online => Input::Online,
+        Step::Wake => Input::Wake,
+        Step::PageHidden => Input::PageHidden,
+        Step::Verdict(yes) => Input::ReconnectVerdict(yes),
+        Step::Reconnect => Input::Reconnect,
+    };
+    (input, 0.0)
+}
+
+/// Options with a connect timeout, a fast heartbeat and a reconnect policy, as asked.
+fn timed_options(reconnect: bool, heartbeat: bool) -> Options {
+    Options {
+        connect_timeout_ms: Some(10),
+        reconnect: reconnect.then(|| ReconnectPolicy {
+            max_retries: 5,
+            final_codes: vec![4000],
+            max_delay_ms: 20,
+            ..Default::default()
+        }),
+        heartbeat: heartbeat.then(|| HeartbeatPolicy {
+            interval_ms: 3,
+            timeout_ms: 7,
+            message: "hb".into(),
+            reply: None,
+        }),
+        ..Options::default()
+    }
+}
+
 /// How many queued messages an event reports as not sent or dropped.
 fn lost_in(event: &Event) -> usize {
     match event {
@@ -79,13 +124,11 @@ proptest! {
         consult in any::<bool>(),
         min_uptime_ms in 0u32..30,
     ) {
-        let options = Options {
-            connect_timeout_ms: Some(10),
-            reconnect: reconnect.then(|| ReconnectPolicy { max_retries: 5, final_codes: vec![4000], max_delay_ms: 20, consult, min_uptime_ms, ..Default::default() }),
-            heartbeat: heartbeat.then(|| HeartbeatPolicy { interval_ms: 3, timeout_ms: 7, message: "hb".into(), reply: None }),
-            queue: QueueLimits { max_bytes: usize::MAX, max_messages, overflow: if drop_oldest { Overflow::DropOldest } else { Overflow::Error } },
-            ..Options::default()
-        };
+        let mut options = timed_options(reconnect, heartbeat);
+        if let Some(policy) = &mut options.reconnect {
+            (policy.consult, policy.min_uptime_ms) = (consult, min_uptime_ms);
+        }
+        options.queue = QueueLimits { max_bytes: usize::MAX, max_messages, overflow: if drop_oldest { Overflow::DropOldest } else { Overflow::Error } };
         let mut c = Connection::new(URL, options, 3, 0.0);
         let (mut accepted, mut delivered, mut lost) = (0u32, Vec::new(), 0usize);
         let mut now = 0.0;
@@ -94,24 +137,12 @@ proptest! {
             now += 1.0;
             let was_closed = c.ready_state() == ReadyState::Closed;
             let step_taken = step.clone();
-            let result = match step {
-                Step::Send => match c.handle(Input::Send((accepted, 1)), now) {
-                    Ok(()) => { accepted += 1; Ok(()) }
-                    Err(err) => { prop_assert!(matches!(err.code(), "CLOSED" | "QUEUE_FULL"), "{}", err); Ok(()) }
-                },
-                Step::Open => c.handle(Input::SocketOpened, now),
-                Step::CloseClean(code) => c.handle(Input::SocketClosed(clean(code)), now),
-                Step::CloseUnclean => c.handle(Input::SocketClosed(CloseInfo::abnormal()), now),
-                Step::RemoteClosing => c.handle(Input::SocketClosing, now),
-                Step::Refused => c.handle(Input::SocketRefused("no".into()), now),
-                Step::Wait(ms) => { now += f64::from(ms); c.handle(Input::Timeout, now) }
-                Step::UserClose => c.handle(Input::Close { code: None, reason: None }, now),
-                Step::Offline => c.handle(Input::Offline, now),
-                Step::Online => c.handle(Input::Online, now),
-                Step::Wake => c.handle(Input::Wake, now),
-                Step::PageHidden => c.handle(Input::PageHidden, now),
-                Step::Verdict(yes) => c.handle(Input::ReconnectVerdict(yes), now),
-                Step::Reconnect => c.handle(Input::Reconnect, now),
+            let (input, wait) = input_of(&step, accepted);
+            now += wait;
+            let result = match c.handle(input, now) {
+                Ok(()) if matches!(step, Step::Send) => { accepted += 1; Ok(()) }
+                Err(err) if matches!(step, Step::Send) => { prop_assert!(matches!(err.code(), "CLOSED" | "QUEUE_FULL"), "{}", err); Ok(()) }
+                other => other,
             };
             if let Err(err) = result {
                 // Only the very first socket's refusal is refused, and it ends everything.
@@ -133,5 +164,29 @@ proptest! {
         prop_assert!(delivered.windows(2).all(|w| w[0] < w[1]), "in order, once: {:?}", delivered);
         let still_queued = c.queued_bytes(); // 1 byte per message
         prop_assert_eq!(delivered.len() + lost + still_queued, accepted as usize);
+    }
+
+    /// An input that reads no clock (`Input::reads_clock`, a send) ignores the time it is
+    /// given: the same steps, every such input fed at NaN, leave the connection and what it
+    /// answers as they are with the real time (the browser shell spares the clock on sends).
+    #[test]
+    fn inputs_that_read_no_clock_ignore_the_time(
+        steps in proptest::collection::vec(step(), 0..120),
+        reconnect in any::<bool>(),
+        heartbeat in any::<bool>(),
+    ) {
+        let options = timed_options(reconnect, heartbeat);
+        let mut timed = Connection::new(URL, options.clone(), 3, 0.0);
+        let mut untimed = Connection::new(URL, options, 3, 0.0);
+        prop_assert_eq!(drain(&mut timed), drain(&mut untimed));
+        let mut now = 0.0;
+        for (id, step) in (0u32..).zip(steps) {
+            let (input, wait) = input_of(&step, id);
+            now += 1.0 + wait;
+            let clock = if input.reads_clock() { now } else { f64::NAN };
+            prop_assert_eq!(timed.handle(input, now), untimed.handle(input_of(&step, id).0, clock));
+            prop_assert_eq!(drain(&mut timed), drain(&mut untimed));
+            prop_assert_eq!(format!("{timed:?}"), format!("{untimed:?}"));
+        }
     }
 }

@@ -14,6 +14,7 @@ use crate::engine::connection::Connection;
 use crate::engine::options::Options;
 use crate::error::Error;
 use crate::shell::browser::Listeners;
+use crate::shell::buffered::BufferedCeiling;
 use crate::shell::face::{Face, Outbound, Resolution, Target};
 use crate::shell::lifecycle::PageWatch;
 use crate::shell::live::{Counted, Kind};
@@ -35,6 +36,8 @@ pub(crate) struct Driver<F: Face> {
     pub(crate) high_water_mark: usize,
     engine: RefCell<Connection<Outbound>>,
     socket: RefCell<Option<WebSocket>>,
+    /// What the current browser socket can be buffering at most, known without asking it.
+    buffered: BufferedCeiling,
     listeners: RefCell<Option<Listeners>>,
     /// The page's lifecycle listeners, while lifecycle is on and the socket lives.
     page: RefCell<Option<PageWatch>>,
@@ -64,6 +67,7 @@ impl<F: Face> Driver<F> {
             high_water_mark,
             engine: RefCell::new(engine),
             socket: RefCell::new(None),
+            buffered: BufferedCeiling::default(),
             listeners: RefCell::new(None),
             page: RefCell::new(None),
             timers: Timers::default(),
@@ -81,7 +85,13 @@ impl<F: Face> Driver<F> {
     /// (a send or close the engine refuses) changes nothing and is returned, as is a
     /// message the browser refused to send.
     pub(crate) fn feed(self: &Rc<Self>, input: Input<Outbound>) -> Result<(), Error> {
-        let refused = self.engine.borrow_mut().handle(input, now_ms());
+        // A send (the hot path) reads no clock: no call into JS for the time.
+        let now = if input.reads_clock() {
+            now_ms()
+        } else {
+            f64::NAN
+        };
+        let refused = self.engine.borrow_mut().handle(input, now);
         refused?;
         self.drain()
     }
@@ -113,15 +123,18 @@ impl<F: Face> Driver<F> {
                         .borrow_mut()
                         .handle(Input::ReconnectVerdict(verdict), now_ms())
                 }
-                Some(Command::Transmit(outbound)) => self.transmit(&outbound.data),
+                Some(Command::Transmit(outbound)) => self.transmit(&outbound.data, outbound.bytes),
                 Some(Command::TransmitEscaped(outbound)) => {
                     let escaped = js_sys::JsString::from("\0").concat(&outbound.data);
-                    self.transmit(&escaped)
+                    self.transmit(&escaped, outbound.bytes + 1)
                 }
-                Some(Command::TransmitControl(frame)) => self.transmit(&JsValue::from(frame)),
+                Some(Command::TransmitControl(frame)) => {
+                    self.transmit(&JsValue::from_str(&frame), frame.len())
+                }
                 Some(Command::SendHeartbeat) => {
                     let message = self.engine.borrow().heartbeat_message().map(str::to_owned);
                     if let (Some(ws), Some(message)) = (&*self.socket.borrow(), message) {
+                        self.buffered.handed(message.len());
                         let _ = ws.send_with_str(&message);
                     }
                     Ok(())

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use js_sys::JsString;
+use js_sys::{JsString, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::commands::{AttemptContext, CloseInfo};
@@ -14,17 +14,37 @@ use crate::engine::queue::Payload;
 use crate::error::Error;
 use crate::shell::message::SendData;
 
-/// A message on its way out: the caller's own value and its kind (queued as it is; a
-/// clone is another reference to the same JS value).
+/// A message on its way out: the caller's own value, its kind and the bytes it takes on the
+/// wire, known on the Rust side before it became a JS value (queued as it is; a clone is
+/// another reference to the same JS value).
 #[derive(Clone)]
 pub(crate) struct Outbound {
     pub(crate) data: JsValue,
     pub(crate) kind: SendData,
+    pub(crate) bytes: usize,
+}
+
+impl Outbound {
+    /// `text` as a JS string.
+    pub(crate) fn text(text: &str) -> Outbound {
+        let (data, kind, bytes) = (JsValue::from_str(text), SendData::Text, text.len());
+        Outbound { data, kind, bytes }
+    }
+
+    /// `bytes` copied into a `Uint8Array`.
+    pub(crate) fn binary(bytes: &[u8]) -> Outbound {
+        let data = Uint8Array::from(bytes).into();
+        Outbound {
+            data,
+            kind: SendData::View,
+            bytes: bytes.len(),
+        }
+    }
 }
 
 impl Payload for Outbound {
     fn wire_bytes(&self) -> usize {
-        self.kind.wire_bytes(&self.data)
+        self.bytes
     }
 
     fn starts_with_nul(&self) -> bool {

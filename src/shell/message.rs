@@ -63,16 +63,3 @@ pub(crate) enum SendData {
     Text,
     View,
 }
-
-impl SendData {
-    /// The bytes `data` takes on the wire (UTF-8 for text). Only called for queued messages,
-    /// so the open path never copies a string to count it.
-    pub(crate) fn wire_bytes(self, data: &JsValue) -> usize {
-        match self {
-            SendData::Text => data.as_string().map_or(0, |text| text.len()),
-            // Every ArrayBufferView has the `byteLength` getter this reads (a session measures
-            // each message it keeps: no property name made per call).
-            SendData::View => data.unchecked_ref::<Uint8Array>().byte_length() as usize,
-        }
-    }
-}

@@ -2,14 +2,15 @@
 //! in [`crate::engine`].
 //!
 //! - [`driver`]: the one loop (feed the engine, drain its commands), owning the browser
-//!   socket ([`browser`]), its listeners, the page's ([`lifecycle`]) and the [`timers`];
-//! - [`face`]: what a socket delivers through, one face per socket: the JS class
-//!   ([`js_face`], [`js_api`], with [`events`], [`js_options`], [`js_types`]; the class
-//!   itself, an `EventTarget`, is js/duplex_socket.js) or the Rust API ([`rust_face`], [`rust_api`],
-//!   [`rust_builder`], [`rust_halves`], [`rust_handle`]);
-//! - [`waiters`], [`message`], [`live`]: what both faces use.
+//!   socket ([`browser`], with a [`buffered`] ceiling on what it holds), its listeners, the
+//!   page's ([`lifecycle`]) and the [`timers`];
+//! - [`face`]: what a socket delivers through: the Rust API ([`rust_face`], [`rust_api`],
+//!   [`rust_builder`], [`rust_halves`], [`rust_handle`]). The npm package's JS class has a
+//!   driver of its own in js/, over the engine compiled alone (core-wasm/);
+//! - [`waiters`], [`message`], [`events`], [`live`]: what the face and the driver share.
 
 pub mod browser;
+pub mod buffered;
 pub mod driver;
 pub mod events;
 pub mod face;

@@ -5,15 +5,14 @@ use std::future::Future;
 use std::rc::Rc;
 
 use futures_channel::mpsc::UnboundedReceiver;
-use js_sys::Uint8Array;
-use wasm_bindgen::JsValue;
 
 use crate::engine::commands::{CloseInfo, ReadyState};
 use crate::engine::options::Options;
 use crate::engine::session::SessionInfo;
 use crate::error::Error;
 use crate::shell::driver::Driver;
-use crate::shell::message::{Message, SendData};
+use crate::shell::face::Outbound;
+use crate::shell::message::Message;
 use crate::shell::rust_builder::Builder;
 use crate::shell::rust_face::ResumeInfo;
 use crate::shell::rust_face::{ReconnectInfo, RustFace, StreamItem};
@@ -99,13 +98,12 @@ impl DuplexSocket {
     ///
     /// Fails with `CLOSED` once closing or closed, `QUEUE_FULL` at a queue bound.
     pub fn send_text(&self, text: &str) -> Result<(), Error> {
-        self.driver().send(JsValue::from_str(text), SendData::Text)
+        self.driver().send(Outbound::text(text))
     }
 
     /// Sends a binary message, like [`send_text`](Self::send_text).
     pub fn send_binary(&self, bytes: &[u8]) -> Result<(), Error> {
-        self.driver()
-            .send(Uint8Array::from(bytes).into(), SendData::View)
+        self.driver().send(Outbound::binary(bytes))
     }
 
     /// Sends a [`Message`] of either kind.

@@ -10,14 +10,13 @@ use std::task::{Context, Poll};
 use futures_channel::mpsc::UnboundedReceiver;
 use futures_core::Stream;
 use futures_sink::Sink;
-use js_sys::Uint8Array;
-use wasm_bindgen::JsValue;
 
 use crate::engine::commands::CloseInfo;
 use crate::engine::connection::Readiness;
 use crate::error::Error;
 use crate::shell::driver::Driver;
-use crate::shell::message::{Message, SendData};
+use crate::shell::face::Outbound;
+use crate::shell::message::Message;
 use crate::shell::rust_api::DuplexSocket;
 use crate::shell::rust_face::{RustFace, StreamItem};
 use crate::shell::rust_handle::{close_socket, Guard};
@@ -27,10 +26,10 @@ use crate::shell::waiters::Want;
 type RustDriver = Driver<RustFace>;
 
 pub(crate) fn send_message(driver: &Rc<RustDriver>, message: Message) -> Result<(), Error> {
-    match message {
-        Message::Text(text) => driver.send(JsValue::from_str(&text), SendData::Text),
-        Message::Binary(bytes) => driver.send(Uint8Array::from(&bytes[..]).into(), SendData::View),
-    }
+    driver.send(match message {
+        Message::Text(text) => Outbound::text(&text),
+        Message::Binary(bytes) => Outbound::binary(&bytes),
+    })
 }
 
 /// The Sink half of a [`DuplexSocket`].
@@ -103,10 +102,9 @@ pub(crate) struct SinkState {
 
 impl SinkState {
     fn poll_ready(&self, driver: &Rc<RustDriver>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let buffered = driver.buffered_amount() as usize;
         match driver.readiness() {
             Readiness::Closed(error) => Poll::Ready(Err(error)),
-            Readiness::Open if buffered > driver.high_water_mark => {
+            Readiness::Open if driver.buffers_over(driver.high_water_mark) => {
                 let waker = cx.waker().clone();
                 let want = Want::Buffered(driver.high_water_mark);
                 driver.face.waiters.wait_drain(waker, want);

@@ -95,6 +95,27 @@ async fn send_async_waits_until_the_browser_buffer_is_under_the_high_water_mark(
     socket.close().unwrap();
 }
 
+/// The Sink takes a message only while the browser buffers at most the mark: each of eight
+/// 32 KiB chunks fed one after another waits until the one before has gone out. Without
+/// the wait all eight are fed in one task, where the browser's `bufferedAmount` only grows
+/// (to 256 KiB). Nothing reads `bufferedAmount` between the feeds: the Sink must find out
+/// by itself.
+#[wasm_bindgen_test]
+async fn the_sink_waits_while_the_browser_buffers_more_than_the_high_water_mark() {
+    let mut socket = DuplexSocket::builder(&hooks())
+        .high_water_mark(4096)
+        .connect()
+        .unwrap();
+    within(Box::pin(socket.opened()), "opened").await.unwrap();
+    for _ in 0..8 {
+        let chunk = Message::Binary(vec![7; 32 * 1024]);
+        within(socket.feed(chunk), "feed").await.unwrap();
+    }
+    let buffered = socket.buffered_amount();
+    assert!(buffered <= 4096 + 32 * 1024, "{buffered}");
+    socket.close().unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn a_half_knows_the_sockets_state_and_closes_it_with_a_code_and_reason() {
     let socket = DuplexSocket::new(&server("/")).unwrap();

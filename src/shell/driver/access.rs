@@ -12,7 +12,6 @@ use crate::engine::session::SessionInfo;
 use crate::error::Error;
 use crate::shell::driver::Driver;
 use crate::shell::face::{Face, Outbound};
-use crate::shell::message::SendData;
 use crate::shell::timers::Slot;
 use crate::shell::waiters::Want;
 
@@ -23,11 +22,11 @@ impl<F: Face> Driver<F> {
     /// Sends or queues `data` of kind `kind`. The browser has no event for a server's close
     /// frame, so its socket's state is reported first: a send then waits for the reconnect
     /// or is refused, never dropped.
-    pub(crate) fn send(self: &Rc<Self>, data: JsValue, kind: SendData) -> Result<(), Error> {
+    pub(crate) fn send(self: &Rc<Self>, message: Outbound) -> Result<(), Error> {
         if self.socket_closing() {
             self.feed(Input::SocketClosing)?;
         }
-        self.feed(Input::Send(Outbound { data, kind }))
+        self.feed(Input::Send(message))
     }
 
     fn socket_closing(&self) -> bool {
@@ -54,8 +53,18 @@ impl<F: Face> Driver<F> {
         self.socket.borrow().as_ref().map_or(default, read)
     }
 
+    /// The browser socket's `bufferedAmount`, read now.
     pub(crate) fn buffered_amount(&self) -> u32 {
-        self.current(WebSocket::buffered_amount, 0)
+        let buffered = self.current(WebSocket::buffered_amount, 0);
+        self.buffered.read(buffered as usize);
+        buffered
+    }
+
+    /// Whether the browser buffers more than `mark` bytes. Asks the browser only when what
+    /// it was handed since the last reading could have taken it over: the Sink asks before
+    /// every message, and most of the time the answer is known without a call into JS.
+    pub(crate) fn buffers_over(&self, mark: usize) -> bool {
+        self.buffered.ceiling() > mark && self.buffered_amount() as usize > mark
     }
 
     pub(crate) fn queued_bytes(&self) -> usize {

@@ -31,6 +31,7 @@ impl<F: Face> Driver<F> {
                     listeners.install(&ws);
                 }
                 *self.socket.borrow_mut() = Some(ws);
+                self.buffered.read(0); // a new socket buffers nothing
                 Ok(())
             }
             Err(reason) => {
@@ -53,10 +54,11 @@ impl<F: Face> Driver<F> {
         }
     }
 
-    /// Hands `data` to the current browser socket.
-    pub(super) fn transmit(&self, data: &JsValue) -> Result<(), Error> {
+    /// Hands `data`, `bytes` on the wire, to the current browser socket.
+    pub(super) fn transmit(&self, data: &JsValue, bytes: usize) -> Result<(), Error> {
         let socket = self.socket.borrow();
         let ws = socket.as_ref().ok_or_else(|| self.closed_error())?;
+        self.buffered.handed(bytes);
         transmit(ws, data).map_err(|found| Error::InvalidData { found })
     }
 }
