@@ -223,6 +223,12 @@ async fn protocol_errors_close_with_1002_naming_the_frame() {
         ("\0hello 1 - 0 0", Some("\0ack x"), "ack"),
         ("\0hello 1 - x 0", None, "hello"),
         ("\0hello 1 - 0 0", Some("\0Bad"), "U+0000"),
+        // The first message is numbered u64::MAX: none can follow it (no panic, no wrap).
+        (
+            "\0hello 1 - 0 18446744073709551615",
+            Some("a"),
+            "18446744073709551615 overflows",
+        ),
     ] {
         let (mut ws, _) = connect_offering(&url, "duplex.v1").await;
         ws.send(Message::text(first)).await.unwrap();

@@ -1,6 +1,6 @@
-//! A connection in session mode, as an endpoint uses it: [`SessionConn::open`] reads the
-//! client's `hello`, resumes its session or starts one, and queues the `welcome` (and the
-//! replay); [`SessionConn::recv`] then yields application messages only, each accepted once
+//! A connection in session mode, as an endpoint uses it, once [`SessionConn::open`]
+//! (`opening.rs`) has read the client's `hello` and attached it to its session:
+//! [`SessionConn::recv`] yields application messages only, each accepted once
 //! (a resent one the session already had is dropped), answers `ping` with `pong`, takes the
 //! client's acks, and acknowledges what it read in batches, as the protocol asks of every
 //! receiver: once [`ACK_EVERY`] messages are unacknowledged, else [`ACK_DELAY`] after the
@@ -18,11 +18,9 @@ use axum::extract::ws::Message;
 use futures_util::FutureExt;
 
 use super::frame::{self, Control, Frame};
-use super::registry::{Full, Sessions};
 use super::replay::ReplayError;
 use super::state::Session;
 use crate::transport::connection::PROTOCOL_ERROR;
-use crate::transport::outbox::TRY_AGAIN_LATER;
 use crate::transport::{Closed, Connection};
 
 /// Acknowledge at once when this many messages are unacknowledged.
@@ -48,17 +46,6 @@ pub struct SessionConn {
     resumed: bool,
 }
 
-/// The client's `hello`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hello {
-    /// The session to resume, if any.
-    pub session: Option<String>,
-    /// How many server messages the client has received.
-    pub received: u64,
-    /// The number of the client's first message after `hello`.
-    pub next: u64,
-}
-
 /// What is already buffered on the connection ([`SessionConn::try_recv`]).
 pub enum Buffered {
     /// A new application message.
@@ -81,137 +68,27 @@ impl Drop for Attachment {
     }
 }
 
-/// What [`SessionConn::open`] made of a connection.
-pub enum Opened {
-    /// The session goes on (or starts) on it.
-    Session(SessionConn),
-    /// No session: the connection ended, or was closed (1002 for a first frame that is not a
-    /// `hello`, 1013 when `--max-sessions` are held); finish it.
-    Ended(Connection),
-}
-
 impl SessionConn {
-    /// Reads the `hello`, then resumes the session it names in `scope` (the endpoint and
-    /// room) or starts a new one, and queues the `welcome` with the replay behind it.
-    pub async fn open(connection: Connection, sessions: &Sessions, scope: &str) -> Opened {
-        let (connection, hello) = match SessionConn::read_hello(connection).await {
-            Ok(read) => read,
-            Err(connection) => return Opened::Ended(connection),
-        };
-        let peer = connection.info().peer;
-        if let Some(id) = &hello.session {
-            let why = match sessions.find(id, scope) {
-                Some(session) => match SessionConn::resume(connection, session, &hello) {
-                    Ok(resumed) => {
-                        tracing::info!(%peer, session = %&id[..id.len().min(8)], hello.received, hello.next, "session resumed");
-                        return Opened::Session(resumed);
-                    }
-                    Err(refused) => {
-                        let (back, why) = *refused;
-                        return SessionConn::open_new(back, sessions, scope, &hello, &why);
-                    }
-                },
-                None => "no such session here (never issued, expired, or another endpoint's)",
-            };
-            return SessionConn::open_new(connection, sessions, scope, &hello, why);
-        }
-        SessionConn::open_new(connection, sessions, scope, &hello, "")
-    }
-
-    fn open_new(
-        mut connection: Connection,
-        sessions: &Sessions,
-        scope: &str,
-        hello: &Hello,
-        refused: &str,
-    ) -> Opened {
-        if !refused.is_empty() {
-            let peer = connection.info().peer;
-            tracing::info!(%peer, why = refused, "session not resumed: a new one starts");
-        }
-        match sessions.start(scope, hello.next) {
-            Ok(session) => Opened::Session(SessionConn::start(connection, session, hello)),
-            Err(Full(most)) => {
-                let reason = format!("too many sessions: --max-sessions {most} are held");
-                connection.close(TRY_AGAIN_LATER, &reason);
-                Opened::Ended(connection)
-            }
-        }
-    }
-
-    /// Reads the client's first frame, which must be a `hello`; else closes with 1002 (or
-    /// the connection ended) and hands the connection back to be finished.
-    pub async fn read_hello(mut connection: Connection) -> Result<(Connection, Hello), Connection> {
-        loop {
-            let Some(message) = connection.recv().await else {
-                return Err(connection);
-            };
-            let why = match frame::read(message) {
-                Ok(Frame::Control(Control::Hello {
-                    session,
-                    received,
-                    next,
-                    ..
-                })) => {
-                    let hello = Hello {
-                        session,
-                        received,
-                        next,
-                    };
-                    return Ok((connection, hello));
-                }
-                Ok(Frame::Control(Control::Unknown(_))) => continue,
-                Ok(Frame::Control(other)) => format!("{} before hello", other.name()),
-                Ok(Frame::App(_)) => "a data message before hello".to_owned(),
-                Err(malformed) => malformed.0,
-            };
-            return Err(protocol_error(connection, &why));
-        }
-    }
-
-    /// Attaches `connection` to `session` as a resume of `hello` and queues the welcome
-    /// (resumed) with the replay; an error (with the connection back) when the session cannot
-    /// serve that resume.
-    pub fn resume(
+    /// `connection`, attached to `session` as its connection number `generation`; the
+    /// client's next message is number `in_next`, and `acked` were acknowledged.
+    pub(super) fn attached(
         connection: Connection,
-        session: Arc<Session>,
-        hello: &Hello,
-    ) -> Result<SessionConn, Box<(Connection, String)>> {
-        let (outbox, link) = (connection.outbox(), connection.link());
-        match session.resume(&outbox, &link, hello.received, hello.next) {
-            Ok(resumed) => Ok(SessionConn {
-                connection,
-                attachment: Attachment {
-                    session,
-                    generation: resumed.generation,
-                },
-                in_next: hello.next,
-                acked: resumed.received,
-                ack_due: false,
-                ack_by: None,
-                last_number: None,
-                resumed: true,
-            }),
-            Err(why) => Err(Box::new((connection, why))),
-        }
-    }
-
-    /// Attaches `connection` to the new `session` and queues its welcome (not resumed).
-    pub fn start(connection: Connection, session: Arc<Session>, hello: &Hello) -> SessionConn {
-        let generation = session.start(&connection.outbox(), &connection.link());
-        tracing::debug!(peer = %connection.info().peer, session = %&session.id()[..8], "session started");
+        (session, generation): (Arc<Session>, u64),
+        (in_next, acked): (u64, u64),
+        resumed: bool,
+    ) -> SessionConn {
         SessionConn {
             connection,
             attachment: Attachment {
                 session,
                 generation,
             },
-            in_next: hello.next,
-            acked: hello.next,
+            in_next,
+            acked,
             ack_due: false,
             ack_by: None,
             last_number: None,
-            resumed: false,
+            resumed,
         }
     }
 
@@ -298,7 +175,15 @@ impl SessionConn {
                     return Buffered::Ended;
                 }
                 let number = self.in_next;
-                self.in_next += 1;
+                // A hello may start the numbering anywhere a u64 reaches (docs/protocol.md);
+                // a message past its end is the client's error, not a wrap to 0.
+                let Some(following) = number.checked_add(1) else {
+                    drop(state);
+                    return self.protocol_error(format!(
+                        "message number {number} overflows the session's count (a u64)"
+                    ));
+                };
+                self.in_next = following;
                 self.ack_due = true;
                 self.ack_by
                     .get_or_insert_with(|| Instant::now() + ACK_DELAY);
@@ -330,8 +215,12 @@ impl SessionConn {
             }
             Err(malformed) => malformed.0,
         };
-        tracing::info!(peer = %self.connection.info().peer, why, "session protocol error");
-        self.connection.close(PROTOCOL_ERROR, &why);
+        self.protocol_error(why)
+    }
+
+    /// Closes with 1002 for `why`, the client's breach of the protocol.
+    fn protocol_error(&mut self, why: String) -> Buffered {
+        fail(&mut self.connection, &why);
         Buffered::Ended
     }
 
@@ -387,9 +276,9 @@ impl SessionConn {
     }
 }
 
-/// Closes with 1002 (after what is queued), logging why; hands the connection back.
-fn protocol_error(mut connection: Connection, why: &str) -> Connection {
+/// Closes with 1002 (after what is queued) for `why`, the client's breach of the protocol,
+/// and logs it.
+pub(super) fn fail(connection: &mut Connection, why: &str) {
     tracing::info!(peer = %connection.info().peer, why, "session protocol error");
     connection.close(PROTOCOL_ERROR, why);
-    connection
 }

@@ -6,8 +6,10 @@
 //! - [`state`]: one session's counters and buffer, shared by its connections (one at a time)
 //!   and, for relay rooms, by the peers that send to it;
 //! - [`registry`]: every session of this instance, with the TTL after a drop and the cap;
-//! - [`conn`]: a connection in session mode, as an endpoint uses it: `hello` and `welcome`,
-//!   then application messages in, numbered and acknowledged, duplicates dropped.
+//! - [`opening`]: a connection entering session mode: `hello`, a resume or a new session,
+//!   `welcome`;
+//! - [`conn`]: a connection in session mode, as an endpoint uses it: application messages
+//!   in, numbered and acknowledged, duplicates dropped.
 //!
 //! Transport layer: imports only `transport`. The endpoints choose between a plain
 //! [`Connection`](crate::transport::Connection) and a [`SessionConn`] by the subprotocol the
@@ -15,11 +17,13 @@
 
 pub mod conn;
 pub mod frame;
+pub mod opening;
 pub mod registry;
 pub mod replay;
 pub mod state;
 
-pub use conn::{Buffered, Hello, Opened, SessionConn};
+pub use conn::{Buffered, SessionConn};
 pub use frame::PROTOCOL;
+pub use opening::{Hello, Opened};
 pub use registry::{SessionSettings, Sessions};
 pub use state::Session;
