@@ -238,6 +238,11 @@ export class DuplexSocket extends EventTarget {
   static readonly OPEN: 1;
   static readonly CLOSING: 2;
   static readonly CLOSED: 3;
+  /** The same constants on every socket, as on a `WebSocket`: `socket.readyState === socket.OPEN`. */
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
 }
 
 /** What `init` and `initSync` take: the wasm from elsewhere than the inlined copy. */

@@ -1,6 +1,7 @@
 // Listeners as API.md allows them, checked by `tsc --noEmit` with the typed example (not part
 // of the Vite build): an object with `handleEvent` gets the typed event, `this` in a function
-// listener is the socket, and a type of the app's own is allowed (with a plain Event).
+// listener is the socket, and a type of the app's own is allowed (with a plain Event). The
+// state constants are on the socket too, as on a WebSocket.
 import { DuplexSocket, type DuplexMessageEvent } from 'duplex-ws';
 
 export function listen(socket: DuplexSocket, show: (text: string) => void): void {
@@ -16,4 +17,5 @@ export function listen(socket: DuplexSocket, show: (text: string) => void): void
   socket.addEventListener('app-ready', custom);
   socket.dispatchEvent(new Event('app-ready'));
   socket.removeEventListener('app-ready', custom);
+  if (socket.readyState === socket.OPEN) show('open');
 }
