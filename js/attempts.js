@@ -17,7 +17,7 @@ export const thrownMessage = (thrown) => (thrown instanceof Error ? thrown.messa
 function answer(driver, later, tag, id, ...texts) {
   if (later) return driver.feedEvent(tag, id, ...texts);
   args(...texts);
-  engine().dx_input(driver.s, tag, id, Date.now());
+  driver.input(tag, id);
   return null;
 }
 
@@ -69,8 +69,8 @@ export function verdict(driver, context) {
   try {
     if (driver.own.shouldReconnect) yes = !!driver.own.shouldReconnect(context);
   } catch (thrown) {
-    globalThis.reportError ? globalThis.reportError(thrown) : console.error(thrown);
+    (globalThis.reportError ?? console.error)(thrown);
   }
-  engine().dx_input(driver.s, VERDICT, Number(yes), Date.now());
+  driver.input(VERDICT, Number(yes));
   return null;
 }

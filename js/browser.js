@@ -25,7 +25,7 @@ export function attach(driver) {
     onopen: () => {
       if (engine().dx_query(driver.s, 12) === 1) {
         args(driver.ws.protocol);
-        engine().dx_input(driver.s, PROTOCOL, 0, Date.now());
+        driver.input(PROTOCOL);
       }
       driver.feedEvent(OPENED);
     },
@@ -35,9 +35,20 @@ export function attach(driver) {
       driver.ws = null;
       driver.feedEvent(CLOSED, event.code + (event.wasClean ? 65536 : 0), event.reason);
     },
-    // The `close` that follows says what happened; Node.js's `ws` throws on an error event
-    // nobody listens to.
-    onerror: () => {},
+    // The `close` that follows says what happened (Node.js's `ws` throws on an error event
+    // nobody listens to). Node.js's own WebSocket (undici) sends no `close` after a failed
+    // handshake (nodejs/undici#3546): it fires `error` while still CONNECTING, which no
+    // browser and no `ws` does, and that socket is done: it closes here, as 1006.
+    onerror: () => {
+      const ws = driver.ws;
+      if (ws?.readyState === 0) {
+        queueMicrotask(() => {
+          if (driver.ws !== ws) return;
+          letGo(driver);
+          driver.feedEvent(CLOSED, 1006, '');
+        });
+      }
+    },
   };
   driver.onPage ??= (event) => {
     const input = pageInput(event);
@@ -71,7 +82,7 @@ function paging(driver, on) {
 function arrived(driver, event) {
   if (!driver.framing) {
     if (driver.noting) {
-      engine().dx_input(driver.s, MESSAGE, 0, Date.now());
+      driver.input(MESSAGE);
       if (event.data === driver.own.heartbeat?.reply) return;
     }
     driver.deliver(event);
@@ -86,7 +97,7 @@ function arrived(driver, event) {
     data = data.slice(1);
   }
   driver.feedEvent(DATA);
-  driver.deliver({ data });
+  driver.deliver({ data, origin: event.origin });
 }
 
 /** Opens the attempt's browser socket, or tells the engine why the browser refused. */
@@ -98,9 +109,10 @@ export function open(driver, url, protocols) {
     // The refusal of the very first socket is the constructor's INVALID_URL, naming the URL
     // as the caller gave it.
     args(thrownMessage(thrown), driver.fixedUrl ?? '');
-    return engine().dx_input(driver.s, REFUSED, 0, Date.now()) < 0 ? error() : null;
+    return driver.input(REFUSED) < 0 ? error() : null;
   }
   driver.url = ws.url;
+  driver.last = ws; // its protocol and extensions stay readable after it closed, as a WebSocket's
   ws.binaryType = driver.own.binaryType;
   Object.assign(ws, driver.listeners);
   driver.ws = ws;

@@ -15,27 +15,14 @@ let lastId = 0;
 /** The wasm's exports (`dx_*`), once `instantiate` has run. */
 export const engine = () => wasm;
 
-/** UTF-8 bytes of `text` as the browser will send it (a lone surrogate becomes U+FFFD). */
-function utf8Length(text) {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) continue;
-    if (unit < 0x800) bytes += 1;
-    else if (unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 2; // a pair: two units, four bytes
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
 /** What the wasm imports: the size of a message on the wire, and whether it starts with U+0000. */
 const imports = {
   dx: {
     bytes(id) {
       const data = store.get(id);
-      if (typeof data === 'string') return utf8Length(data);
+      // UTF-8, as the browser will send it (a lone surrogate becomes U+FFFD). Asked only of a
+      // message the engine keeps (queued, or unacknowledged in a session), never on the open path.
+      if (typeof data === 'string') return encoder.encode(data).length;
       return data.byteLength ?? data.size; // ArrayBuffer or view; Blob
     },
     nul: (id) => Number(store.get(id).charCodeAt?.(0) === 0),

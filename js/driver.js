@@ -44,10 +44,14 @@ export class Driver {
 
   query(what) { return engine().dx_query(this.s, what); }
 
+  /** Hands the engine input `tag` (with `value`) and nothing more: the caller drains, or
+   * the input answers nothing. Its status: negative when refused (the error is in the output). */
+  input(tag, value = 0) { return engine().dx_input(this.s, tag, value, Date.now()); }
+
   /** Feeds input `tag` (with `value` and string `texts`), then carries out the answer. */
   feed(tag, value = 0, ...texts) {
     args(...texts);
-    const status = engine().dx_input(this.s, tag, value, Date.now());
+    const status = this.input(tag, value);
     const refused = status < 0 ? error() : null;
     this.drain();
     if (refused) throw refused;

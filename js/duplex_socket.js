@@ -10,6 +10,9 @@ import { describe, displayNumber, readBinaryType, readOptions } from './options.
 const handlers = new WeakMap();
 const drivers = new WeakMap();
 const driver = (socket) => drivers.get(socket);
+/** The socket's browser socket, or the last one once closed (whose protocol and extensions a
+ * WebSocket keeps showing). */
+const lastSocket = (socket) => { const d = driver(socket); return d.ws ?? d.last; };
 /** A socket nobody can reach any more has closed for good (a live one is held by its browser
  * socket or timers): its engine goes too. */
 const engines = new FinalizationRegistry((s) => engine().dx_drop(s));
@@ -93,8 +96,8 @@ export class DuplexSocket extends EventTarget {
     const resumes = driver(this).query(7);
     return resumes < 0 ? null : { id: out(0), resumes };
   }
-  get protocol() { return driver(this).ws?.protocol ?? ''; }
-  get extensions() { return driver(this).ws?.extensions ?? ''; }
+  get protocol() { return lastSocket(this)?.protocol ?? ''; }
+  get extensions() { return lastSocket(this)?.extensions ?? ''; }
   get url() { return driver(this).url; }
   get binaryType() { return driver(this).own.binaryType; }
   set binaryType(value) {
@@ -106,8 +109,7 @@ export class DuplexSocket extends EventTarget {
 
 const states = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 for (const [name, value] of Object.entries(states)) {
-  Object.defineProperty(DuplexSocket, name, { value, enumerable: true });
-  Object.defineProperty(DuplexSocket.prototype, name, { value, enumerable: true });
+  for (const on of [DuplexSocket, DuplexSocket.prototype]) Object.defineProperty(on, name, { value, enumerable: true });
 }
 
 for (const type of ['open', 'message', 'error', 'close', 'reconnecting', 'resumed']) {

@@ -22,6 +22,8 @@ const Message = class extends MessageEvent {
   }
 
   get data() { return this.#from.data; }
+
+  get origin() { return this.#from.origin; }
 };
 
 /** `message`, with the data of `from` (the browser's event, or `{ data }` in a session). */

@@ -39,10 +39,14 @@ function entries(value, name, known) {
   return found;
 }
 
-const number = (name, value) => {
-  if (typeof value !== 'number') throw invalid(name, `must be a number, not ${typeOf(value)}`);
+/** A check that option values are of JS type `type` (number, string, function). */
+const typed = (type) => (name, value) => {
+  if (typeof value !== type) throw invalid(name, `must be a ${type}, not ${typeOf(value)}`);
   return value;
 };
+const number = typed('number');
+const string = typed('string');
+const func = typed('function');
 
 /** A whole number from `min` to `max`; Infinity reads as `max` when `infiniteOk`. */
 function whole(name, value, max = 4294967295, infiniteOk = false, min = 0) {
@@ -58,16 +62,6 @@ function whole(name, value, max = 4294967295, infiniteOk = false, min = 0) {
 const size = (name, value) => whole(name, value, 9007199254740991, true);
 /** A whole number of milliseconds of at least 1 (connectTimeoutMs, heartbeat.intervalMs). */
 const positive = (name, value) => whole(name, value, 4294967295, false, 1);
-
-function string(name, value) {
-  if (typeof value !== 'string') throw invalid(name, `must be a string, not ${typeOf(value)}`);
-  return value;
-}
-
-function func(name, value) {
-  if (typeof value !== 'function') throw invalid(name, `must be a function, not ${typeOf(value)}`);
-  return value;
-}
 
 /** Protocols as the option or a provider gives them: a string or an array of strings. */
 export function readProtocols(value, fail = invalid) {

@@ -288,10 +288,44 @@ async fn js_face_sends_every_data_type_and_the_promises_settle() {
         Some(true)
     );
     assert_eq!(socket.ready_state(), 3);
+    // As a WebSocket's, the negotiated extensions stay readable once closed.
+    assert!(
+        socket.extensions().starts_with("permessage-deflate"),
+        "after the close: {:?}",
+        socket.extensions()
+    );
     let rejected = JsFuture::from(socket.send_async("late".into()))
         .await
         .unwrap_err();
     assert_eq!(js_code(&rejected), "CLOSED");
+}
+
+/// A message event's `origin` is the server's, as on a WebSocket's, in plain mode and in a
+/// session (whose messages the class unframes and dispatches itself); the selected
+/// subprotocol stays readable once closed.
+#[wasm_bindgen_test]
+async fn js_face_message_events_carry_the_servers_origin() {
+    let url = server("/echo");
+    let origin = url.split('/').take(3).collect::<Vec<_>>().join("/"); // ws://host:port
+    for (options, protocol) in [("{}", ""), (r#"{"session": true}"#, "duplex.v1")] {
+        let socket = new_socket(url.as_str().into(), object(options)).unwrap();
+        let (tx, mut origins) = unbounded();
+        let handler = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                tx.unbounded_send(event.origin()).unwrap();
+            },
+        );
+        socket.set_onmessage(handler.into_js_value()).unwrap();
+        socket.send("where from?".into()).unwrap();
+        assert_eq!(next(&mut origins, "the echo").await, origin, "{options}");
+        socket
+            .close(JsValue::UNDEFINED, JsValue::UNDEFINED)
+            .unwrap();
+        within(JsFuture::from(socket.closed()), "closed")
+            .await
+            .unwrap();
+        assert_eq!(socket.protocol(), protocol, "after the close, {options}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -1,5 +1,6 @@
-// A server that is not there, in Node.js 20 with ws (tests/node/runtimes.test.mjs): the failure
-// must come as an error event and a close, `opened` must reject, and the process must go on.
+// A server that is not there, in Node.js 20 with ws, or with Node.js's own WebSocket (undici;
+// tests/node/runtimes.test.mjs): the failure must come as an error event and a close, `opened`
+// must reject, and the process must go on.
 import './ws-global.js';
 import init, { DuplexSocket } from 'duplex-ws';
 
