@@ -93,14 +93,13 @@ export class Waiters {
     this.poll();
   }
 
-  /** Closed for good with `info`: its waiters get it, and those of a first open that never
-   * came get the error that ended the socket. */
+  /** Closed for good with `info`: its waiters get it, and so do those of the first open: the
+   * error that ended the socket if it never opened, else resolved (a close asked while
+   * connecting sends the queue with no open event). */
   closing(info) {
     for (const resolve of this.close.splice(0)) resolve(info);
-    if (this.driver.query(9) === 0) {
-      const failed = error();
-      for (const [, reject] of this.open.splice(0)) reject(failed);
-    }
+    const failed = this.driver.query(9) === 0 && error();
+    for (const [resolve, reject] of this.open.splice(0)) failed ? reject(failed) : resolve();
     this.poll();
   }
 }

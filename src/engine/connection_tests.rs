@@ -53,6 +53,9 @@ fn close_while_connecting_waits_for_the_queue_to_flush() {
         code: 3000,
         reason: "done".into()
     })));
+    // No `open` after the user's close (a WebSocket never has one); the first open did happen.
+    assert_eq!(events(&open), Vec::<&Event>::new());
+    assert_eq!(c.first_open(), Some(Ok(())));
     let end = closed(&mut c, clean(3000));
     assert_eq!(error_codes(&end), Vec::<&str>::new());
     assert_eq!(c.ready_state(), ReadyState::Closed);

@@ -165,6 +165,32 @@ fn object(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap()
 }
 
+/// `close()` while connecting with a message queued: the message goes out, then the close;
+/// no `open` event (a WebSocket has none after `close()`), and `opened` resolves (it did open).
+#[wasm_bindgen_test]
+async fn js_face_close_while_connecting_sends_the_queue_with_no_open_event() {
+    let socket = new_socket(server("/echo").into(), JsValue::UNDEFINED).unwrap();
+    let (opens, mut opens_rx) = recorder();
+    socket
+        .add_event_listener_with_callback("open", opens.unchecked_ref())
+        .unwrap();
+    socket.send("queued".into()).unwrap();
+    socket
+        .close(JsValue::UNDEFINED, JsValue::UNDEFINED)
+        .unwrap();
+    within(JsFuture::from(socket.opened()), "opened")
+        .await
+        .unwrap();
+    let closed = within(JsFuture::from(socket.closed()), "closed")
+        .await
+        .unwrap();
+    assert_eq!(
+        Reflect::get(&closed, &"code".into()).unwrap().as_f64(),
+        Some(1000.0)
+    );
+    assert!(opens_rx.try_recv().is_err(), "an open event after close()");
+}
+
 #[wasm_bindgen_test]
 async fn js_face_listeners_are_added_and_removed_and_unknown_types_allowed() {
     let socket = new_socket(server("/").into(), JsValue::UNDEFINED).unwrap();

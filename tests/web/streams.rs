@@ -116,6 +116,22 @@ async fn the_sink_waits_while_the_browser_buffers_more_than_the_high_water_mark(
     socket.close().unwrap();
 }
 
+/// `close()` while connecting with a message queued: it goes out, then the close; no
+/// `on_open` call (the socket is closing), and `opened()` resolves once closed (it did open).
+#[wasm_bindgen_test]
+async fn close_while_connecting_sends_the_queue_and_opened_resolves_without_on_open() {
+    let socket = DuplexSocket::new(&server("/echo")).unwrap();
+    let opens = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counted = opens.clone();
+    socket.on_open(move || counted.set(counted.get() + 1));
+    socket.send_text("queued").unwrap();
+    socket.close().unwrap();
+    within(Box::pin(socket.opened()), "opened").await.unwrap();
+    let info = within(Box::pin(socket.closed()), "closed").await;
+    assert_eq!((info.code, info.was_clean), (1000, true));
+    assert_eq!(opens.get(), 0, "on_open after close()");
+}
+
 #[wasm_bindgen_test]
 async fn a_half_knows_the_sockets_state_and_closes_it_with_a_code_and_reason() {
     let socket = DuplexSocket::new(&server("/")).unwrap();

@@ -3,7 +3,7 @@
 //! handshake after every reconnect.
 
 use crate::engine::commands::{CloseInfo, Command, Event, Timer};
-use crate::engine::connection::Connection;
+use crate::engine::connection::{Connection, Phase};
 use crate::engine::frames::{self, ServerFrame, SESSION_PROTOCOL};
 use crate::engine::queue::Payload;
 use crate::engine::session::{Framing, SessionInfo};
@@ -236,8 +236,11 @@ impl<M: Payload> Connection<M> {
             );
             return self.protocol_broken(problem, now_ms);
         }
-        // The app's `open` comes with the welcome (see `session_selected`).
-        self.emit(Event::Open);
+        // The app's `open` comes with the welcome (see `session_selected`), unless the user
+        // closed meanwhile (as in plain mode: no `open` after `close()`).
+        if self.phase != Phase::Closing {
+            self.emit(Event::Open);
+        }
         if resumed {
             self.acked_through(received, now_ms);
             if let Some(grant) = self.session.as_mut().and_then(|s| s.grant.as_mut()) {

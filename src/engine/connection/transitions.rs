@@ -175,16 +175,19 @@ impl<M: Payload> Connection<M> {
         // Queued messages go first, so anything sent from the open handler comes after them.
         self.flush_on_open();
         if let Some(request) = self.close_after_flush.take() {
+            // The user closed while connecting: the queue goes out, then the close. No `open`
+            // event: a handler would find the socket closing (a WebSocket never fires `open`
+            // after `close()`); those who wait for the first open learn it at the close.
             self.out.push_back(Command::CloseSocket(request));
-        } else {
-            self.phase = Phase::Open;
-            if let Some(heartbeat) = &self.heartbeat {
-                self.last_received_ms = now_ms;
-                self.first_unanswered_ms = None;
-                let (interval, timeout) = (heartbeat.interval_ms, heartbeat.timeout_ms);
-                self.deadlines.set(Timer::HeartbeatSend, now_ms, interval);
-                self.deadlines.set(Timer::HeartbeatCheck, now_ms, timeout);
-            }
+            return;
+        }
+        self.phase = Phase::Open;
+        if let Some(heartbeat) = &self.heartbeat {
+            self.last_received_ms = now_ms;
+            self.first_unanswered_ms = None;
+            let (interval, timeout) = (heartbeat.interval_ms, heartbeat.timeout_ms);
+            self.deadlines.set(Timer::HeartbeatSend, now_ms, interval);
+            self.deadlines.set(Timer::HeartbeatCheck, now_ms, timeout);
         }
         if !self.session_selected() {
             self.emit(Event::Open);

@@ -88,9 +88,11 @@ impl<F: Face> Driver<F> {
             Event::Error(error) => self.report(&error),
             Event::Closed(info) => {
                 self.face.closed(&info);
+                // Those who wait for the first open learn how it went, if no `Open` said it
+                // (a close asked while connecting sends the queue with no `Open`).
                 let first_open = self.engine.borrow().first_open();
-                if let Some(Err(error)) = first_open {
-                    self.face.settle_first_open(&Err(error));
+                if let Some(outcome) = first_open {
+                    self.face.settle_first_open(&outcome);
                 }
                 self.poll_drain();
             }
