@@ -138,9 +138,10 @@ export class Driver {
       case 13: return later(errorEvent(error(0)));
       default: {
         const detail = { code: field(2), reason: out(0), wasClean: !!field(3) };
+        const life = this.query(5);
         return () => {
           target.dispatchEvent(closeEvent(detail));
-          this.waiters.closing(detail);
+          this.waiters.closing(detail, life);
         };
       }
     }

@@ -31,7 +31,7 @@ export class Waiters {
     if (this.closedPromise?.life !== life) {
       const promise = this.driver.query(8)
         ? Promise.resolve({ code: field(2), reason: out(0), wasClean: !!field(3) })
-        : new Promise((resolve) => this.close.push(resolve));
+        : new Promise((resolve) => this.close.push([life, resolve]));
       this.closedPromise = { life, promise };
     }
     return this.closedPromise.promise;
@@ -93,11 +93,12 @@ export class Waiters {
     this.poll();
   }
 
-  /** Closed for good with `info`: its waiters get it, and so do those of the first open: the
-   * error that ended the socket if it never opened, else resolved (a close asked while
+  /** Life `life` closed for good with `info`: its waiters get it (not those of a new life
+   * that a listener began with `reconnect()` meanwhile), and so do those of the first open:
+   * the error that ended the socket if it never opened, else resolved (a close asked while
    * connecting sends the queue with no open event). */
-  closing(info) {
-    for (const resolve of this.close.splice(0)) resolve(info);
+  closing(info, life) {
+    this.close = this.close.filter(([of, resolve]) => of !== life || resolve(info));
     const failed = this.driver.query(9) === 0 && error();
     for (const [resolve, reject] of this.open.splice(0)) failed ? reject(failed) : resolve();
     this.poll();

@@ -126,6 +126,15 @@ test('Node.js: a refused connection closes with 1006, opened rejects, the proces
   failsAsABrowserSocket(await runNode('node/refused.js', await refusedUrl()));
 });
 
+test('Node.js: reconnect() in the error listener of a failed socket: the new life\'s closed waits for its own close', async () => {
+  const { code, stdout, stderr } = await runNode('node/reconnect-in-onerror.js', await refusedUrl());
+  assert.deepEqual(stdout.trim().split('\n'), [
+    'error:  CONNECTION_FAILED', 'close:  1006',
+    'error:  CONNECTION_FAILED', 'close:  1006', 'second life closed:  1006',
+  ], stderr);
+  assert.equal(code, 0, stderr);
+});
+
 // Node.js's own WebSocket (undici: Node.js 22, or 20 with the flag) fires no `close` after a
 // failed handshake, only an `error` (nodejs/undici#3546): the socket must not hang CONNECTING.
 test('Node.js\'s own WebSocket (undici): a refused connection closes with 1006 too', async () => {
