@@ -75,7 +75,7 @@ pub enum Error {
         max_bytes: usize,
     },
     /// `send` after the socket closed for good, or after `close()` (a browser WebSocket would
-    /// drop the data silently).
+    /// drop the data silently); also why `opened` failed after a `close()` while connecting.
     Closed {
         /// The socket's URL.
         url: String,

@@ -68,20 +68,18 @@ impl Error {
                 " bytes, to make room",
                 bounds(*max_messages, *max_bytes)
             ),
+            // Said of a refused send and of an `opened` that never came (a close asked while
+            // connecting): worded for both.
             Error::Closed { url, close: None } => {
-                text!(
-                    "cannot send to ",
-                    url,
-                    ": the socket is closing or closed for good"
-                )
+                text!("the socket to ", url, " is closing or closed for good")
             }
             Error::Closed {
                 url,
                 close: Some(info),
             } => text!(
-                "cannot send to ",
+                "the socket to ",
                 url,
-                ": the socket closed for good (code ",
+                " closed for good (code ",
                 info.code,
                 ", reason \"",
                 info.reason.as_str(),

@@ -300,3 +300,23 @@ fn plain_arrivals_change_nothing_when_the_engine_says_it_does_not_note_them() {
         life_with_arrivals(watched, false)
     );
 }
+
+#[test]
+fn a_close_while_connecting_with_nothing_queued_fails_the_first_open_without_an_error_event() {
+    let mut c = new(Options::default());
+    let commands = close(&mut c, None, None).unwrap();
+    assert!(matches!(&commands[..], [Command::CloseSocket(_)]));
+    // The browser fails a socket closed while connecting: 1006, no close frame.
+    let end = closed(&mut c, CloseInfo::abnormal());
+    assert_eq!(events(&end), [&Event::Closed(CloseInfo::abnormal())]);
+    let Some(Err(error)) = c.first_open() else {
+        panic!("the first open should have failed")
+    };
+    assert_eq!(
+        (error.code(), error.to_string().as_str()),
+        (
+            "CLOSED",
+            r#"the socket to ws://h/ closed for good (code 1006, reason "")"#
+        )
+    );
+}
