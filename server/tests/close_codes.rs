@@ -133,3 +133,79 @@ async fn the_peers_answer_to_the_servers_close_gets_no_second_close_frame() {
         "after the handshake the server sent {after:?}"
     );
 }
+
+/// Opens `/echo` offering permessage-deflate (the server accepts it), writes `bytes` as they
+/// are, and returns everything the server sends until it closes TCP.
+async fn answer_with_deflate_to(server: &Server, bytes: &[u8]) -> Vec<u8> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = server.ws_url("/echo").into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Extensions",
+        "permessage-deflate; client_max_window_bits"
+            .parse()
+            .unwrap(),
+    );
+    let (client, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert!(
+        response.headers().contains_key("Sec-WebSocket-Extensions"),
+        "permessage-deflate accepted"
+    );
+    let MaybeTlsStream::Plain(mut tcp) = client.into_inner() else {
+        panic!("plain TCP expected");
+    };
+    tcp.write_all(bytes).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut answer))
+        .await
+        .expect("the server closes TCP within 10 s")
+        .unwrap();
+    answer
+}
+
+/// The one close frame (code, reason) that is all of `answer`, or a panic showing `answer`.
+fn only_close_frame(answer: &[u8]) -> (u16, String) {
+    assert!(
+        answer.len() >= 4 && answer[0] == 0x88,
+        "not a close frame: {answer:?}"
+    );
+    let len = usize::from(answer[1]);
+    assert_eq!(
+        answer.len(),
+        2 + len,
+        "more than one close frame: {answer:?}"
+    );
+    let code = u16::from_be_bytes([answer[2], answer[3]]);
+    (code, String::from_utf8_lossy(&answer[4..]).into_owned())
+}
+
+/// `client_frame` with RSV1 set: a compressed message's (first) frame.
+fn compressed(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = client_frame(opcode, payload);
+    frame[0] |= 0x40;
+    frame
+}
+
+/// Compressed data that does not inflate gets one close frame, 1007 (as Node's `ws`), with a
+/// reason. yawc reports it as an I/O error and queues a close 1011 of its own; the server
+/// had taken an I/O error for the socket's and dropped the connection without any close.
+#[tokio::test]
+async fn compressed_data_that_does_not_inflate_closes_with_1007() {
+    let server = Server::start("page");
+    // Not deflate at all (a stored block whose length and its complement disagree).
+    let garbage: Vec<u8> = (0xf0..=0xff).cycle().take(64).collect();
+    // "abc" in a valid stored block, then a block of the reserved type 3.
+    let valid_then_junk = [
+        0x00, 0x03, 0x00, 0xfc, 0xff, b'a', b'b', b'c', 0x07, 0xff, 0xff,
+    ];
+    for data in [&garbage[..], &valid_then_junk[..]] {
+        let answer = answer_with_deflate_to(&server, &compressed(0x2, data)).await;
+        let (code, reason) = only_close_frame(&answer);
+        assert_eq!(code, 1007, "{reason}");
+        assert!(reason.starts_with("invalid compressed data: "), "{reason}");
+    }
+    server
+        .wait_for_metric(r#"duplex_closes_total{code="1007",endpoint="/echo"}"#, 2.0)
+        .await;
+    let log = server.log();
+    assert!(log.contains("code=1007"), "{log}");
+}

@@ -22,7 +22,7 @@ use super::context::{Admission, ConnContext};
 pub use super::outbox::Closed;
 use super::outbox::Outbox;
 use super::text::within;
-use super::wire::{close_code_of, Wire};
+use super::wire::{close_of, Wire};
 use super::writer::{payload_len, run_writer, Link, Outbound, WriterEnd, WriterSettings};
 use yawc::OpCode;
 
@@ -136,9 +136,10 @@ impl Connection {
             let frame = match item {
                 Some(Ok(frame)) => frame,
                 Some(Err(error)) => {
-                    match close_code_of(&error) {
-                        // yawc has already put its close frame ahead of everything queued.
-                        Some(code) => self.wire_close = Some((code, error.to_string())),
+                    match close_of(&error) {
+                        // yawc (or the Wire) has already put its close frame ahead of
+                        // everything queued.
+                        Some(close) => self.wire_close = Some(close),
                         None => self.failure = Some(error.to_string()),
                     }
                     self.ended = true;

@@ -7,8 +7,10 @@
 //! yawc answers pings and close frames itself, and on a broken frame sends the close frame
 //! with the code that says why (see [`close_code_of`]) before it reports the error here; the
 //! fragments of a message are put together here ([`Fragments`]), which sends the close frame
-//! itself when they break the rules. The stream ends at the peer's close frame, so that the
-//! peer's answer to the server's own close gets no second close frame (see `poll_next` below).
+//! itself when they break the rules. Compressed data that does not inflate is an I/O error to
+//! yawc, which queues a close 1011 for it; the Wire sends 1007 in its place (see
+//! [`close_of`]). The stream ends at the peer's close frame, so that the peer's answer to the
+//! server's own close gets no second close frame (see `poll_next` below).
 
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -20,7 +22,9 @@ use yawc::close::CloseCode;
 use yawc::streaming::Streaming;
 use yawc::{Frame, HttpStream, WebSocket, WebSocketError};
 
+use super::close::{INVALID_PAYLOAD, MAX_CLOSE_REASON};
 use super::fragments::Fragments;
+use super::text::within;
 
 /// One upgraded connection; split it with `StreamExt::split` into the reading half and the
 /// writer's sink.
@@ -31,6 +35,10 @@ pub struct Wire {
     fragments: Fragments,
     /// Fragments broke the rules: this close frame goes out, then the error is reported.
     failing: Option<(Option<Frame>, WebSocketError)>,
+    /// yawc's reading failed with a close frame of its own queued that the Wire replaces (see
+    /// [`close_of`]): that frame must never be written, and yawc writes what it queued
+    /// whenever its reading or its `poll_ready` is polled, so neither is polled again.
+    replacing_close: bool,
     /// A ping was read: yawc has queued its pong, which must be written before more is read.
     pong_owed: bool,
     /// The server's close frame went out (the writer's last frame, or the one for broken
@@ -48,6 +56,7 @@ impl Wire {
             socket: socket.into_streaming(),
             fragments: Fragments::new(max_message_size),
             failing: None,
+            replacing_close: false,
             pong_owed: false,
             close_sent: false,
             close_read: false,
@@ -67,6 +76,11 @@ impl Stream for Wire {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if this.replacing_close && this.failing.is_none() {
+            // The Wire's close went out in place of yawc's: reading is over (yawc reads
+            // nothing after an error), and polling it would write yawc's close too.
+            return Poll::Ready(None);
+        }
         // yawc writes the pongs it owes only when its reading runs dry or a frame is sent,
         // so a peer that floods pings and reads nothing would pile them up (each holding a
         // piece of the read buffer) as fast as it can send. Writing them first makes such a
@@ -95,7 +109,16 @@ impl Stream for Wire {
                 Ok(frame) => frame,
                 // The peer went away, or the close handshake is over: the stream simply ends.
                 Err(WebSocketError::ConnectionClosed) => return Poll::Ready(None),
-                Err(error) => return Poll::Ready(Some(Err(error))),
+                Err(error) if this.close_sent || !replaces_yawc_close(&error) => {
+                    return Poll::Ready(Some(Err(error)))
+                }
+                Err(error) => {
+                    let (code, reason) = close_of(&error).unwrap_or((1011, String::new()));
+                    let close = Frame::close(CloseCode::from(code), reason);
+                    this.failing = Some((Some(close), error));
+                    this.replacing_close = true;
+                    return this.poll_fail(cx).map(Some);
+                }
             };
             match this.fragments.push(frame) {
                 Ok(Some(frame)) => {
@@ -119,15 +142,21 @@ impl Stream for Wire {
 }
 
 impl Wire {
-    /// Sends the close frame for fragments that broke the rules, then reports the error
-    /// (yawc sends no close frame for them: see [`Fragments`]).
+    /// Sends the close frame for fragments that broke the rules (yawc sends no close frame
+    /// for them: see [`Fragments`]) or in place of yawc's (see [`close_of`]), then reports
+    /// the error.
     fn poll_fail(&mut self, cx: &mut Context<'_>) -> Poll<Result<Frame, WebSocketError>> {
         let Some((close, _)) = self.failing.as_mut() else {
             return Poll::Ready(Err(WebSocketError::ConnectionClosed));
         };
         if close.is_some() {
-            if let Err(error) = ready!(self.socket.poll_ready_unpin(cx)) {
-                return Poll::Ready(Err(error));
+            // yawc's `poll_ready` writes the close it queued first: when that close is the
+            // one replaced, the frame is handed over without it (yawc's `start_send` only
+            // encodes the frame into the write buffer, whatever is in it).
+            if !self.replacing_close {
+                if let Err(error) = ready!(self.socket.poll_ready_unpin(cx)) {
+                    return Poll::Ready(Err(error));
+                }
             }
             if let Some(frame) = close.take() {
                 self.close_sent = true;
@@ -192,8 +221,50 @@ fn to_frame(message: Message) -> Frame {
 }
 
 /// The close code sent for a read error before it is reported (by yawc, or by the Wire for
-/// broken fragments), or `None` if none was sent (the peer went away, an I/O error).
+/// broken fragments and in place of yawc's close), or `None` if none was sent (the peer went
+/// away, an I/O error).
 pub fn close_code_of(error: &WebSocketError) -> Option<u16> {
+    close_of(error).map(|(code, _)| code)
+}
+
+/// The close frame (code, reason) sent for a read error before it is reported, or `None` if
+/// none was sent; see [`close_code_of`].
+pub fn close_of(error: &WebSocketError) -> Option<(u16, String)> {
+    if let Some(why) = corrupt_deflate(error) {
+        // As Node's `ws` does: compressed data that does not inflate is a payload that is not
+        // consistent with the message's type (RFC 6455, 7.4.1).
+        let reason = format!("invalid compressed data: {why}");
+        return Some((
+            INVALID_PAYLOAD,
+            within(&reason, MAX_CLOSE_REASON).to_owned(),
+        ));
+    }
+    yawc_close_code(error).map(|code| (code, error.to_string()))
+}
+
+/// Whether yawc queued a close frame for `error` that the Wire sends a better one in place
+/// of: yawc answers every error it does not know with 1011 (an internal error), corrupt
+/// compressed data included.
+fn replaces_yawc_close(error: &WebSocketError) -> bool {
+    corrupt_deflate(error).is_some()
+}
+
+/// What was wrong, when `error` is compressed data that would not inflate. yawc reports it
+/// as an I/O error of kind `InvalidInput` ("corrupt deflate stream", "deflate stream made no
+/// progress", "Decompression error: ..."); on the reading side nothing else is: errors of
+/// the socket itself are of other kinds (reset, broken pipe, TLS: `InvalidData`).
+fn corrupt_deflate(error: &WebSocketError) -> Option<String> {
+    match error {
+        WebSocketError::IoError(io) if io.kind() == std::io::ErrorKind::InvalidInput => {
+            Some(io.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The close code yawc (or the Wire, for fragments) sends for `error`, as yawc's
+/// `Streaming` chooses it.
+fn yawc_close_code(error: &WebSocketError) -> Option<u16> {
     use WebSocketError as E;
     match error {
         E::FrameTooLarge => Some(1009),
