@@ -134,21 +134,21 @@ async fn the_peers_answer_to_the_servers_close_gets_no_second_close_frame() {
     );
 }
 
-/// Opens `/echo` offering permessage-deflate (the server accepts it), writes `bytes` as they
-/// are, and returns everything the server sends until it closes TCP.
-async fn answer_with_deflate_to(server: &Server, bytes: &[u8]) -> Vec<u8> {
+/// Opens `/echo` offering permessage-deflate (the server accepts it) or not, writes `bytes`
+/// as they are, and returns everything the server sends until it closes TCP.
+async fn answer_to(server: &Server, offer_deflate: bool, bytes: &[u8]) -> Vec<u8> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = server.ws_url("/echo").into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Extensions",
-        "permessage-deflate; client_max_window_bits"
-            .parse()
-            .unwrap(),
-    );
+    if offer_deflate {
+        let offer = "permessage-deflate; client_max_window_bits";
+        let headers = request.headers_mut();
+        headers.insert("Sec-WebSocket-Extensions", offer.parse().unwrap());
+    }
     let (client, response) = tokio_tungstenite::connect_async(request).await.unwrap();
-    assert!(
-        response.headers().contains_key("Sec-WebSocket-Extensions"),
-        "permessage-deflate accepted"
+    let agreed = response.headers().contains_key("Sec-WebSocket-Extensions");
+    assert_eq!(
+        agreed, offer_deflate,
+        "permessage-deflate agreed when offered"
     );
     let MaybeTlsStream::Plain(mut tcp) = client.into_inner() else {
         panic!("plain TCP expected");
@@ -198,7 +198,7 @@ async fn compressed_data_that_does_not_inflate_closes_with_1007() {
         0x00, 0x03, 0x00, 0xfc, 0xff, b'a', b'b', b'c', 0x07, 0xff, 0xff,
     ];
     for data in [&garbage[..], &valid_then_junk[..]] {
-        let answer = answer_with_deflate_to(&server, &compressed(0x2, data)).await;
+        let answer = answer_to(&server, true, &compressed(0x2, data)).await;
         let (code, reason) = only_close_frame(&answer);
         assert_eq!(code, 1007, "{reason}");
         assert!(reason.starts_with("invalid compressed data: "), "{reason}");
@@ -208,4 +208,45 @@ async fn compressed_data_that_does_not_inflate_closes_with_1007() {
         .await;
     let log = server.log();
     assert!(log.contains("code=1007"), "{log}");
+}
+
+/// RFC 7692 (section 6) allows RSV1 on the first frame of a data message only: on a
+/// continuation or a control frame the connection fails with 1002 and a reason naming the
+/// rule, and the frame is not acted on (yawc inflated such a continuation, answered such a
+/// ping with a pong and such a close with its close).
+#[tokio::test]
+async fn rsv1_on_a_continuation_or_a_control_frame_closes_with_1002() {
+    let server = Server::start("page");
+    // "abc" and "def" in stored deflate blocks.
+    let abc = [0x00, 0x03, 0x00, 0xfc, 0xff, b'a', b'b', b'c'];
+    let def = [0x00, 0x03, 0x00, 0xfc, 0xff, b'd', b'e', b'f'];
+    let mut plain_then_compressed = fragment(0x2, b"abc");
+    plain_then_compressed.extend(compressed(0x0, &def));
+    let mut both_compressed = compressed(0x2, &abc);
+    both_compressed[0] &= 0x7f;
+    both_compressed.extend(compressed(0x0, &def));
+    // With the extension agreed, and without it for the control frames.
+    let cases = [
+        (true, plain_then_compressed, "continuation frame"),
+        (true, both_compressed, "continuation frame"),
+        (true, compressed(0x9, b"x"), "control frame"),
+        (true, compressed(0x8, &[0x03, 0xe8]), "control frame"),
+        (true, compressed(0xa, b"x"), "control frame"),
+        (false, compressed(0x9, b"x"), "control frame"),
+        (false, compressed(0x8, &[0x03, 0xe8]), "control frame"),
+    ];
+    for (deflate, bytes, names) in &cases {
+        let answer = answer_to(&server, *deflate, bytes).await;
+        let (code, reason) = only_close_frame(&answer);
+        assert_eq!(code, 1002, "{names}, deflate {deflate}: {reason}");
+        assert!(reason.contains(names), "{reason}");
+        assert!(reason.contains("RFC 7692"), "{reason}");
+    }
+    let closes = cases.len() as f64;
+    server
+        .wait_for_metric(
+            r#"duplex_closes_total{code="1002",endpoint="/echo"}"#,
+            closes,
+        )
+        .await;
 }

@@ -1,7 +1,8 @@
 //! **Layer 1 of 4, the bottom: transport.** Getting bytes in and out: binding the port
 //! ([`listen`]), TLS ([`tls`]), the WebSocket handshake ([`extract`]) and upgrade with its
 //! capacity and shutdown checks ([`upgrade`]), the WebSocket layer (yawc, with
-//! permessage-deflate: [`wire`], the fragments of a message put together: [`fragments`]),
+//! permessage-deflate: [`wire`], the fragments of a message put together: [`fragments`],
+//! RSV1 where RFC 7692 forbids it: [`rsv`]),
 //! and one connection's reading half ([`connection`]) and
 //! writing task ([`writer`]), under the [`limits`] and counted in the [`metrics`].
 //!
@@ -23,6 +24,7 @@ pub mod listen;
 pub mod metrics;
 pub mod outbox;
 pub mod queue;
+pub mod rsv;
 pub mod session;
 pub mod text;
 pub mod tls;

@@ -16,7 +16,10 @@ use super::connection::{Connection, PeerInfo};
 use super::context::ConnContext;
 pub use super::extract::{UpgradeRejection, WebSocketUpgrade};
 use super::metrics::Metrics;
+use super::rsv::ReservedBitGuard;
 use super::wire::Wire;
+use hyper_util::rt::TokioIo;
+use yawc::Role;
 
 /// Admits the handshake of `info.endpoint`; if it passes, answers 101 and runs `run` on the
 /// connection, else answers 503 with a line that says why.
@@ -62,8 +65,10 @@ where
     if let Some(extensions) = extensions {
         headers.insert(header::SEC_WEBSOCKET_EXTENSIONS, extensions);
     }
-    request.extensions_mut().insert(on_upgrade);
-    let (answer, upgraded) =
+    // yawc's own upgrade future is not used (it gets no upgrade handle here): it builds its
+    // WebSocket straight on the connection, and the server puts the ReservedBitGuard under
+    // it (see `rsv`), on the terms yawc agreed to in its answer.
+    let (answer, _) =
         match yawc::WebSocket::upgrade_with_options(&mut request, context.wire_options.clone()) {
             Ok(pair) => pair,
             Err(error) => {
@@ -78,7 +83,12 @@ where
             }
         };
     let (mut parts, _) = answer.into_parts();
-    let deflate = parts.headers.contains_key(header::SEC_WEBSOCKET_EXTENSIONS);
+    let agreed = parts
+        .headers
+        .get(header::SEC_WEBSOCKET_EXTENSIONS)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let deflate = agreed.is_some();
     if let Some(protocol) = &protocol {
         parts
             .headers
@@ -87,7 +97,20 @@ where
     let protocol = protocol.and_then(|value| value.to_str().ok().map(str::to_owned));
     let context = context.clone();
     tokio::spawn(async move {
-        match upgraded.await {
+        let socket = on_upgrade
+            .await
+            .map_err(yawc::WebSocketError::from)
+            .and_then(|io| {
+                let io = ReservedBitGuard::new(TokioIo::new(io));
+                let options = context.wire_options.clone();
+                yawc::WebSocket::from_stream_with_extensions(
+                    io,
+                    Role::Server,
+                    agreed.as_deref(),
+                    options,
+                )
+            });
+        match socket {
             Ok(socket) => {
                 let wire = Wire::new(socket, context.limits.max_message_size);
                 let connection =

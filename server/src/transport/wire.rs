@@ -18,20 +18,27 @@ use std::task::{ready, Context, Poll};
 use axum::body::Bytes;
 use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt, Stream};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
 use yawc::close::CloseCode;
 use yawc::streaming::Streaming;
-use yawc::{Frame, HttpStream, WebSocket, WebSocketError};
+use yawc::{Frame, WebSocket, WebSocketError};
 
-use super::close::{INVALID_PAYLOAD, MAX_CLOSE_REASON};
+use super::close::{INVALID_PAYLOAD, MAX_CLOSE_REASON, PROTOCOL_ERROR};
 use super::fragments::Fragments;
+use super::rsv::{ForbiddenRsv1, ReservedBitGuard};
 use super::text::within;
+
+/// The upgraded connection under yawc, its frame headers watched for a forbidden RSV1 (see
+/// [`ReservedBitGuard`]).
+pub type Socket = ReservedBitGuard<TokioIo<Upgraded>>;
 
 /// One upgraded connection; split it with `StreamExt::split` into the reading half and the
 /// writer's sink.
 pub struct Wire {
     /// yawc's frames (decompressed; pings and closes answered), not its messages: see
     /// [`Fragments`].
-    socket: Streaming<HttpStream>,
+    socket: Streaming<Socket>,
     fragments: Fragments,
     /// Fragments broke the rules: this close frame goes out, then the error is reported.
     failing: Option<(Option<Frame>, WebSocketError)>,
@@ -51,7 +58,7 @@ pub struct Wire {
 impl Wire {
     /// Wraps a WebSocket that yawc's upgrade produced, for messages of at most
     /// `max_message_size` bytes.
-    pub fn new(socket: WebSocket<HttpStream>, max_message_size: usize) -> Wire {
+    pub fn new(socket: WebSocket<Socket>, max_message_size: usize) -> Wire {
         Wire {
             socket: socket.into_streaming(),
             fragments: Fragments::new(max_message_size),
@@ -230,6 +237,9 @@ pub fn close_code_of(error: &WebSocketError) -> Option<u16> {
 /// The close frame (code, reason) sent for a read error before it is reported, or `None` if
 /// none was sent; see [`close_code_of`].
 pub fn close_of(error: &WebSocketError) -> Option<(u16, String)> {
+    if let Some(rule) = forbidden_rsv1(error) {
+        return Some((PROTOCOL_ERROR, rule.to_string()));
+    }
     if let Some(why) = corrupt_deflate(error) {
         // As Node's `ws` does: compressed data that does not inflate is a payload that is not
         // consistent with the message's type (RFC 6455, 7.4.1).
@@ -244,9 +254,18 @@ pub fn close_of(error: &WebSocketError) -> Option<(u16, String)> {
 
 /// Whether yawc queued a close frame for `error` that the Wire sends a better one in place
 /// of: yawc answers every error it does not know with 1011 (an internal error), corrupt
-/// compressed data included.
+/// compressed data and the reads the [`ReservedBitGuard`] fails included.
 fn replaces_yawc_close(error: &WebSocketError) -> bool {
-    corrupt_deflate(error).is_some()
+    corrupt_deflate(error).is_some() || forbidden_rsv1(error).is_some()
+}
+
+/// The rule broken, when `error` is the [`ReservedBitGuard`]'s: RSV1 where RFC 7692 forbids
+/// it.
+fn forbidden_rsv1(error: &WebSocketError) -> Option<ForbiddenRsv1> {
+    match error {
+        WebSocketError::IoError(io) => ForbiddenRsv1::of(io),
+        _ => None,
+    }
 }
 
 /// What was wrong, when `error` is compressed data that would not inflate. yawc reports it
