@@ -213,6 +213,22 @@ async fn a_plain_get_of_a_room_tells_how_many_peers_it_has() {
         (status, body.as_str()),
         (200, "{\"room\":\"lobby\",\"peers\":2}\n")
     );
+    // The default room has no such answer: a plain GET of `/relay` is refused as on every
+    // other WebSocket endpoint.
+    assert_eq!(server.get_async("/relay").await.0, 400);
+    // The demo page uses the count (www/relay.js), so it stays; server/README.md says so,
+    // where it had promised 400 for a plain GET of every WebSocket endpoint.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for promise in [
+        r#"A plain GET (no upgrade) of `/relay/{room}` answers `200 {"room":"<name>","peers":N}`"#,
+        "except `/relay/{room}`, which answers its peer count",
+    ] {
+        assert!(
+            readme.contains(promise),
+            "server/README.md lacks {promise:?}"
+        );
+    }
 }
 
 #[tokio::test]
