@@ -95,8 +95,9 @@ pub struct Limits {
           value_parser = positive_duration)]
     pub session_ttl: Duration,
 
-    /// Sessions: the most payload bytes of a session's replay buffer (the server's messages
-    /// not yet acknowledged); past it the oldest go, and a resume that needs them is refused.
+    /// Sessions: the most bytes of a session's replay buffer (the server's messages not yet
+    /// acknowledged; each counts its payload and 112 bytes of bookkeeping); past it the
+    /// oldest go, and a resume that needs them is refused.
     #[arg(long, env = "DUPLEX_SESSION_REPLAY_BYTES", value_name = "BYTES",
           default_value_t = DEFAULT_MAX_SIZE, value_parser = positive_usize)]
     pub session_replay_bytes: usize,

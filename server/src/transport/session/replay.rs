@@ -1,7 +1,9 @@
 //! A session's replay buffer: the server's messages sent and not yet acknowledged, in order,
 //! bounded in bytes and in count (`--session-replay-bytes`, `--session-replay-messages`).
 //! Past a bound the oldest go, acknowledged or not; a resume that needs one of them is
-//! refused. Transport layer (session): imports only `transport`.
+//! refused. Each message counts its payload and [`ENTRY_OVERHEAD`] against the byte bound,
+//! so that the bound is the buffer's real memory. Transport layer (session): imports only
+//! `transport`.
 
 use std::collections::VecDeque;
 
@@ -9,10 +11,31 @@ use axum::extract::ws::Message;
 
 use crate::transport::writer::payload_len;
 
+/// What keeping one message costs besides its payload, counted against the byte bound
+/// (`--session-replay-bytes`). Counting payloads alone let the bound be passed many times
+/// over by small messages: 16,384 one-byte messages held about 1.1 MiB in a session on
+/// `/echo` (70 B each) and 48.6 B each in the buffers of 200 relay sessions, against 16 KiB
+/// counted (RSS, debug build, `a03_replay_overhead.py 4 16384 1` and
+/// `a04_relay_ghost_sessions.py 200 16384`). What it is:
+/// - the message's slot in the deque, `size_of::<Message>()` (48 bytes), counted twice: a
+///   `VecDeque` grows by doubling and keeps its capacity when trimmed or acknowledged, so it
+///   may hold up to twice the slots of the most messages it held (the RSS per relay entry,
+///   48.6 B, is the slot alone, the payload being shared by the room);
+/// - 16 bytes for the frame header a payload pins with it in the read buffer it was read
+///   into (2 to 14 bytes on the wire) and its share of that buffer's reference count.
+///
+/// With it, a buffer's slots (capacity included) plus payloads stay within the byte bound.
+pub const ENTRY_OVERHEAD: usize = 2 * std::mem::size_of::<Message>() + 16;
+
+/// What `message` counts against the byte bound: its payload and [`ENTRY_OVERHEAD`].
+fn cost(message: &Message) -> usize {
+    payload_len(message) + ENTRY_OVERHEAD
+}
+
 /// The bounds of one replay buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReplayBounds {
-    /// The most payload bytes held.
+    /// The most bytes held: payloads, and [`ENTRY_OVERHEAD`] for each message.
     pub max_bytes: usize,
     /// The most messages held.
     pub max_messages: usize,
@@ -59,7 +82,7 @@ pub struct ReplayBuffer {
     first: u64,
     /// The messages `first ..`, in order.
     messages: VecDeque<Message>,
-    /// Their payload bytes.
+    /// What they cost: payload bytes, and [`ENTRY_OVERHEAD`] each.
     bytes: usize,
     /// The client's latest cumulative ack.
     acked: u64,
@@ -97,7 +120,8 @@ impl ReplayBuffer {
         self.acked
     }
 
-    /// Payload bytes held.
+    /// Bytes held, as counted against the bound: payloads, and [`ENTRY_OVERHEAD`] for each
+    /// message.
     pub fn bytes(&self) -> usize {
         self.bytes
     }
@@ -116,7 +140,7 @@ impl ReplayBuffer {
     /// messages go while the buffer is over a bound (the newest always stays).
     pub fn push(&mut self, message: Message) -> u64 {
         let number = self.sent();
-        self.bytes += payload_len(&message);
+        self.bytes += cost(&message);
         self.messages.push_back(message);
         while self.messages.len() > 1
             && (self.messages.len() > self.bounds.max_messages
@@ -167,7 +191,7 @@ impl ReplayBuffer {
 
     fn pop(&mut self) {
         if let Some(message) = self.messages.pop_front() {
-            self.bytes -= payload_len(&message);
+            self.bytes -= cost(&message);
             self.first += 1;
         }
     }
@@ -213,21 +237,46 @@ mod tests {
     #[test]
     fn the_byte_bound_trims_the_oldest_but_keeps_the_newest() {
         let mut buffer = ReplayBuffer::new(ReplayBounds {
-            max_bytes: 10,
+            max_bytes: 10 + 2 * ENTRY_OVERHEAD,
             max_messages: 100,
         });
         buffer.push(text("aaaa".into())); // 4
         buffer.push(text("bbbb".into())); // 8
-        assert_eq!(buffer.bytes(), 8);
+        assert_eq!(buffer.bytes(), 8 + 2 * ENTRY_OVERHEAD);
         buffer.push(text("cccc".into())); // 12 > 10: "aaaa" goes
-        assert_eq!(buffer.bytes(), 8);
+        assert_eq!(buffer.bytes(), 8 + 2 * ENTRY_OVERHEAD);
         assert_eq!(texts(buffer.since(1).unwrap()), ["bbbb", "cccc"]);
         assert!(buffer.since(0).is_err());
         // One message over the bound on its own is still held (the newest always is).
-        buffer.push(text("x".repeat(50)));
+        buffer.push(text("x".repeat(500)));
         assert_eq!(buffer.len(), 1);
-        assert_eq!(buffer.bytes(), 50);
+        assert_eq!(buffer.bytes(), 500 + ENTRY_OVERHEAD);
         assert_eq!(buffer.sent(), 4);
+    }
+
+    #[test]
+    fn small_messages_count_their_overhead_so_the_bound_is_the_real_memory() {
+        // The 1 MiB default: one-byte messages (the case that held 70 B each where 1 B was
+        // counted) are kept up to the bound in bytes, not up to the count bound.
+        // server/README.md and `--help` give the figure.
+        assert_eq!(ENTRY_OVERHEAD, 112);
+        let max_bytes = 1 << 20;
+        let mut buffer = ReplayBuffer::new(ReplayBounds {
+            max_bytes,
+            max_messages: 16384,
+        });
+        for _ in 0..16384 {
+            buffer.push(Message::Binary(vec![7].into()));
+        }
+        assert_eq!(buffer.len(), max_bytes / (1 + ENTRY_OVERHEAD));
+        assert!(buffer.bytes() <= max_bytes);
+        // The deque's slots, spare capacity included, are within what was counted.
+        let slots = buffer.messages.capacity() * std::mem::size_of::<Message>();
+        assert!(slots + buffer.len() <= max_bytes, "{slots} bytes of slots");
+        // Acks give back what they free in the count (not the deque's capacity, which the
+        // overhead covers).
+        buffer.ack(buffer.sent()).unwrap();
+        assert_eq!(buffer.bytes(), 0);
     }
 
     #[test]
@@ -241,7 +290,7 @@ mod tests {
         }
         buffer.ack(4).unwrap();
         assert_eq!(buffer.len(), 6);
-        assert_eq!(buffer.bytes(), 12);
+        assert_eq!(buffer.bytes(), 12 + 6 * ENTRY_OVERHEAD);
         buffer.ack(2).unwrap(); // stale: changes nothing
         assert_eq!(buffer.acked(), 4);
         assert_eq!(texts(buffer.since(8).unwrap()), ["m8", "m9"]);
