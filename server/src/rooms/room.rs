@@ -3,6 +3,13 @@
 //! instance: [`Membership::forward`] also hands each message to the backplane, and the
 //! backplane delivers what other instances published through [`Rooms::deliver`].
 //! Rooms layer: imports `transport` and the backplane's handle.
+//!
+//! Two levels of locks: the map of rooms, held only to find, make or remove a room, and each
+//! room's own, held while a message goes to its members. A message's fan-out to a big room
+//! (a session member numbers and keeps it, thousands of them can take seconds) so holds up
+//! that room only, never the others; and since it holds the room's lock, every member of a
+//! room gets the room's messages in the same order. The room's lock is never taken with the
+//! map's held (only the reverse, to remove an emptied room), so the two cannot deadlock.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -48,14 +55,40 @@ enum Member {
     /// A session with `--redis`: it hears the room only from the room's Stream frames, in
     /// Stream order (see [`super::stream`]).
     Stream(Arc<StreamSeat>),
+    /// Tests only: runs while a message is fanned out to it.
+    #[cfg(test)]
+    Probe(Box<dyn Fn() + Send + Sync>),
+}
+
+/// One room: its members, behind its own lock (see the module doc).
+#[derive(Default)]
+struct Room(Mutex<RoomState>);
+
+#[derive(Default)]
+struct RoomState {
+    members: HashMap<u64, Member>,
+    /// The last member left and the room was taken out of the map: a peer that found it
+    /// there just before joins a new one instead.
+    removed: bool,
+}
+
+impl Room {
+    fn lock(&self) -> std::sync::MutexGuard<'_, RoomState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many members it has now.
+    fn len(&self) -> usize {
+        self.lock().members.len()
+    }
 }
 
 /// Every room with at least one peer. A room exists while it has peers: joining makes it,
 /// the last one leaving removes it.
 pub struct Rooms {
-    rooms: Mutex<HashMap<String, HashMap<u64, Member>>>,
+    rooms: Mutex<HashMap<String, Arc<Room>>>,
     next_id: AtomicU64,
-    /// Peers in all rooms; changed only with `rooms` locked.
+    /// Peers in all rooms.
     members: AtomicUsize,
     gauges: RoomGauges,
     /// With `--redis`: where messages go for the other instances.
@@ -66,6 +99,8 @@ pub struct Rooms {
 pub struct Membership {
     rooms: Arc<Rooms>,
     room: String,
+    /// The room itself: forwarding takes its lock only, not the map's.
+    place: Arc<Room>,
     id: u64,
 }
 
@@ -101,32 +136,27 @@ impl Rooms {
     /// Hands a Stream frame to the local peers of `room`: to every session peer but its
     /// sender, and to the plain peers if `plain`.
     pub fn deliver_entry(&self, room: &str, decoded: &Decoded, plain: bool) {
-        let (Some(entry), Some(members)) = (
-            decoded.entry,
-            self.lock().get(room).map(|m| {
-                m.values()
-                    .filter_map(|member| match member {
-                        Member::Plain(outbox) if plain => Some(Target::Plain(outbox.clone())),
-                        Member::Stream(seat) => Some(Target::Stream(seat.clone())),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-            }),
-        ) else {
+        let (Some(entry), Some(room)) = (decoded.entry, self.room(room)) else {
             return;
         };
-        for member in members {
+        let state = room.lock();
+        for member in state.members.values() {
             match member {
-                Target::Plain(outbox) => {
+                Member::Plain(outbox) if plain => {
                     let _ = outbox.offer(decoded.message.clone());
                 }
-                Target::Stream(seat) => {
-                    if decoded.sender.as_deref() != Some(seat.session_id()) {
-                        seat.deliver(entry, &decoded.message);
-                    }
+                // Its own messages left out.
+                Member::Stream(seat) if decoded.sender.as_deref() != Some(seat.session_id()) => {
+                    seat.deliver(entry, &decoded.message);
                 }
+                _ => {}
             }
         }
+    }
+
+    /// The room named `room`, if it has local peers, taken out of the map's lock.
+    fn room(&self, room: &str) -> Option<Arc<Room>> {
+        self.lock().get(room).cloned()
     }
 
     /// Puts a session into `room`, for as long as the returned place is kept (the session
@@ -137,21 +167,30 @@ impl Rooms {
 
     fn enter(self: &Arc<Self>, room: &str, member: Member) -> Membership {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut rooms = self.lock();
-        let members = rooms.entry(room.to_owned()).or_default();
-        members.insert(id, member);
-        if members.len() == 1 {
-            // The first local peer: the backplane subscribes the room's channel.
-            if let Some(backplane) = &self.backplane {
-                backplane.room_changed(room);
+        let place = loop {
+            let place = self.lock().entry(room.to_owned()).or_default().clone();
+            // The map's lock is released before the room's is taken (see the module doc).
+            let mut state = place.lock();
+            if state.removed {
+                // Emptied and taken out of the map meanwhile: the room is made anew.
+                continue;
             }
-        }
-        self.members.fetch_add(1, Ordering::Relaxed);
-        self.count(&rooms);
-        drop(rooms);
+            state.members.insert(id, member);
+            if state.members.len() == 1 {
+                // The first local peer: the backplane subscribes the room's channel.
+                if let Some(backplane) = &self.backplane {
+                    backplane.room_changed(room);
+                }
+            }
+            self.members.fetch_add(1, Ordering::Relaxed);
+            drop(state);
+            break place;
+        };
+        self.count(&self.lock());
         Membership {
             rooms: self.clone(),
             room: room.to_owned(),
+            place,
             id,
         }
     }
@@ -168,35 +207,41 @@ impl Rooms {
 
     /// How many peers `room` has on this instance (0 if it has none here).
     pub fn peers(&self, room: &str) -> usize {
-        self.lock().get(room).map_or(0, HashMap::len)
+        self.room(room).map_or(0, |room| room.len())
     }
 
     /// Whether `room` has local peers now.
     pub fn contains(&self, room: &str) -> bool {
-        self.lock().contains_key(room)
+        self.peers(room) > 0
     }
 
     /// The names of the rooms with local peers now.
     pub fn names(&self) -> Vec<String> {
-        self.lock().keys().cloned().collect()
+        let rooms: Vec<(String, Arc<Room>)> = (self.lock().iter())
+            .map(|(name, room)| (name.clone(), room.clone()))
+            .collect();
+        (rooms.into_iter())
+            .filter(|(_, room)| room.len() > 0)
+            .map(|(name, _)| name)
+            .collect()
     }
 
     /// Hands a message that came from another instance to every local peer of `room`, like
     /// [`Membership::forward`] (a full queue closes its peer with 1013).
     pub fn deliver(&self, room: &str, message: &Message) {
-        if let Some(members) = self.lock().get(room) {
-            fan_out(members, None, message);
+        if let Some(room) = self.room(room) {
+            fan_out(&room.lock().members, None, message);
         }
     }
 
-    /// Updates the gauges; called with the lock held, so they are never out of order.
-    fn count(&self, rooms: &HashMap<String, HashMap<u64, Member>>) {
+    /// Updates the gauges; called with the map's lock held, so they are never out of order.
+    fn count(&self, rooms: &HashMap<String, Arc<Room>>) {
         let members = self.members.load(Ordering::Relaxed);
         self.gauges.rooms.set(rooms.len() as i64);
         self.gauges.members.set(members as i64);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<u64, Member>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Room>>> {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -225,12 +270,8 @@ impl Membership {
     /// With a backplane, the message then goes to the other instances (without waiting
     /// either).
     pub fn forward(&self, message: &Message) {
-        {
-            let rooms = self.rooms.lock();
-            if let Some(members) = rooms.get(&self.room) {
-                fan_out(members, Some(self.id), message);
-            }
-        }
+        // The room's lock only: other rooms go on meanwhile (see the module doc).
+        fan_out(&self.place.lock().members, Some(self.id), message);
         if let Some(backplane) = &self.rooms.backplane {
             backplane.publish(&self.room, message);
         }
@@ -254,33 +295,35 @@ fn fan_out(members: &HashMap<u64, Member>, skip: Option<u64>, message: &Message)
             }
             // Hears the room from its Stream frames only (the backplane delivers them).
             Member::Stream(_) => {}
+            #[cfg(test)]
+            Member::Probe(probe) => probe(),
         }
     }
 }
 
 impl Drop for Membership {
     fn drop(&mut self) {
+        let mut state = self.place.lock();
+        if state.members.remove(&self.id).is_some() {
+            self.rooms.members.fetch_sub(1, Ordering::Relaxed);
+        }
+        // The room's lock, then the map's: the one order in which both are held.
         let mut rooms = self.rooms.lock();
-        if let Some(members) = rooms.get_mut(&self.room) {
-            if members.remove(&self.id).is_some() {
-                self.rooms.members.fetch_sub(1, Ordering::Relaxed);
-            }
-            if members.is_empty() {
+        if state.members.is_empty() && !state.removed {
+            state.removed = true;
+            if rooms
+                .get(&self.room)
+                .is_some_and(|room| Arc::ptr_eq(room, &self.place))
+            {
                 rooms.remove(&self.room);
-                // The last local peer left: the backplane unsubscribes the room's channel.
-                if let Some(backplane) = &self.rooms.backplane {
-                    backplane.room_changed(&self.room);
-                }
+            }
+            // The last local peer left: the backplane unsubscribes the room's channel.
+            if let Some(backplane) = &self.rooms.backplane {
+                backplane.room_changed(&self.room);
             }
         }
         self.rooms.count(&rooms);
     }
-}
-
-/// A member to deliver to, taken out of the lock.
-enum Target {
-    Plain(Outbox),
-    Stream(Arc<StreamSeat>),
 }
 
 /// The relay's series of `/metrics`.
@@ -303,5 +346,45 @@ impl RoomGauges {
             rooms: gauge("duplex_relay_rooms", "Relay rooms with at least one peer"),
             members: gauge("duplex_relay_members", "Peers in relay rooms"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A big room's fan-out (thousands of session members) took seconds, and held the map of
+    /// rooms all along: every other room's messages, joins and leaves waited for it.
+    #[test]
+    fn a_fan_out_holds_its_rooms_lock_not_the_map_of_rooms() {
+        let rooms = Arc::new(Rooms::new(&Metrics::new(), None));
+        let map_free = Arc::new(Mutex::new(Vec::new()));
+        let probe = {
+            let (rooms, map_free) = (Arc::downgrade(&rooms), map_free.clone());
+            move || {
+                let rooms = rooms.upgrade().unwrap();
+                let free = rooms.rooms.try_lock().is_ok();
+                map_free.lock().unwrap().push(free);
+            }
+        };
+        let _listener = rooms.enter("big", Member::Probe(Box::new(probe)));
+        let sender = rooms.enter("big", Member::Probe(Box::new(|| {})));
+        let elsewhere = rooms.enter("other", Member::Probe(Box::new(|| {})));
+        sender.forward(&Message::Text("to the big room".into()));
+        rooms.deliver("big", &Message::Text("from another instance".into()));
+        assert_eq!(*map_free.lock().unwrap(), [true, true]);
+        // Joins and leaves keep the rooms and the counts right.
+        assert_eq!(
+            (rooms.peers("big"), rooms.peers("other"), rooms.len()),
+            (2, 1, 2)
+        );
+        drop(elsewhere);
+        assert_eq!((rooms.contains("other"), rooms.len()), (false, 1));
+        assert_eq!(rooms.names(), ["big"]);
+        drop(sender);
+        let again = rooms.enter("other", Member::Probe(Box::new(|| {})));
+        assert_eq!((rooms.peers("other"), rooms.len()), (1, 2));
+        drop(again);
+        assert_eq!(rooms.members.load(Ordering::Relaxed), 1);
     }
 }
