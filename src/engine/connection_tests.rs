@@ -35,10 +35,8 @@ fn sends_after_close_are_refused_naming_the_url() {
     assert_eq!(c.ready_state(), ReadyState::Closing);
     let err = send(&mut c, 1).unwrap_err();
     assert_eq!(err.code(), "CLOSED");
-    assert_eq!(
-        err.to_string(),
-        "the socket to ws://h/ is closing or closed for good"
-    );
+    let said = format!("the socket to {URL} is closing or closed for good");
+    assert_eq!(err.to_string(), said);
     let end = closed(&mut c, clean(1000));
     assert_eq!(events(&end), [&Event::Closed(clean(1000))]);
     assert_eq!(send(&mut c, 2).unwrap_err().code(), "CLOSED");
