@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // Issue 16's target is 13,000 B. The package is not there yet (see README, Download size):
-// this budget is where it stands (21,986 B), so that no change adds bytes unseen; it only goes down.
+// this budget is where it stands (21,994 B), so that no change adds bytes unseen; it only goes down.
 const BUDGET_BYTES = 22_000;
 
 test(`the package downloads at most ${BUDGET_BYTES} bytes (min+gzip, JS and wasm)`, () => {
