@@ -160,6 +160,13 @@ fn recorder() -> (JsValue, UnboundedReceiver<JsValue>) {
     (f.into_js_value(), rx)
 }
 
+/// What `socket.closed` resolves to ({ code, reason, wasClean }).
+async fn closed(socket: &Socket) -> JsValue {
+    within(JsFuture::from(socket.closed()), "closed")
+        .await
+        .unwrap()
+}
+
 /// `{ key: value, ... }` from JSON text.
 fn object(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap()
@@ -181,9 +188,7 @@ async fn js_face_close_while_connecting_sends_the_queue_with_no_open_event() {
     within(JsFuture::from(socket.opened()), "opened")
         .await
         .unwrap();
-    let closed = within(JsFuture::from(socket.closed()), "closed")
-        .await
-        .unwrap();
+    let closed = closed(&socket).await;
     assert_eq!(
         Reflect::get(&closed, &"code".into()).unwrap().as_f64(),
         Some(1000.0)
@@ -347,9 +352,7 @@ async fn js_face_message_events_carry_the_servers_origin() {
         socket
             .close(JsValue::UNDEFINED, JsValue::UNDEFINED)
             .unwrap();
-        within(JsFuture::from(socket.closed()), "closed")
-            .await
-            .unwrap();
+        closed(&socket).await;
         assert_eq!(socket.protocol(), protocol, "after the close, {options}");
     }
 }

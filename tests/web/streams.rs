@@ -74,13 +74,17 @@ async fn errors_arrive_in_the_stream_which_goes_on_after_a_reconnect() {
     assert_eq!((info.code, info.was_clean), (1000, true));
 }
 
+/// A socket to /hooks whose `send_async` and Sink wait above `mark` buffered bytes, once open.
+async fn opened_with_high_water_mark(mark: usize) -> DuplexSocket {
+    let builder = DuplexSocket::builder(&hooks()).high_water_mark(mark);
+    let socket = builder.connect().unwrap();
+    within(Box::pin(socket.opened()), "opened").await.unwrap();
+    socket
+}
+
 #[wasm_bindgen_test]
 async fn send_async_waits_until_the_browser_buffer_is_under_the_high_water_mark() {
-    let socket = DuplexSocket::builder(&hooks())
-        .high_water_mark(4096)
-        .connect()
-        .unwrap();
-    within(Box::pin(socket.opened()), "opened").await.unwrap();
+    let socket = opened_with_high_water_mark(4096).await;
     for _ in 0..8 {
         let chunk = Message::Binary(vec![7; 32 * 1024]);
         within(Box::pin(socket.send_async(chunk)), "send_async")
@@ -102,11 +106,7 @@ async fn send_async_waits_until_the_browser_buffer_is_under_the_high_water_mark(
 /// by itself.
 #[wasm_bindgen_test]
 async fn the_sink_waits_while_the_browser_buffers_more_than_the_high_water_mark() {
-    let mut socket = DuplexSocket::builder(&hooks())
-        .high_water_mark(4096)
-        .connect()
-        .unwrap();
-    within(Box::pin(socket.opened()), "opened").await.unwrap();
+    let mut socket = opened_with_high_water_mark(4096).await;
     for _ in 0..8 {
         let chunk = Message::Binary(vec![7; 32 * 1024]);
         within(socket.feed(chunk), "feed").await.unwrap();
