@@ -98,6 +98,28 @@ async fn hook_drop_ends_the_connection_without_a_close_frame() {
         .await;
 }
 
+/// A panic in one connection's task (`hook:panic`, as a bug would) ends that connection only:
+/// the others go on, and it is counted as closed (`duplex_connections_open` back to 0).
+#[tokio::test]
+async fn a_panicking_connection_ends_alone_and_is_counted_as_closed() {
+    let server = hooks_server();
+    let mut bystander = connect(&server.ws_url("/hooks")).await;
+    let mut client = connect(&server.ws_url("/hooks")).await;
+    round_trip(&mut client, "ready").await;
+    client.send(Message::text("hook:panic")).await.unwrap();
+    let ending = read_to_end(&mut client).await;
+    assert!(ending.close.is_none(), "{ending:?}");
+    server
+        .wait_for_metric(r#"duplex_closes_total{code="none",endpoint="/hooks"}"#, 1.0)
+        .await;
+    server
+        .wait_for_metric(r#"duplex_connections_open{endpoint="/hooks"}"#, 1.0)
+        .await;
+    round_trip(&mut bystander, "still here").await;
+    let mut newcomer = connect(&server.ws_url("/hooks")).await;
+    round_trip(&mut newcomer, "and here").await;
+}
+
 #[tokio::test]
 async fn hook_silence_holds_everything_then_goes_on_in_order() {
     let server = hooks_server();

@@ -55,6 +55,8 @@ pub enum HookCommand {
     Refuse(u32),
     /// Answer with the path and query the handshake asked for.
     Path,
+    /// Panic in the connection's task: what a bug would do (the server goes on).
+    Panic,
 }
 
 /// `None` when `text` is no command (it does not start with `hook:`); otherwise the command,
@@ -74,8 +76,9 @@ pub fn parse_hook(text: &str) -> Option<Result<HookCommand, String>> {
         "refuse" => parse_number(rest, "refuse", "<n>", u64::from(MAX_REFUSALS))
             .map(|n| HookCommand::Refuse(n as u32)),
         "path" => Ok(HookCommand::Path),
+        "panic" => Ok(HookCommand::Panic),
         _ => Err(format!(
-            "unknown hook {name:?}: the hooks are close, drop, silence, refuse and path"
+            "unknown hook {name:?}: the hooks are close, drop, silence, refuse, path and panic"
         )),
     })
 }
@@ -186,11 +189,17 @@ pub async fn apply(
             let answer = path_answer(&connection);
             connection.send(answer).await
         }
+        Ok(HookCommand::Panic) => panic_on_command(),
     };
     match done {
         Ok(()) => AfterHook::Continue(connection),
         Err(_) => AfterHook::Stop(connection),
     }
+}
+
+/// `hook:panic`: the connection's task panics, as a bug would make it.
+fn panic_on_command() -> ! {
+    panic!("hook:panic: this connection's task panics on command (a test of the server)")
 }
 
 /// `hook-path: <path and query>` of `connection`'s handshake.
@@ -287,6 +296,7 @@ pub async fn run_session(
                 let answer = path_answer(session.connection());
                 session.send(answer).await
             }
+            Some(Ok(HookCommand::Panic)) => panic_on_command(),
         };
         if done.is_err() {
             break;

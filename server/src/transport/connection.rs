@@ -59,6 +59,8 @@ pub struct Connection {
     close_queued: bool,
     /// The close frame yawc sent itself on a broken frame (code, why), ahead of the queue.
     wire_close: Option<(u16, String)>,
+    /// Whether its end was logged and counted (else its `Drop` does it).
+    accounted: bool,
     _admission: Admission,
 }
 
@@ -104,6 +106,7 @@ impl Connection {
             failure: None,
             close_queued: false,
             wire_close: None,
+            accounted: false,
             _admission: admission,
         }
     }
@@ -340,7 +343,8 @@ impl Connection {
         self.log_the_end(None);
     }
 
-    fn log_the_end(&self, writer_end: Option<WriterEnd>) {
+    fn log_the_end(&mut self, writer_end: Option<WriterEnd>) {
+        self.accounted = true;
         let PeerInfo { peer, endpoint, .. } = &self.info;
         let sent = match (&writer_end, &self.wire_close) {
             (Some(WriterEnd::CloseSent(code, reason)), _) => Some((*code, reason.clone())),
@@ -377,5 +381,18 @@ impl Connection {
             }
         };
         self.context.metrics.closed(endpoint, code);
+    }
+}
+
+impl Drop for Connection {
+    /// An endpoint's task that ended without `finish` or `drop_now` (a panic, caught by tokio)
+    /// still leaves the connection logged and counted as closed, so `duplex_connections_open`
+    /// does not drift upwards.
+    fn drop(&mut self) {
+        if !self.accounted {
+            self.writer.abort();
+            self.failure = Some("the endpoint's task ended without closing it".to_owned());
+            self.log_the_end(None);
+        }
     }
 }
