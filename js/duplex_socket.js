@@ -44,6 +44,7 @@ export class DuplexSocket extends EventTarget {
     if (typeof WebSocket !== 'function') throw noWebSocket();
     const own = readOptions(options);
     let name = PROVIDED_URL, fixed;
+    if (url instanceof URL) url = url.href; // as a WebSocket takes one
     if (typeof url === 'function') own.urlProvider = url;
     else if (typeof url !== 'string') throw made(1, describe(url));
     else {
@@ -107,10 +108,10 @@ export class DuplexSocket extends EventTarget {
   }
 }
 
-const states = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
-for (const [name, value] of Object.entries(states)) {
+// The states, 0 to 3, on the class and on every socket, as on a WebSocket.
+['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((name, value) => {
   for (const on of [DuplexSocket, DuplexSocket.prototype]) Object.defineProperty(on, name, { value, enumerable: true });
-}
+});
 
 for (const type of ['open', 'message', 'error', 'close', 'reconnecting', 'resumed']) {
   Object.defineProperty(DuplexSocket.prototype, `on${type}`, {

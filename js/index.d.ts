@@ -56,7 +56,7 @@ export interface DuplexAttemptContext {
 }
 
 /** Where to connect, per attempt: a URL, or a function giving one (or a promise of one). */
-export type DuplexUrl = string | ((context: DuplexAttemptContext) => string | Promise<string>);
+export type DuplexUrl = string | URL | ((context: DuplexAttemptContext) => string | Promise<string>);
 
 /** Subprotocols, per attempt: fixed, or a function giving them (or a promise of them). */
 export type DuplexProtocols =

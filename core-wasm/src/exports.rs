@@ -155,7 +155,7 @@ pub extern "C" fn dx_error(kind: u32) {
         1 => Error::InvalidUrl {
             url: first,
             problem: UrlProblem::DoesNotParse(
-                "the URL must be a string or a function that gives one",
+                "the URL must be a string, a URL or a function that gives one",
             ),
         },
         2 => Error::InvalidData { found: first },

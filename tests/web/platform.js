@@ -105,6 +105,15 @@ export async function binaryTypeSwitchedMidStream(DuplexSocket, echo) {
   socket.close();
 }
 
+/** A `URL` object is taken as a WebSocket takes one (lib.dom types the URL `string | URL`). */
+export async function aUrlObjectIsTaken(DuplexSocket, echo) {
+  const socket = new DuplexSocket(new URL(echo));
+  equal(socket.url, new URL(echo).href, 'the url');
+  socket.send('by URL');
+  equal((await once(socket, 'message')).data, 'by URL', 'the echo');
+  socket.close();
+}
+
 export async function urlProviderGivesATokenPerAttempt(DuplexSocket, hooks) {
   const asked = [];
   const socket = new DuplexSocket(async (ctx) => {

@@ -16,6 +16,8 @@ extern "C" {
     fn event_target_semantics(class: &JsValue, url: &str) -> Promise;
     #[wasm_bindgen(js_name = binaryTypeSwitchedMidStream)]
     fn binary_type_switched_mid_stream(class: &JsValue, url: &str) -> Promise;
+    #[wasm_bindgen(js_name = aUrlObjectIsTaken)]
+    fn a_url_object_is_taken(class: &JsValue, url: &str) -> Promise;
     #[wasm_bindgen(js_name = urlProviderGivesATokenPerAttempt)]
     fn url_provider_gives_a_token_per_attempt(class: &JsValue, url: &str) -> Promise;
     #[wasm_bindgen(js_name = aRejectingProviderIsAnErrorThenBackoff)]
@@ -56,6 +58,11 @@ async fn a_real_event_target_once_signal_handle_event_order_this_and_reported_th
 #[wasm_bindgen_test]
 async fn binary_type_can_be_switched_mid_stream() {
     run(binary_type_switched_mid_stream, server("/echo")).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_url_object_is_taken_as_a_websocket_takes_it() {
+    run(a_url_object_is_taken, server("/echo")).await;
 }
 
 #[wasm_bindgen_test]
