@@ -31,6 +31,11 @@ impl std::fmt::Display for ForbiddenRsv1 {
 impl std::error::Error for ForbiddenRsv1 {}
 
 impl ForbiddenRsv1 {
+    /// The read error that reports this rule broken.
+    fn error(self) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, self)
+    }
+
     /// The rule `error` (an error of a read) reports as broken, if it is one of these.
     pub fn of(error: &io::Error) -> Option<ForbiddenRsv1> {
         error.get_ref()?.downcast_ref::<ForbiddenRsv1>().copied()
@@ -150,7 +155,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReservedBitGuard<S> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if let Some(rule) = this.broken {
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, rule)));
+            return Poll::Ready(Err(rule.error()));
         }
         let before = buf.filled().len();
         std::task::ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
@@ -160,7 +165,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReservedBitGuard<S> {
             this.broken = Some(rule);
             buf.set_filled(before + at);
             if at == 0 {
-                return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, rule)));
+                return Poll::Ready(Err(rule.error()));
             }
         }
         Poll::Ready(Ok(()))
@@ -259,7 +264,7 @@ mod tests {
 
     #[test]
     fn the_error_names_the_rule_and_is_recognised() {
-        let error = io::Error::new(io::ErrorKind::InvalidData, forbidden_rsv1(0xc9).unwrap());
+        let error = forbidden_rsv1(0xc9).unwrap().error();
         let rule = ForbiddenRsv1::of(&error).unwrap();
         assert!(rule.to_string().contains("control frame"), "{rule}");
         assert!(ForbiddenRsv1::of(&io::Error::other("reset")).is_none());
