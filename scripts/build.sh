@@ -15,7 +15,7 @@ say "building the npm package into pkg/ (the engine's wasm from core-wasm/, and 
 # The engine alone (no std, no wasm-bindgen), size-first; the JS in js/ drives it.
 (cd "$ROOT" && cargo build --quiet --release --target wasm32-unknown-unknown -p duplex-core-wasm)
 rm -rf "$ROOT/pkg" && mkdir -p "$ROOT/pkg"
-wasm-opt $WASM_OPT_FLAGS "$ROOT/target/wasm32-unknown-unknown/release/duplex_core_wasm.wasm" \
+wasm-opt "${WASM_OPT_FLAGS[@]}" "$ROOT/target/wasm32-unknown-unknown/release/duplex_core_wasm.wasm" \
   -o "$ROOT/pkg/duplex_ws_bg.wasm"
 note "pkg/duplex_ws_bg.wasm: $(wc -c < "$ROOT/pkg/duplex_ws_bg.wasm") bytes"
 # The package's JS, and the wasm in a JS module that init() reads in every runtime and bundler
