@@ -21,6 +21,21 @@ function answer(driver, later, tag, id, ...texts) {
   return null;
 }
 
+/** `url` resolved against the page's (or worker's) base URL when it is not an absolute URL
+ * (`/echo`), as a `WebSocket` resolves it; as given where there is no base (Node.js), it does
+ * not parse even so, or it is empty (the engine then says why: an empty URL is more likely a
+ * mistake than the page's own address, and Firefox refuses it too). */
+export function absolute(url, base = globalThis.document?.baseURI ?? globalThis.location?.href) {
+  try {
+    new URL(url);
+  } catch {
+    try {
+      if (url) url = new URL(url, base).href;
+    } catch {}
+  }
+  return url;
+}
+
 /** The URL and protocols the providers gave, checked as the options are. */
 function aim(driver, id, url, protocols, later) {
   if (typeof url !== 'string') return answer(driver, later, BAD_URL, id, describe(url));
@@ -32,7 +47,7 @@ function aim(driver, id, url, protocols, later) {
       return answer(driver, later, BAD_PROTOCOLS, id, name, problem);
     }
   }
-  return answer(driver, later, TARGET, id, url, ...list);
+  return answer(driver, later, TARGET, id, absolute(url), ...list);
 }
 
 /** Finds out where attempt `id` goes, telling the providers `context`. */

@@ -4,6 +4,7 @@
 // DOM's do. Behind it, a Driver (js/driver.js) runs the wasm engine.
 import { args, check, coded, engine, made, out } from './core.js';
 import { attach } from './browser.js';
+import { absolute } from './attempts.js';
 import { Driver } from './driver.js';
 import { describe, displayNumber, readBinaryType, readOptions } from './options.js';
 
@@ -48,7 +49,7 @@ export class DuplexSocket extends EventTarget {
     if (typeof url === 'function') own.urlProvider = url;
     else if (typeof url !== 'string') throw made(1, describe(url));
     else {
-      args(url);
+      args(url = absolute(url));
       check(engine().dx_check_url());
       name = out(0);
       fixed = url;

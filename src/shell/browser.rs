@@ -1,11 +1,11 @@
 //! The browser's `WebSocket` as the driver uses it: making one, hanging the listeners on it,
 //! letting go of it, and sending the caller's own value through it.
 
-use js_sys::Array;
+use js_sys::{Array, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CloseEvent, MessageEvent, WebSocket};
+use web_sys::{CloseEvent, MessageEvent, Url, WebSocket};
 
 use crate::shell::live::{Counted, Kind};
 
@@ -57,6 +57,33 @@ impl Listeners {
         ws.set_onmessage(Some(self.message.get().as_ref().unchecked_ref()));
         ws.set_onclose(Some(self.close.get().as_ref().unchecked_ref()));
     }
+}
+
+/// `url` resolved against the page's (or worker's) base URL when it is not an absolute URL
+/// (`/echo`), as the browser's `WebSocket` resolves it; as given where there is no base, it
+/// does not parse even so, or it is empty (the engine's rules then say why: an empty URL is
+/// more likely a mistake than the page's own address, and Firefox refuses it too).
+pub(crate) fn absolute(url: &str) -> String {
+    if !url.is_empty() && Url::new(url).is_err() {
+        if let Some(resolved) = base_url().and_then(|base| Url::new_with_base(url, &base).ok()) {
+            return resolved.href();
+        }
+    }
+    url.to_owned()
+}
+
+/// The page's `document.baseURI`, or a worker's `location.href`.
+fn base_url() -> Option<String> {
+    let get = |target: &JsValue, key: &str| {
+        Reflect::get(target, &JsValue::from_str(key))
+            .ok()
+            .filter(|value| !value.is_undefined() && !value.is_null())
+    };
+    let global = js_sys::global();
+    get(&global, "document")
+        .and_then(|document| get(&document, "baseURI"))
+        .or_else(|| get(&global, "location").and_then(|location| get(&location, "href")))
+        .and_then(|base| base.as_string())
 }
 
 /// A new browser socket to `url` asking for `protocols`, or the message of what it threw.

@@ -72,7 +72,9 @@ pub struct DuplexSocket {
 
 impl DuplexSocket {
     /// Opens a socket to `url` (`ws:`, `wss:`, `http:` or `https:`, no fragment) with the
-    /// default options: no reconnect, no heartbeat, no connect timeout.
+    /// default options: no reconnect, no heartbeat, no connect timeout. A relative URL
+    /// (`/echo`) is resolved against the page's base URL (a worker's location), as the
+    /// browser's `WebSocket` resolves it; an empty one is refused.
     ///
     /// Fails with [`Error::InvalidUrl`] naming the URL and the rule it broke.
     pub fn new(url: &str) -> Result<DuplexSocket, Error> {

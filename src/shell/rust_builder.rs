@@ -12,6 +12,7 @@ use crate::engine::options::{
 };
 use crate::engine::url::validate_url;
 use crate::error::Error;
+use crate::shell::browser::absolute;
 use crate::shell::driver::Driver;
 use crate::shell::rust_api::DuplexSocket;
 use crate::shell::rust_face::{ProviderFuture, RustFace};
@@ -159,7 +160,7 @@ impl Builder {
         self.options.validate()?;
         let url = match self.url_provider {
             Some(_) => self.url.clone(),
-            None => validate_url(&self.url)?,
+            None => validate_url(&absolute(&self.url))?,
         };
         if let (Some(_), Some(policy)) = (&self.should_reconnect, &mut self.options.reconnect) {
             policy.consult = true;

@@ -75,7 +75,7 @@ async fn js_face_binary_type_blob_delivers_blobs() {
 
 /// Checks that `result` failed with a JS `Error` of `code` whose message holds `named`.
 #[track_caller]
-fn assert_thrown<T>(result: Result<T, JsValue>, code: &str, named: &str) {
+pub fn assert_thrown<T>(result: Result<T, JsValue>, code: &str, named: &str) {
     let Err(thrown) = result else {
         panic!("expected {code} naming {named:?}, but it succeeded");
     };

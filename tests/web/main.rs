@@ -14,5 +14,6 @@ mod reconnect;
 mod resources;
 mod sessions;
 mod streams;
+mod urls;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -3,6 +3,7 @@
 import init, { DuplexSocket } from '/node_modules/duplex-ws/pkg/index.js';
 
 await init();
-const socket = new DuplexSocket(`ws://${location.host}/`);
+// A relative URL, resolved against the worker's location as a WebSocket in a worker does.
+const socket = new DuplexSocket('/');
 socket.onmessage = (event) => postMessage(`received: ${event.data}`);
 socket.send('I am listening');
