@@ -13,7 +13,7 @@ use crate::engine::commands::{AttemptContext, Command, Input, ReadyState};
 use crate::engine::connection::Connection;
 use crate::engine::options::Options;
 use crate::error::Error;
-use crate::shell::browser::{absolute, Listeners};
+use crate::shell::browser::Listeners;
 use crate::shell::buffered::BufferedCeiling;
 use crate::shell::face::{Face, Outbound, Resolution, Target};
 use crate::shell::lifecycle::PageWatch;
@@ -180,11 +180,7 @@ impl<F: Face> Driver<F> {
     /// Finds out where attempt `id` goes: now, or when the app's provider settles.
     fn resolve(self: &Rc<Self>, id: u32, context: &AttemptContext) {
         let input = move |target: Target| match target {
-            Ok((url, protocols)) => Input::Target {
-                id,
-                url: absolute(&url),
-                protocols,
-            },
+            Ok((url, protocols)) => Input::Target { id, url, protocols },
             Err(error) => Input::TargetFailed { id, error },
         };
         match self.face.target(context) {

@@ -12,6 +12,7 @@ use wasm_bindgen::JsValue;
 use crate::engine::commands::{AttemptContext, CloseInfo};
 use crate::engine::connection::Readiness;
 use crate::error::Error;
+use crate::shell::browser::absolute;
 use crate::shell::face::{Face, Resolution, Target};
 use crate::shell::message::Message;
 use crate::shell::waiters::Waiters;
@@ -152,7 +153,8 @@ impl Face for RustFace {
         let (fixed_url, fixed_protocols) = (self.url.clone(), self.protocols.clone());
         Resolution::Later(Box::pin(async move {
             let url = match url {
-                Some(pending) => pending.await.map_err(failed("url"))?,
+                // Relative to the page, as the builder's own URL is (shell/browser.rs).
+                Some(pending) => absolute(&pending.await.map_err(failed("url"))?),
                 None => fixed_url,
             };
             let protocols = match protocols {
