@@ -55,7 +55,9 @@ export interface DuplexAttemptContext {
   readonly lastError: DuplexError | null;
 }
 
-/** Where to connect, per attempt: a URL, or a function giving one (or a promise of one). */
+/** Where to connect, per attempt: a URL, or a function giving one (or a promise of one). A
+ * relative URL (`'/echo'`) is resolved against the page's base URL (a worker's location), as a
+ * `WebSocket` resolves it; in Node.js it must be absolute. */
 export type DuplexUrl = string | URL | ((context: DuplexAttemptContext) => string | Promise<string>);
 
 /** Subprotocols, per attempt: fixed, or a function giving them (or a promise of them). */
