@@ -285,3 +285,39 @@ async fn duplex_sessions_counts_the_sessions_held_until_they_expire() {
     drop((first.cut(), second.cut()));
     server.wait_for_metric("duplex_sessions", 0.0).await;
 }
+
+/// A hello for a new session on a fresh connection: the server's first answer.
+async fn hello_answer(url: &str) -> Message {
+    let (mut ws, _) = connect_offering(url, "duplex.v1").await;
+    ws.send(Message::text("\0hello 1 - 0 0")).await.unwrap();
+    next_raw(&mut ws).await
+}
+
+#[tokio::test]
+async fn a_full_table_drops_the_session_gone_longest_and_refuses_only_when_all_are_connected() {
+    let server = Server::start_with("page", &["--max-sessions", "2"]);
+    let url = server.ws_url("/echo");
+    // Two clients say hello and go: their sessions wait for a resume, the first one longer.
+    let first = SessionPeer::open(&url, SessionState::default()).await.cut();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let second = SessionPeer::open(&url, SessionState::default()).await.cut();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // A newcomer is not locked out for the TTL: the first session makes room.
+    let newcomer = SessionPeer::open(&url, SessionState::default()).await;
+    assert!(!newcomer.welcome.resumed);
+    server
+        .wait_for_metric("duplex_sessions_evicted_total", 1.0)
+        .await;
+    // The second still resumes; with both held sessions connected, a hello is refused.
+    let second = SessionPeer::open(&url, second).await;
+    assert!(second.welcome.resumed, "{:?}", second.welcome);
+    assert_eq!(close_code(&hello_answer(&url).await), 1013);
+    // The first comes back to a new session (its client reports SESSION_LOST), in the place
+    // of the newcomer, which has gone meanwhile.
+    drop(newcomer.cut());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let first = SessionPeer::open(&url, first).await;
+    assert!(!first.welcome.resumed, "{:?}", first.welcome);
+    assert_eq!(server.metric("duplex_sessions").await, 2.0);
+    assert_eq!(server.metric("duplex_sessions_evicted_total").await, 2.0);
+}

@@ -108,8 +108,9 @@ pub struct Limits {
           default_value_t = 16384, value_parser = positive_usize)]
     pub session_replay_messages: usize,
 
-    /// Sessions: how many this instance holds at once, connected or waiting for a resume; a
-    /// handshake that would start one more is answered with close 1013.
+    /// Sessions: how many this instance holds at once, connected or waiting for a resume. When
+    /// all are held, a new one takes the place of the one whose connection has been gone
+    /// longest; only when every one has a connection is a hello answered with close 1013.
     #[arg(long, env = "DUPLEX_MAX_SESSIONS", value_name = "N",
           default_value_t = 10_000, value_parser = positive_usize)]
     pub max_sessions: usize,

@@ -72,7 +72,7 @@ impl SessionConn {
         match sessions.start(scope, hello.next) {
             Ok(session) => Opened::Session(SessionConn::start(connection, session, hello)),
             Err(Full(most)) => {
-                let reason = format!("too many sessions: --max-sessions {most} are held");
+                let reason = format!("too many sessions: --max-sessions {most}, all connected");
                 connection.close(TRY_AGAIN_LATER, &reason);
                 Opened::Ended(connection)
             }

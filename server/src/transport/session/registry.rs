@@ -1,7 +1,9 @@
 //! Every session of this instance: started on a `hello` with `-` (or one that cannot be
 //! resumed), found again by id on a resume, forgotten once no connection has been attached
-//! for the TTL (`--session-ttl`), at most `--max-sessions` at once. Expired sessions are
-//! swept lazily (at most once a second, when a session starts or resumes) and by
+//! for the TTL (`--session-ttl`), at most `--max-sessions` at once: when they are all held, a
+//! new one takes the place of the session whose connection has been gone longest, and only
+//! when every one has a connection is a new one refused (so clients that say hello and go
+//! cannot lock others out for the TTL). Expired sessions are swept lazily (at most once a second, when a session starts or resumes) and by
 //! [`Sessions::sweep`], which the server calls every second. Transport layer (session):
 //! imports only `transport`.
 
@@ -9,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use prometheus::IntGauge;
+use prometheus::{IntCounter, IntGauge};
 
 use super::replay::ReplayBounds;
 use super::state::Session;
@@ -39,7 +41,7 @@ impl From<&Limits> for SessionSettings {
     }
 }
 
-/// Why no session could be started: the cap is reached.
+/// Why no session could be started: the cap is reached and every session has a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Full(pub usize);
 
@@ -50,6 +52,8 @@ pub struct Sessions {
     last_sweep: Mutex<Instant>,
     /// `duplex_sessions`: how many are held, once [`Sessions::count_in`] registered it.
     held: IntGauge,
+    /// `duplex_sessions_evicted_total`: sessions dropped within their TTL to make room.
+    evicted: IntCounter,
 }
 
 impl Sessions {
@@ -64,14 +68,23 @@ impl Sessions {
                 "Sessions held (connected, or waiting for a resume within the TTL)",
             )
             .expect("valid metric"),
+            evicted: IntCounter::new(
+                "duplex_sessions_evicted_total",
+                "Sessions waiting for a resume dropped before their TTL to make room for a new \
+                 one (--max-sessions)",
+            )
+            .expect("valid metric"),
         }
     }
 
     /// Shows how many sessions are held in `metrics` (`duplex_sessions`), once per server.
     pub fn count_in(&self, metrics: &Metrics) {
-        metrics
-            .registry()
+        let registry = metrics.registry();
+        registry
             .register(Box::new(self.held.clone()))
+            .expect("unique metric");
+        registry
+            .register(Box::new(self.evicted.clone()))
             .expect("unique metric");
     }
 
@@ -98,16 +111,13 @@ impl Sessions {
         live.then_some(session)
     }
 
-    /// A new session of `scope` whose client numbers its next message `next`; an error when
-    /// `max_sessions` are held (after the expired ones were swept).
+    /// A new session of `scope` whose client numbers its next message `next`. When
+    /// `max_sessions` are held (after the expired ones were swept), it takes the place of the
+    /// one whose connection has been gone longest; an error when every one has a connection.
     pub fn start(&self, scope: &str, next: u64) -> Result<Arc<Session>, Full> {
         self.sweep_now_and_then();
         if self.len() >= self.settings.max_sessions {
             self.sweep(Instant::now());
-        }
-        let mut map = self.lock();
-        if map.len() >= self.settings.max_sessions {
-            return Err(Full(self.settings.max_sessions));
         }
         let id = new_id();
         let session = Arc::new(Session::new(
@@ -117,8 +127,35 @@ impl Sessions {
             next,
             0,
         ));
-        map.insert(id, session.clone());
-        self.held.set(map.len() as i64);
+        let evicted = {
+            let mut map = self.lock();
+            let evicted = if map.len() >= self.settings.max_sessions {
+                // A scan of every session, paid only by a hello that finds the table full.
+                let gone_longest = map
+                    .iter()
+                    .filter_map(|(id, held)| Some((held.detached_since()?, id)))
+                    .min()
+                    .map(|(_, id)| id.clone());
+                let Some(gone_longest) = gone_longest else {
+                    return Err(Full(self.settings.max_sessions));
+                };
+                map.remove(&gone_longest)
+            } else {
+                None
+            };
+            map.insert(id, session.clone());
+            self.held.set(map.len() as i64);
+            evicted
+        };
+        if let Some(evicted) = evicted {
+            self.evicted.inc();
+            tracing::info!(
+                session = evicted.id(),
+                "session dropped before its TTL to make room (--max-sessions)"
+            );
+            // What its endpoint kept (a relay seat) goes outside the locks.
+            drop(evicted.take_extension());
+        }
         Ok(session)
     }
 
@@ -221,14 +258,35 @@ mod tests {
     }
 
     #[test]
-    fn the_cap_refuses_new_sessions_until_one_expires() {
+    fn a_full_table_drops_the_session_gone_longest_and_refuses_only_when_all_are_connected() {
+        let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
+        let first = sessions.start("/", 0).unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+        let second = sessions.start("/", 0).unwrap();
+        // Neither has a connection: the first, gone longer, makes room.
+        let third = sessions.start("/", 0).unwrap();
+        assert!(
+            sessions.find(first.id(), "/").is_none(),
+            "the first was dropped"
+        );
+        assert!(sessions.find(second.id(), "/").is_some());
+        assert_eq!((sessions.len(), sessions.evicted.get()), (2, 1));
+        // With both connected, no session can go: the hello is refused.
+        second.mark_attached();
+        third.mark_attached();
+        assert_eq!(sessions.start("/", 0).err(), Some(Full(2)));
+        assert!(sessions.find(second.id(), "/").is_some());
+        assert!(sessions.find(third.id(), "/").is_some());
+    }
+
+    #[test]
+    fn expired_sessions_make_room_before_any_is_dropped() {
         let ttl = Duration::from_millis(30);
         let sessions = Sessions::new(settings(ttl, 2));
         sessions.start("/", 0).unwrap();
         sessions.start("/", 0).unwrap();
-        assert_eq!(sessions.start("/", 0).err(), Some(Full(2)));
         std::thread::sleep(ttl + Duration::from_millis(10));
         assert!(sessions.start("/", 0).is_ok(), "expired ones make room");
-        assert_eq!(sessions.len(), 1);
+        assert_eq!((sessions.len(), sessions.evicted.get()), (1, 0));
     }
 }

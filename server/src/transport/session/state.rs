@@ -210,6 +210,17 @@ impl Session {
         }
     }
 
+    /// Since when no connection has been attached (`None` while one is).
+    pub(super) fn detached_since(&self) -> Option<Instant> {
+        self.lock().detached_at
+    }
+
+    /// As if a connection were attached (the registry's tests need no real connection).
+    #[cfg(test)]
+    pub(super) fn mark_attached(&self) {
+        self.lock().detached_at = None;
+    }
+
     /// Whether no connection has been attached for `ttl` by `now`.
     pub(super) fn expired(&self, now: Instant, ttl: std::time::Duration) -> bool {
         self.lock()
