@@ -112,13 +112,10 @@ impl Sessions {
     }
 
     /// A new session of `scope` whose client numbers its next message `next`. When
-    /// `max_sessions` are held (after the expired ones were swept), it takes the place of the
-    /// one whose connection has been gone longest; an error when every one has a connection.
+    /// `max_sessions` are held and none has expired, it takes the place of the one whose
+    /// connection has been gone longest; an error when every one has a connection.
     pub fn start(&self, scope: &str, next: u64) -> Result<Arc<Session>, Full> {
         self.sweep_now_and_then();
-        if self.len() >= self.settings.max_sessions {
-            self.sweep(Instant::now());
-        }
         let id = new_id();
         let session = Arc::new(Session::new(
             id.clone(),
@@ -127,57 +124,70 @@ impl Sessions {
             next,
             0,
         ));
-        let evicted = {
+        let (gone, evicted) = {
             let mut map = self.lock();
-            let evicted = if map.len() >= self.settings.max_sessions {
-                // A scan of every session, paid only by a hello that finds the table full.
-                let gone_longest = map
-                    .iter()
-                    .filter_map(|(id, held)| Some((held.detached_since()?, id)))
-                    .min()
-                    .map(|(_, id)| id.clone());
-                let Some(gone_longest) = gone_longest else {
-                    return Err(Full(self.settings.max_sessions));
-                };
-                map.remove(&gone_longest)
+            // One pass over the table, paid only by a hello that finds it full.
+            let (gone, evicted) = if map.len() >= self.settings.max_sessions {
+                self.take_gone(&mut map, Instant::now(), true)
             } else {
-                None
+                (Vec::new(), false)
             };
+            if map.len() >= self.settings.max_sessions {
+                return Err(Full(self.settings.max_sessions));
+            }
             map.insert(id, session.clone());
             self.held.set(map.len() as i64);
-            evicted
+            (gone, evicted)
         };
-        if let Some(evicted) = evicted {
+        if evicted {
             self.evicted.inc();
+            let id = gone.first().map(|evicted| evicted.id());
             tracing::info!(
-                session = evicted.id(),
+                session = id,
                 "session dropped before its TTL to make room (--max-sessions)"
             );
-            // What its endpoint kept (a relay seat) goes outside the locks.
-            drop(evicted.take_extension());
         }
+        drop_outside_locks(gone);
         Ok(session)
     }
 
     /// Forgets every session whose connection has been gone for the TTL at `now`; returns
-    /// how many. What their endpoints kept (relay seats) is dropped outside the locks.
+    /// how many.
     pub fn sweep(&self, now: Instant) -> usize {
         *self.last_sweep.lock().unwrap_or_else(|e| e.into_inner()) = now;
-        let ttl = self.settings.ttl;
-        let expired: Vec<Arc<Session>> = {
-            let mut map = self.lock();
-            let ids: Vec<String> = map
-                .iter()
-                .filter(|(_, session)| session.expired(now, ttl))
-                .map(|(id, _)| id.clone())
-                .collect();
-            let expired = ids.iter().filter_map(|id| map.remove(id)).collect();
-            self.held.set(map.len() as i64);
-            expired
-        };
-        let extensions: Vec<_> = expired.iter().map(|s| s.take_extension()).collect();
-        drop(extensions);
-        expired.len()
+        let (expired, _) = self.take_gone(&mut self.lock(), now, false);
+        let count = expired.len();
+        drop_outside_locks(expired);
+        count
+    }
+
+    /// Takes out of `map` the sessions expired at `now`; with `make_room`, when none has,
+    /// the one whose connection has been gone longest (then `true`).
+    fn take_gone(
+        &self,
+        map: &mut HashMap<String, Arc<Session>>,
+        now: Instant,
+        make_room: bool,
+    ) -> (Vec<Arc<Session>>, bool) {
+        let mut ids = Vec::new();
+        let mut gone_longest: Option<(Instant, &String)> = None;
+        for (id, held) in map.iter() {
+            let Some(since) = held.detached_since() else {
+                continue;
+            };
+            if now.saturating_duration_since(since) >= self.settings.ttl {
+                ids.push(id.clone());
+            } else if gone_longest.is_none_or(|(longest, _)| since < longest) {
+                gone_longest = Some((since, id));
+            }
+        }
+        let evicted = make_room && ids.is_empty() && gone_longest.is_some();
+        if evicted {
+            ids.extend(gone_longest.map(|(_, id)| id.clone()));
+        }
+        let gone = ids.iter().filter_map(|id| map.remove(id)).collect();
+        self.held.set(map.len() as i64);
+        (gone, evicted)
     }
 
     fn sweep_now_and_then(&self) {
@@ -195,6 +205,12 @@ impl Sessions {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Session>>> {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Drops what the endpoints of `gone` sessions kept (relay seats), outside the registry's locks.
+fn drop_outside_locks(gone: Vec<Arc<Session>>) {
+    let extensions: Vec<_> = gone.iter().map(|s| s.take_extension()).collect();
+    drop(extensions);
 }
 
 /// A new session id: 128 bits from the operating system's generator, as 32 hex digits. The
