@@ -5,7 +5,7 @@
 use core::fmt;
 
 use super::{CloseReasonProblem, Error, UrlProblem};
-use crate::engine::text::text;
+use crate::engine::text::{option_name, text};
 use crate::prelude::*;
 
 /// What a failure that ended the socket adds about the queued messages it left unsent.
@@ -99,7 +99,7 @@ impl Error {
             } => text!(
                 "could not connect to ",
                 url,
-                " within connectTimeoutMs ",
+                option_name!(" within connectTimeoutMs ", " within connect_timeout_ms "),
                 timeout_ms,
                 lost_note(*unsent)
             ),
@@ -137,7 +137,10 @@ impl Error {
             } => text!(
                 "nothing arrived from ",
                 url,
-                " within heartbeat.timeoutMs ",
+                option_name!(
+                    " within heartbeat.timeoutMs ",
+                    " within heartbeat.timeout_ms "
+                ),
                 timeout_ms,
                 ": the connection is taken for dead",
                 lost_note(*unsent)
@@ -177,9 +180,9 @@ impl Error {
 /// The queue's bounds, as a queue error ends.
 fn bounds(max_messages: usize, max_bytes: usize) -> String {
     text!(
-        " (queue.maxMessages ",
+        option_name!(" (queue.maxMessages ", " (queue.max_messages "),
         max_messages,
-        ", queue.maxBytes ",
+        option_name!(", queue.maxBytes ", ", queue.max_bytes "),
         max_bytes,
         ")"
     )

@@ -1,7 +1,7 @@
 //! The constructor options and their rules, on plain Rust values (the shell reads them from
 //! JS objects, the Rust builder sets them directly).
 
-use crate::engine::text::text;
+use crate::engine::text::{option_name, text};
 use crate::error::Error;
 use crate::prelude::*;
 
@@ -171,11 +171,17 @@ impl SessionPolicy {
     pub fn validate(&self) -> Result<(), Error> {
         if !(1..=1024).contains(&self.ack_every) {
             let problem = text!(self.ack_every, " is not in 1-1024");
-            return Err(invalid("session.ackEvery", problem));
+            return Err(invalid(
+                option_name!("session.ackEvery", "session.ack_every"),
+                problem,
+            ));
         }
         if self.ack_delay_ms > 1000 {
             let problem = text!(self.ack_delay_ms, " is not in 0-1000");
-            return Err(invalid("session.ackDelayMs", problem));
+            return Err(invalid(
+                option_name!("session.ackDelayMs", "session.ack_delay_ms"),
+                problem,
+            ));
         }
         Ok(())
     }
@@ -239,7 +245,7 @@ impl Options {
     /// options.reconnect = Some(ReconnectPolicy { min_delay_ms: 5_000, max_delay_ms: 100, ..Default::default() });
     /// let err = options.validate().unwrap_err();
     /// assert_eq!(err.code(), "INVALID_OPTION");
-    /// assert!(err.to_string().contains("reconnect.minDelayMs"));
+    /// assert!(err.to_string().contains("reconnect.min_delay_ms"));
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
         validate_protocols(&self.protocols)?;
@@ -253,7 +259,7 @@ impl Options {
     fn validate_ranges(&self) -> Result<(), Error> {
         if self.connect_timeout_ms == Some(0) {
             return Err(invalid(
-                "connectTimeoutMs",
+                option_name!("connectTimeoutMs", "connect_timeout_ms"),
                 "0 is not allowed: it must be at least 1".into(),
             ));
         }
@@ -269,14 +275,14 @@ impl Options {
             }
             if let Some(code) = r.final_codes.iter().find(|c| !(1000..=4999).contains(*c)) {
                 return Err(invalid(
-                    "reconnect.finalCodes",
+                    option_name!("reconnect.finalCodes", "reconnect.final_codes"),
                     text!(code, " is not a close code (1000-4999)"),
                 ));
             }
         }
         if self.heartbeat.as_ref().is_some_and(|h| h.interval_ms == 0) {
             return Err(invalid(
-                "heartbeat.intervalMs",
+                option_name!("heartbeat.intervalMs", "heartbeat.interval_ms"),
                 "0 is not allowed: it must be at least 1".into(),
             ));
         }
@@ -293,10 +299,13 @@ impl Options {
         if let Some(r) = &self.reconnect {
             if r.min_delay_ms > r.max_delay_ms {
                 return Err(invalid(
-                    "reconnect.minDelayMs",
+                    option_name!("reconnect.minDelayMs", "reconnect.min_delay_ms"),
                     text!(
                         r.min_delay_ms,
-                        " is greater than reconnect.maxDelayMs ",
+                        option_name!(
+                            " is greater than reconnect.maxDelayMs ",
+                            " is greater than reconnect.max_delay_ms "
+                        ),
                         r.max_delay_ms
                     ),
                 ));
@@ -305,10 +314,13 @@ impl Options {
         if let Some(h) = &self.heartbeat {
             if h.timeout_ms <= h.interval_ms {
                 return Err(invalid(
-                    "heartbeat.timeoutMs",
+                    option_name!("heartbeat.timeoutMs", "heartbeat.timeout_ms"),
                     text!(
                         h.timeout_ms,
-                        " must be greater than heartbeat.intervalMs ",
+                        option_name!(
+                            " must be greater than heartbeat.intervalMs ",
+                            " must be greater than heartbeat.interval_ms "
+                        ),
                         h.interval_ms,
                         ", or every quiet interval looks like a dead connection"
                     ),

@@ -67,7 +67,10 @@ fn problem_with(change: impl FnOnce(&mut Options)) -> String {
 fn each_rule_names_its_option_and_value() {
     assert!(Options::default().validate().is_ok());
     let msg = problem_with(|o| o.connect_timeout_ms = Some(0));
-    assert!(msg.contains("connectTimeoutMs"), "{msg}");
+    assert!(
+        msg.contains(option_name!("connectTimeoutMs", "connect_timeout_ms")),
+        "{msg}"
+    );
     let msg = problem_with(|o| {
         o.reconnect = Some(ReconnectPolicy {
             factor: 0.5,
@@ -85,7 +88,10 @@ fn each_rule_names_its_option_and_value() {
         })
     });
     assert!(
-        msg.contains("reconnect.finalCodes") && msg.contains("999"),
+        msg.contains(option_name!(
+            "reconnect.finalCodes",
+            "reconnect.final_codes"
+        )) && msg.contains("999"),
         "{msg}"
     );
     let msg = problem_with(|o| {
@@ -96,7 +102,8 @@ fn each_rule_names_its_option_and_value() {
         })
     });
     assert!(
-        msg.contains("heartbeat.timeoutMs") && msg.contains("1000"),
+        msg.contains(option_name!("heartbeat.timeoutMs", "heartbeat.timeout_ms"))
+            && msg.contains("1000"),
         "{msg}"
     );
     let msg = problem_with(|o| {
@@ -105,7 +112,13 @@ fn each_rule_names_its_option_and_value() {
             ..Default::default()
         })
     });
-    assert!(msg.contains("heartbeat.intervalMs"), "{msg}");
+    assert!(
+        msg.contains(option_name!(
+            "heartbeat.intervalMs",
+            "heartbeat.interval_ms"
+        )),
+        "{msg}"
+    );
     let msg = problem_with(|o| o.protocols = vec!["a b".into()]);
     assert!(msg.contains("protocols"), "{msg}");
 }

@@ -76,6 +76,21 @@ macro_rules! text {
 }
 pub(crate) use text;
 
+/// An option's name in messages, as the face that made the socket spells it: the Rust API's
+/// field path (`reconnect.min_delay_ms`) in the crate built with its browser shell (feature
+/// `web`), the JS class's property path (`reconnect.minDelayMs`) in the npm package's engine,
+/// which is built without it. Chosen at compile time: each build carries one spelling.
+macro_rules! option_name {
+    ($js:literal, $rust:literal) => {
+        if cfg!(feature = "web") {
+            $rust
+        } else {
+            $js
+        }
+    };
+}
+pub(crate) use option_name;
+
 /// A whole number written as one or more ASCII digits (leading zeros allowed, no sign),
 /// within `u64`; `None` for anything else.
 pub fn parse_decimal(digits: &[u8]) -> Option<u64> {

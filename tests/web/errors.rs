@@ -20,7 +20,7 @@ async fn queue_full_refuses_the_message_and_keeps_the_queue() {
     w.socket.send_text("two").unwrap();
     let err = w.socket.send_text("three").unwrap_err();
     assert_eq!(err.code(), "QUEUE_FULL");
-    assert!(err.to_string().contains("queue.maxMessages 2"), "{err}");
+    assert!(err.to_string().contains("queue.max_messages 2"), "{err}");
     let said = "a 5-byte message does not fit; queued: 2 message(s), 6 byte(s)";
     assert!(err.to_string().contains(said), "{err}");
     let err = w.socket.send_binary(&[0; 1001]).unwrap_err();
@@ -108,5 +108,5 @@ fn invalid_option_names_the_option_in_the_rust_builder_too() {
         .err()
         .unwrap();
     assert_eq!(err.code(), "INVALID_OPTION");
-    assert!(err.to_string().contains("reconnect.minDelayMs"), "{err}");
+    assert!(err.to_string().contains("reconnect.min_delay_ms"), "{err}");
 }

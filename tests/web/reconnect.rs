@@ -195,7 +195,7 @@ async fn a_handshake_slower_than_connect_timeout_is_connect_timeout() {
         .unwrap_err();
     assert_eq!(error.code(), "CONNECT_TIMEOUT");
     assert!(
-        error.to_string().contains("connectTimeoutMs 200"),
+        error.to_string().contains("connect_timeout_ms 200"),
         "{error}"
     );
     assert_eq!(
