@@ -103,17 +103,25 @@ impl Sessions {
         self.len() == 0
     }
 
-    /// The live session `id` of `scope`, if there is one (not expired).
+    /// The live session `id` of `scope`, if there is one (not expired), claimed for a resume:
+    /// it is not dropped or swept until [`Session::resume`] attaches it or refuses, which the
+    /// caller must call.
     pub fn find(&self, id: &str, scope: &str) -> Option<Arc<Session>> {
         self.sweep_now_and_then();
-        let session = self.lock().get(id).cloned()?;
-        let live = session.scope() == scope && !session.expired(Instant::now(), self.settings.ttl);
-        live.then_some(session)
+        let map = self.lock();
+        let session = map.get(id)?;
+        if session.scope() != scope || session.expired(Instant::now(), self.settings.ttl) {
+            return None;
+        }
+        // Claimed under the table's lock, which a hello making room holds while it chooses.
+        session.claim();
+        Some(session.clone())
     }
 
-    /// A new session of `scope` whose client numbers its next message `next`. When
-    /// `max_sessions` are held and none has expired, it takes the place of the one whose
-    /// connection has been gone longest; an error when every one has a connection.
+    /// A new session of `scope` whose client numbers its next message `next`, claimed until
+    /// [`Session::start`] attaches it. When `max_sessions` are held and none has expired, it
+    /// takes the place of the one whose connection has been gone longest; an error when every
+    /// one has a connection (or an opening under way).
     pub fn start(&self, scope: &str, next: u64) -> Result<Arc<Session>, Full> {
         self.sweep_now_and_then();
         let id = new_id();
@@ -124,6 +132,7 @@ impl Sessions {
             next,
             0,
         ));
+        session.claim();
         let (gone, evicted) = {
             let mut map = self.lock();
             // One pass over the table, paid only by a hello that finds it full.
@@ -172,7 +181,7 @@ impl Sessions {
         let mut ids = Vec::new();
         let mut gone_longest: Option<(Instant, &String)> = None;
         for (id, held) in map.iter() {
-            let Some(since) = held.detached_since() else {
+            let Some(since) = held.idle_since() else {
                 continue;
             };
             if now.saturating_duration_since(since) >= self.settings.ttl {
@@ -200,6 +209,12 @@ impl Sessions {
         if due {
             self.sweep(Instant::now());
         }
+    }
+
+    /// Forgets session `id` at once (the tests' stand-in for time passing).
+    #[cfg(test)]
+    fn remove_for_test(&self, id: &str) {
+        self.lock().remove(id);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Session>>> {
@@ -247,6 +262,18 @@ mod tests {
         assert_ne!(a, b);
     }
 
+    /// A session started, attached and left: it waits for a resume.
+    fn left(sessions: &Sessions) -> Arc<Session> {
+        let session = sessions.start("/", 0).unwrap();
+        session.mark_gone();
+        session
+    }
+
+    /// Whether `id` is held (without claiming it, as `find` does).
+    fn holds(sessions: &Sessions, id: &str) -> bool {
+        sessions.lock().contains_key(id)
+    }
+
     #[test]
     fn a_session_is_found_by_id_in_its_scope_only() {
         let sessions = Sessions::new(settings(Duration::from_secs(60), 10));
@@ -260,12 +287,10 @@ mod tests {
     fn a_detached_session_expires_after_the_ttl_and_is_swept() {
         let ttl = Duration::from_millis(30);
         let sessions = Sessions::new(settings(ttl, 10));
-        let session = sessions.start("/echo", 0).unwrap();
-        // Never attached: detached since it started.
-        assert!(sessions.find(session.id(), "/echo").is_some());
+        let session = left(&sessions);
         std::thread::sleep(ttl + Duration::from_millis(10));
         assert!(
-            sessions.find(session.id(), "/echo").is_none(),
+            sessions.find(session.id(), "/").is_none(),
             "past the TTL a resume is refused"
         );
         assert_eq!(sessions.len(), 1);
@@ -276,31 +301,53 @@ mod tests {
     #[test]
     fn a_full_table_drops_the_session_gone_longest_and_refuses_only_when_all_are_connected() {
         let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
-        let first = sessions.start("/", 0).unwrap();
+        let first = left(&sessions);
         std::thread::sleep(Duration::from_millis(2));
-        let second = sessions.start("/", 0).unwrap();
+        let second = left(&sessions);
         // Neither has a connection: the first, gone longer, makes room.
         let third = sessions.start("/", 0).unwrap();
-        assert!(
-            sessions.find(first.id(), "/").is_none(),
-            "the first was dropped"
-        );
-        assert!(sessions.find(second.id(), "/").is_some());
+        assert!(!holds(&sessions, first.id()), "the first was dropped");
+        assert!(holds(&sessions, second.id()));
         assert_eq!((sessions.len(), sessions.evicted.get()), (2, 1));
         // With both connected, no session can go: the hello is refused.
         second.mark_attached();
         third.mark_attached();
         assert_eq!(sessions.start("/", 0).err(), Some(Full(2)));
-        assert!(sessions.find(second.id(), "/").is_some());
-        assert!(sessions.find(third.id(), "/").is_some());
+        assert!(holds(&sessions, second.id()) && holds(&sessions, third.id()));
+    }
+
+    #[test]
+    fn a_session_being_opened_is_never_the_one_dropped() {
+        let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
+        // A new session not attached yet, beside a connected one: nothing may go.
+        let connected = sessions.start("/", 0).unwrap();
+        connected.mark_attached();
+        let opening = sessions.start("/", 0).unwrap();
+        assert_eq!(sessions.start("/", 0).err(), Some(Full(2)));
+        assert!(holds(&sessions, opening.id()));
+        // A session found for a resume, not attached yet: another one goes in its stead.
+        opening.mark_gone();
+        sessions.remove_for_test(connected.id());
+        std::thread::sleep(Duration::from_millis(2));
+        let younger = left(&sessions);
+        let resuming = sessions.find(opening.id(), "/").unwrap();
+        let newcomer = sessions.start("/", 0).unwrap();
+        assert!(
+            holds(&sessions, resuming.id()),
+            "the resume keeps its session"
+        );
+        assert!(!holds(&sessions, younger.id()));
+        // Both openings under way: a third hello is refused.
+        assert_eq!(sessions.start("/", 0).err(), Some(Full(2)));
+        newcomer.mark_attached();
     }
 
     #[test]
     fn expired_sessions_make_room_before_any_is_dropped() {
         let ttl = Duration::from_millis(30);
         let sessions = Sessions::new(settings(ttl, 2));
-        sessions.start("/", 0).unwrap();
-        sessions.start("/", 0).unwrap();
+        left(&sessions);
+        left(&sessions);
         std::thread::sleep(ttl + Duration::from_millis(10));
         assert!(sessions.start("/", 0).is_ok(), "expired ones make room");
         assert_eq!((sessions.len(), sessions.evicted.get()), (1, 0));

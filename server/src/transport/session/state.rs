@@ -33,6 +33,10 @@ pub(super) struct State {
     pub generation: u64,
     /// Since when no connection is attached (`None` while one is).
     pub detached_at: Option<Instant>,
+    /// Openings under way: the registry handed the session to a connection (a new session,
+    /// or one found for a resume) that has not attached yet. While any is, the session is
+    /// neither dropped to make room nor swept.
+    pub claims: u32,
     /// What the endpoint keeps with the session (a relay seat); dropped when it expires.
     pub extension: Option<Arc<dyn Any + Send + Sync>>,
 }
@@ -68,6 +72,7 @@ impl Session {
                 attached: None,
                 generation: 0,
                 detached_at: Some(Instant::now()),
+                claims: 0,
                 extension: None,
             }),
         }
@@ -134,6 +139,8 @@ impl Session {
         next: u64,
     ) -> Result<Resumed, String> {
         let mut state = self.lock();
+        // This opening's claim ends here: attached below, or refused and detached as it was.
+        state.claims = state.claims.saturating_sub(1);
         if next > state.in_count {
             return Err(format!(
                 "the client's next message is {next}, but only {} were received",
@@ -184,6 +191,7 @@ impl Session {
     /// Attaches the first connection of a new session and queues its welcome.
     pub(super) fn start(&self, outbox: &Outbox, link: &Arc<Link>) -> u64 {
         let mut state = self.lock();
+        state.claims = state.claims.saturating_sub(1);
         state.generation += 1;
         let welcome = Control::Welcome {
             session: self.id.clone(),
@@ -210,15 +218,33 @@ impl Session {
         }
     }
 
-    /// Since when no connection has been attached (`None` while one is).
-    pub(super) fn detached_since(&self) -> Option<Instant> {
-        self.lock().detached_at
+    /// Marks an opening under way (see `State::claims`); attaching, or a refused resume,
+    /// ends it.
+    pub(super) fn claim(&self) {
+        self.lock().claims += 1;
     }
 
-    /// As if a connection were attached (the registry's tests need no real connection).
+    /// Since when no connection has been attached, unless one is or an opening is under way
+    /// (then `None`: the session is not to be dropped or swept).
+    pub(super) fn idle_since(&self) -> Option<Instant> {
+        let state = self.lock();
+        state.detached_at.filter(|_| state.claims == 0)
+    }
+
+    /// As if the opening under way had attached a connection (the registry's tests need no
+    /// real one).
     #[cfg(test)]
     pub(super) fn mark_attached(&self) {
-        self.lock().detached_at = None;
+        let mut state = self.lock();
+        state.claims = state.claims.saturating_sub(1);
+        state.detached_at = None;
+    }
+
+    /// As if that connection had ended now.
+    #[cfg(test)]
+    pub(super) fn mark_gone(&self) {
+        self.mark_attached();
+        self.lock().detached_at = Some(Instant::now());
     }
 
     /// Whether no connection has been attached for `ttl` by `now`.
