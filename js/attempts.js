@@ -23,14 +23,16 @@ function answer(driver, later, tag, id, ...texts) {
 
 /** `url` resolved against the page's (or worker's) base URL when it is not an absolute URL
  * (`/echo`), as a `WebSocket` resolves it; as given where there is no base (Node.js), it does
- * not parse even so, or it is empty (the engine then says why: an empty URL is more likely a
- * mistake than the page's own address, and Firefox refuses it too). */
-export function absolute(url, base = globalThis.document?.baseURI ?? globalThis.location?.href) {
+ * not parse even so, or it is empty or blank (the engine then says why: an empty URL is more
+ * likely a mistake than the page's own address, and Firefox refuses it too). */
+export function absolute(url) {
   try {
     new URL(url);
   } catch {
     try {
-      if (url) url = new URL(url, base).href;
+      // The base is read in here: where there is no `location` (Node.js), or reading it
+      // throws, the URL stays as given.
+      if (url.trim()) url = new URL(url, globalThis.document?.baseURI ?? location.href).href;
     } catch {}
   }
   return url;

@@ -49,10 +49,11 @@ export class DuplexSocket extends EventTarget {
     if (typeof url === 'function') own.urlProvider = url;
     else if (typeof url !== 'string') throw made(1, describe(url));
     else {
-      args(url = absolute(url));
+      // An error names the URL as checked: resolved against the page (a page's `file:` scheme
+      // in it says why `/echo` was refused).
+      args(fixed = absolute(url));
       check(engine().dx_check_url());
       name = out(0);
-      fixed = url;
     }
     handlers.set(this, {});
     const running = new Driver(this, name, fixed, own, Math.random() * 9007199254740992);

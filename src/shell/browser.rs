@@ -61,10 +61,10 @@ impl Listeners {
 
 /// `url` resolved against the page's (or worker's) base URL when it is not an absolute URL
 /// (`/echo`), as the browser's `WebSocket` resolves it; as given where there is no base, it
-/// does not parse even so, or it is empty (the engine's rules then say why: an empty URL is
-/// more likely a mistake than the page's own address, and Firefox refuses it too).
+/// does not parse even so, or it is empty or blank (the engine's rules then say why: an empty
+/// URL is more likely a mistake than the page's own address, and Firefox refuses it too).
 pub(crate) fn absolute(url: &str) -> String {
-    if !url.is_empty() && Url::new(url).is_err() {
+    if !url.trim().is_empty() && Url::new(url).is_err() {
         if let Some(resolved) = base_url().and_then(|base| Url::new_with_base(url, &base).ok()) {
             return resolved.href();
         }

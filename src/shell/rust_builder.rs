@@ -160,6 +160,7 @@ impl Builder {
         self.options.validate()?;
         let url = match self.url_provider {
             Some(_) => self.url.clone(),
+            // An error names the URL as checked: resolved against the page.
             None => validate_url(&absolute(&self.url))?,
         };
         if let (Some(_), Some(policy)) = (&self.should_reconnect, &mut self.options.reconnect) {

@@ -36,11 +36,12 @@ fn a_relative_url_resolves_against_the_page_in_both_faces() {
     }
 }
 
-/// The empty string is refused as Firefox's `WebSocket` refuses it (Chromium's would open the
-/// page's own URL): a URL left empty by mistake says so rather than connecting somewhere.
+/// The empty string (or a blank one) is refused as Firefox's `WebSocket` refuses it
+/// (Chromium's would open the page's own URL): a URL left empty by mistake says so rather than
+/// connecting somewhere.
 #[wasm_bindgen_test]
 fn a_url_that_does_not_parse_even_against_the_page_names_it_as_given() {
-    for url in ["//[::1/x", "ws://[::1", ""] {
+    for url in ["//[::1/x", "ws://[::1", "", "  "] {
         let err = DuplexSocket::new(url).expect_err("refused");
         assert_eq!(err.code(), "INVALID_URL", "{url}");
         assert!(err.to_string().contains(&format!("\"{url}\"")), "{err}");
@@ -78,4 +79,21 @@ async fn a_providers_relative_url_resolves_against_the_page_in_both_faces() {
     let js = new_socket(provider.into_js_value(), JsValue::UNDEFINED).unwrap();
     becomes(|| js.url(), &expected, "JS").await;
     js.close(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+}
+
+/// A relative URL that breaks a rule once resolved is named as checked, resolved against the
+/// page: the page's part of it (a `file:` scheme, say) is what explains the refusal.
+#[wasm_bindgen_test]
+fn a_relative_url_refused_once_resolved_is_named_as_resolved() {
+    let location = js_sys::Reflect::get(&js_sys::global(), &"location".into()).unwrap();
+    let origin = js_sys::Reflect::get(&location, &"origin".into()).unwrap();
+    let named = format!("\"{}/echo#frag\"", origin.as_string().unwrap());
+    let err = DuplexSocket::new("/echo#frag").expect_err("a fragment is refused");
+    assert_eq!(err.code(), "INVALID_URL");
+    assert!(err.to_string().contains(&named), "{err}");
+    assert_thrown(
+        new_socket("/echo#frag".into(), JsValue::UNDEFINED),
+        "INVALID_URL",
+        &named,
+    );
 }
