@@ -48,7 +48,7 @@ pub enum Error {
         /// A description of what was given (its type, and its value where short).
         found: String,
     },
-    /// The send queue is at its `maxBytes` or `maxMessages` bound (overflow `"error"`): the
+    /// The send queue is at its `max_bytes` or `max_messages` bound (JS: `maxBytes`, `maxMessages`) (overflow `"error"`): the
     /// message was refused and nothing already queued was touched.
     QueueFull {
         /// The refused message's size in bytes.
@@ -57,9 +57,9 @@ pub enum Error {
         queued_messages: usize,
         /// Bytes already queued.
         queued_bytes: usize,
-        /// The `queue.maxMessages` bound.
+        /// The `queue.max_messages` bound.
         max_messages: usize,
-        /// The `queue.maxBytes` bound.
+        /// The `queue.max_bytes` bound.
         max_bytes: usize,
     },
     /// With overflow `"drop-oldest"`, the oldest queued messages were dropped to make room
@@ -69,9 +69,9 @@ pub enum Error {
         dropped_messages: usize,
         /// Their bytes together.
         dropped_bytes: usize,
-        /// The `queue.maxMessages` bound.
+        /// The `queue.max_messages` bound.
         max_messages: usize,
-        /// The `queue.maxBytes` bound.
+        /// The `queue.max_bytes` bound.
         max_bytes: usize,
     },
     /// `send` after the socket closed for good, or after `close()` (a browser WebSocket would
@@ -92,11 +92,11 @@ pub enum Error {
         /// How many queued messages were not sent.
         unsent: usize,
     },
-    /// No open within `connectTimeoutMs`.
+    /// No open within `connect_timeout_ms` (JS: `connectTimeoutMs`).
     ConnectTimeout {
         /// The socket's URL.
         url: String,
-        /// The `connectTimeoutMs` option.
+        /// The `connect_timeout_ms` option.
         timeout_ms: u32,
         /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
         unsent: usize,
@@ -129,11 +129,11 @@ pub enum Error {
         /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
         unsent: usize,
     },
-    /// Nothing arrived within `heartbeat.timeoutMs`: the connection is taken for dead.
+    /// Nothing arrived within `heartbeat.timeout_ms` (JS: `heartbeat.timeoutMs`): the connection is taken for dead.
     HeartbeatTimeout {
         /// The socket's URL.
         url: String,
-        /// The `heartbeat.timeoutMs` option.
+        /// The `heartbeat.timeout_ms` option.
         timeout_ms: u32,
         /// Queued messages not sent, when this ended the socket for good (else 0: they wait).
         unsent: usize,

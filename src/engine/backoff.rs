@@ -82,7 +82,7 @@ mod tests {
     }
 
     proptest! {
-        /// Every delay stays within [0, maxDelayMs] and within the attempt's ceiling.
+        /// Every delay stays within [0, max_delay_ms] and within the attempt's ceiling.
         #[test]
         fn delays_stay_within_bounds(policy in policy(), seed in any::<u64>(), attempts in 1u32..200) {
             let max = policy.max_delay_ms;

@@ -59,7 +59,7 @@ impl CloseInfo {
 /// [`Connection::poll_timeout`]: crate::engine::connection::Connection::poll_timeout
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timer {
-    /// `connectTimeoutMs` for the attempt under way.
+    /// `connect_timeout_ms` for the attempt under way.
     Connect,
     /// The backoff delay before the next attempt.
     Reconnect,
@@ -70,7 +70,7 @@ pub enum Timer {
     /// While waiting to reconnect with lifecycle on: a tick whose lateness reveals a wake
     /// from sleep (timers do not run while the machine sleeps; the clock does).
     Watchdog,
-    /// In a session: time to acknowledge what arrived (at the latest `session.ackDelayMs`
+    /// In a session: time to acknowledge what arrived (at the latest `session.ack_delay_ms`
     /// after the first message not yet acknowledged).
     Ack,
 }

@@ -167,7 +167,7 @@ impl Default for SessionPolicy {
 }
 
 impl SessionPolicy {
-    /// Checks the bounds the protocol sets (`session.ackEvery`, `session.ackDelayMs`).
+    /// Checks the bounds the protocol sets (`session.ack_every`, `session.ack_delay_ms`).
     pub fn validate(&self) -> Result<(), Error> {
         if !(1..=1024).contains(&self.ack_every) {
             let problem = text!(self.ack_every, " is not in 1-1024");
@@ -293,8 +293,8 @@ impl Options {
     }
 
     /// The rules between values, which may involve a default the caller did not set
-    /// (`reconnect.minDelayMs` against `maxDelayMs`, `heartbeat.timeoutMs` against
-    /// `intervalMs`): the defaults live here, so both faces ask the engine.
+    /// (`reconnect.min_delay_ms` against `max_delay_ms`, `heartbeat.timeout_ms` against
+    /// `interval_ms`): the defaults live here, so both faces ask the engine.
     pub fn validate_relations(&self) -> Result<(), Error> {
         if let Some(r) = &self.reconnect {
             if r.min_delay_ms > r.max_delay_ms {

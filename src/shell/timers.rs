@@ -34,7 +34,7 @@ impl Timers {
         fire: fn(&Rc<T>, Slot),
     ) {
         // setTimeout takes a signed 32-bit delay and treats a larger one as 0: clamp, so a
-        // huge connectTimeoutMs means "very long", not "at once".
+        // huge connect_timeout_ms means "very long", not "at once".
         let ms = ms.ceil().clamp(0.0, f64::from(i32::MAX)) as u32;
         let timeout = Timeout::new(ms, move || {
             if let Some(owner) = owner.upgrade() {

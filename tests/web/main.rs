@@ -9,6 +9,7 @@ mod conversation;
 mod errors;
 mod js_class;
 mod js_face;
+mod option_names;
 mod platform;
 mod reconnect;
 mod resources;
