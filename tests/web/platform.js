@@ -269,3 +269,21 @@ export async function shouldReconnectHasTheLastWord(DuplexSocket, hooks) {
   equal(socket.readyState, 1, 'open again');
   socket.close();
 }
+
+/** Text queued while connecting counts its UTF-8 bytes, as the browser will send them: short
+ * messages (measured into a buffer the package keeps), one over 1,024 UTF-16 units (encoded on
+ * its own), a lone surrogate (sent as U+FFFD, 3 bytes); then each arrives intact. */
+export async function queuedTextCountsItsUtf8Bytes(DuplexSocket, echo) {
+  const texts = ['a', 'é', '😀', '\ud800', `${'é'.repeat(600)}x`, 'é'.repeat(2000)];
+  const socket = new DuplexSocket(`${echo}&stall=300`);
+  const data = [];
+  socket.onmessage = (e) => data.push(e.data);
+  for (const text of texts) socket.send(text);
+  const utf8 = texts.reduce((sum, text) => sum + new TextEncoder().encode(text).length, 0);
+  equal(utf8, 1 + 2 + 4 + 3 + 1201 + 4000, 'the expected count');
+  equal(socket.queuedAmount, utf8, 'queued bytes');
+  await until(() => data.length === texts.length, 'the echoes');
+  equal(data, texts.map((text) => (text === '\ud800' ? '\ufffd' : text)), 'each intact');
+  equal(socket.queuedAmount, 0, 'nothing queued once sent');
+  socket.close();
+}

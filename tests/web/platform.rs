@@ -37,6 +37,8 @@ extern "C" {
     fn heartbeat_reply_is_not_dispatched(class: &JsValue, url: &str) -> Promise;
     #[wasm_bindgen(js_name = shouldReconnectHasTheLastWord)]
     fn should_reconnect_has_the_last_word(class: &JsValue, url: &str) -> Promise;
+    #[wasm_bindgen(js_name = queuedTextCountsItsUtf8Bytes)]
+    fn queued_text_counts_its_utf8_bytes(class: &JsValue, url: &str) -> Promise;
 }
 
 /// Runs a JS check; its Error's message is the failure.
@@ -115,4 +117,9 @@ async fn the_heartbeat_reply_of_the_original_server_is_not_dispatched() {
 #[wasm_bindgen_test]
 async fn should_reconnect_has_the_last_word_and_reconnect_reopens() {
     run(should_reconnect_has_the_last_word, hooks()).await;
+}
+
+#[wasm_bindgen_test]
+async fn queued_text_counts_its_utf8_bytes_short_long_and_lone_surrogates() {
+    run(queued_text_counts_its_utf8_bytes, hooks()).await;
 }
