@@ -1,7 +1,7 @@
 //! The constructor options and their rules, on plain Rust values (the shell reads them from
 //! JS objects, the Rust builder sets them directly).
 
-use crate::engine::text::{option_name, text};
+use crate::engine::text::{display_number, option_name, text};
 use crate::error::Error;
 use crate::prelude::*;
 
@@ -364,33 +364,6 @@ fn is_token_byte(b: u8) -> bool {
         | b'^'..=b'z' | b'|' | b'~')
 }
 
-/// `n` as text without Rust's float formatting (which would add kilobytes to the wasm):
-/// whole numbers as integers, others with up to six decimals.
-pub fn display_number(n: f64) -> String {
-    if n.is_nan() {
-        return "NaN".to_owned();
-    }
-    if n.is_infinite() {
-        return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
-    }
-    let sign = if n < 0.0 { "-" } else { "" };
-    // Rounded by hand: `f64::round` is std's, and the engine also builds without std.
-    let magnitude = if n < 0.0 { -n } else { n };
-    let micros = magnitude * 1e6 + 0.5;
-    if micros >= 9e18 {
-        return text!(sign, (magnitude / 1e6 + 0.5) as u64, "e6");
-    }
-    let micros = micros as u64;
-    let (whole, fraction) = (micros / 1_000_000, micros % 1_000_000);
-    if fraction == 0 {
-        text!(sign, whole)
-    } else {
-        // The six decimals with leading zeros kept and trailing ones dropped.
-        let digits = text!(1_000_000 + fraction);
-        text!(sign, whole, ".", digits[1..].trim_end_matches('0'))
-    }
-}
-
 /// An [`Error::InvalidOption`] for option `name`.
 pub(crate) fn invalid(name: &str, problem: String) -> Error {
     Error::InvalidOption {
@@ -400,7 +373,6 @@ pub(crate) fn invalid(name: &str, problem: String) -> Error {
 }
 
 // Native only: the engine is tested with `cargo test`; proptest does not build for wasm32.
-// Native only, like the other engine tests.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "options_tests.rs"]
 mod tests;

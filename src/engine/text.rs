@@ -91,6 +91,33 @@ macro_rules! option_name {
 }
 pub(crate) use option_name;
 
+/// `n` as text without Rust's float formatting (which would add kilobytes to the wasm):
+/// whole numbers as integers, others with up to six decimals.
+pub fn display_number(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".to_owned();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    // Rounded by hand: `f64::round` is std's, and the engine also builds without std.
+    let magnitude = if n < 0.0 { -n } else { n };
+    let micros = magnitude * 1e6 + 0.5;
+    if micros >= 9e18 {
+        return text!(sign, (magnitude / 1e6 + 0.5) as u64, "e6");
+    }
+    let micros = micros as u64;
+    let (whole, fraction) = (micros / 1_000_000, micros % 1_000_000);
+    if fraction == 0 {
+        text!(sign, whole)
+    } else {
+        // The six decimals with leading zeros kept and trailing ones dropped.
+        let digits = text!(1_000_000 + fraction);
+        text!(sign, whole, ".", digits[1..].trim_end_matches('0'))
+    }
+}
+
 /// A whole number written as one or more ASCII digits (leading zeros allowed, no sign),
 /// within `u64`; `None` for anything else.
 pub fn parse_decimal(digits: &[u8]) -> Option<u64> {
