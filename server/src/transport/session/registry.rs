@@ -142,6 +142,7 @@ impl Sessions {
                 (Vec::new(), false)
             };
             if map.len() >= self.settings.max_sessions {
+                // Every one connected or being opened: nothing was taken out to drop.
                 return Err(Full(self.settings.max_sessions));
             }
             map.insert(id, session.clone());
