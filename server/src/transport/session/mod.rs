@@ -6,6 +6,7 @@
 //! - [`state`]: one session's counters and buffer, shared by its connections (one at a time)
 //!   and, for relay rooms, by the peers that send to it;
 //! - [`registry`]: every session of this instance, with the TTL after a drop and the cap;
+//! - [`idle`]: the order in which sessions lost their connections (whom the cap drops first);
 //! - [`opening`]: a connection entering session mode: `hello`, a resume or a new session,
 //!   `welcome`;
 //! - [`conn`]: a connection in session mode, as an endpoint uses it: application messages
@@ -17,6 +18,7 @@
 
 pub mod conn;
 pub mod frame;
+pub mod idle;
 pub mod opening;
 pub mod registry;
 pub mod replay;

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use prometheus::{IntCounter, IntGauge};
 
+use super::idle::IdleLog;
 use super::replay::ReplayBounds;
 use super::state::Session;
 use crate::transport::{Limits, Metrics};
@@ -49,6 +50,8 @@ pub struct Full(pub usize);
 pub struct Sessions {
     settings: SessionSettings,
     map: Mutex<HashMap<String, Arc<Session>>>,
+    /// The order its sessions lost their connections in (whom a full table drops first).
+    idle: Arc<IdleLog>,
     last_sweep: Mutex<Instant>,
     /// `duplex_sessions`: how many are held, once [`Sessions::count_in`] registered it.
     held: IntGauge,
@@ -62,6 +65,7 @@ impl Sessions {
         Sessions {
             settings,
             map: Mutex::default(),
+            idle: Arc::default(),
             last_sweep: Mutex::new(Instant::now()),
             held: IntGauge::new(
                 "duplex_sessions",
@@ -119,9 +123,9 @@ impl Sessions {
     }
 
     /// A new session of `scope` whose client numbers its next message `next`, claimed until
-    /// [`Session::start`] attaches it. When `max_sessions` are held and none has expired, it
-    /// takes the place of the one whose connection has been gone longest; an error when every
-    /// one has a connection (or an opening under way).
+    /// [`Session::start`] attaches it. When `max_sessions` are held, it takes the place of the
+    /// one whose connection has been gone longest (found in the idle log, not by a look at
+    /// every session); an error when every one has a connection (or an opening under way).
     pub fn start(&self, scope: &str, next: u64) -> Result<Arc<Session>, Full> {
         self.sweep_now_and_then();
         let id = new_id();
@@ -133,71 +137,61 @@ impl Sessions {
             0,
         ));
         session.claim();
+        session.log_detaches_in(self.idle.clone());
         let (gone, evicted) = {
             let mut map = self.lock();
-            // One pass over the table, paid only by a hello that finds it full.
-            let (gone, evicted) = if map.len() >= self.settings.max_sessions {
-                self.take_gone(&mut map, Instant::now(), true)
-            } else {
-                (Vec::new(), false)
-            };
+            let mut gone = None;
+            let mut evicted = false;
             if map.len() >= self.settings.max_sessions {
-                // Every one connected or being opened: nothing was taken out to drop.
-                return Err(Full(self.settings.max_sessions));
+                // Every one connected or being opened: nothing is taken out.
+                let Some((since, oldest)) = self.idle.oldest_idle(&map) else {
+                    return Err(Full(self.settings.max_sessions));
+                };
+                evicted = since.elapsed() < self.settings.ttl; // else it had expired anyway
+                gone = map.remove(&oldest);
             }
             map.insert(id, session.clone());
             self.held.set(map.len() as i64);
             (gone, evicted)
         };
-        if evicted {
-            self.evicted.inc();
-            let id = gone.first().map(|evicted| evicted.id());
-            tracing::info!(
-                session = id,
-                "session dropped before its TTL to make room (--max-sessions)"
-            );
+        if let Some(gone) = gone {
+            if evicted {
+                self.evicted.inc();
+                tracing::info!(
+                    session = gone.id(),
+                    "session dropped before its TTL to make room (--max-sessions)"
+                );
+            }
+            drop_outside_locks(vec![gone]);
         }
-        drop_outside_locks(gone);
         Ok(session)
     }
 
     /// Forgets every session whose connection has been gone for the TTL at `now`; returns
-    /// how many.
+    /// how many. The idle log loses its stale entries.
     pub fn sweep(&self, now: Instant) -> usize {
         *self.last_sweep.lock().unwrap_or_else(|e| e.into_inner()) = now;
-        let (expired, _) = self.take_gone(&mut self.lock(), now, false);
+        let expired: Vec<Arc<Session>> = {
+            let mut map = self.lock();
+            let ttl = self.settings.ttl;
+            let ids: Vec<String> = map
+                .iter()
+                // Not one being opened: its claim keeps it until it attaches or is refused.
+                .filter(|(_, session)| {
+                    session
+                        .idle_since()
+                        .is_some_and(|since| now.saturating_duration_since(since) >= ttl)
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            let expired = ids.iter().filter_map(|id| map.remove(id)).collect();
+            self.held.set(map.len() as i64);
+            self.idle.prune(&map);
+            expired
+        };
         let count = expired.len();
         drop_outside_locks(expired);
         count
-    }
-
-    /// Takes out of `map` the sessions expired at `now`; with `make_room`, when none has,
-    /// the one whose connection has been gone longest (then `true`).
-    fn take_gone(
-        &self,
-        map: &mut HashMap<String, Arc<Session>>,
-        now: Instant,
-        make_room: bool,
-    ) -> (Vec<Arc<Session>>, bool) {
-        let mut ids = Vec::new();
-        let mut gone_longest: Option<(Instant, &String)> = None;
-        for (id, held) in map.iter() {
-            let Some(since) = held.idle_since() else {
-                continue;
-            };
-            if now.saturating_duration_since(since) >= self.settings.ttl {
-                ids.push(id.clone());
-            } else if gone_longest.is_none_or(|(longest, _)| since < longest) {
-                gone_longest = Some((since, id));
-            }
-        }
-        let evicted = make_room && ids.is_empty() && gone_longest.is_some();
-        if evicted {
-            ids.extend(gone_longest.map(|(_, id)| id.clone()));
-        }
-        let gone = ids.iter().filter_map(|id| map.remove(id)).collect();
-        self.held.set(map.len() as i64);
-        (gone, evicted)
     }
 
     fn sweep_now_and_then(&self) {
@@ -344,13 +338,41 @@ mod tests {
     }
 
     #[test]
+    fn a_session_that_came_back_and_left_again_is_judged_by_its_last_departure() {
+        let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
+        let first = left(&sessions);
+        std::thread::sleep(Duration::from_millis(2));
+        let second = left(&sessions);
+        std::thread::sleep(Duration::from_millis(2));
+        // The first resumes and goes again: now the second has been gone longer.
+        assert!(sessions.find(first.id(), "/").is_some());
+        first.mark_gone();
+        assert_eq!(sessions.idle.len(), 3, "one entry per departure");
+        sessions.start("/", 0).unwrap();
+        assert!(holds(&sessions, first.id()));
+        assert!(!holds(&sessions, second.id()));
+        // The sweep drops the entries that stand for nothing any more.
+        sessions.sweep(Instant::now());
+        assert_eq!(sessions.idle.len(), 1, "only the first's last departure");
+    }
+
+    #[test]
     fn expired_sessions_make_room_before_any_is_dropped() {
         let ttl = Duration::from_millis(30);
         let sessions = Sessions::new(settings(ttl, 2));
         left(&sessions);
         left(&sessions);
         std::thread::sleep(ttl + Duration::from_millis(10));
-        assert!(sessions.start("/", 0).is_ok(), "expired ones make room");
-        assert_eq!((sessions.len(), sessions.evicted.get()), (1, 0));
+        assert!(sessions.start("/", 0).is_ok(), "an expired one makes room");
+        assert_eq!(
+            (sessions.len(), sessions.evicted.get()),
+            (2, 0),
+            "not counted evicted"
+        );
+        assert_eq!(
+            sessions.sweep(Instant::now()),
+            1,
+            "the other goes with the sweep"
+        );
     }
 }

@@ -6,12 +6,13 @@
 //! Transport layer (session): imports only `transport`.
 
 use std::any::Any;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
 use axum::extract::ws::Message;
 
 use super::frame::{self, Control};
+use super::idle::{Entry, IdleLog};
 use super::replay::{ReplayBounds, ReplayBuffer, ReplayError};
 use crate::transport::{Link, Outbox};
 
@@ -20,6 +21,8 @@ pub struct Session {
     id: String,
     scope: String,
     state: Mutex<State>,
+    /// Where its detaches are written, when a registry holds it.
+    idle_log: OnceLock<Arc<IdleLog>>,
 }
 
 pub(super) struct State {
@@ -75,7 +78,14 @@ impl Session {
                 claims: 0,
                 extension: None,
             }),
+            idle_log: OnceLock::new(),
         }
+    }
+
+    /// Writes each later detach in `log` (the registry's, which drops the session gone
+    /// longest first).
+    pub(super) fn log_detaches_in(&self, log: Arc<IdleLog>) {
+        let _ = self.idle_log.set(log);
     }
 
     /// The session id (32 hex digits, 128 random bits).
@@ -211,10 +221,30 @@ impl Session {
     /// The connection of `generation` has ended: the TTL starts, unless another connection
     /// has taken the session over meanwhile.
     pub(super) fn detach(&self, generation: u64) {
-        let mut state = self.lock();
-        if state.generation == generation {
+        let detached = {
+            let mut state = self.lock();
+            if state.generation != generation {
+                return;
+            }
+            let now = Instant::now();
             state.attached = None;
-            state.detached_at = Some(Instant::now());
+            state.detached_at = Some(now);
+            now
+        };
+        // Written with the session's lock released: the registry takes the log's lock and
+        // then sessions' locks.
+        if let Some(log) = self.idle_log.get() {
+            log.push(detached, self.id.clone());
+        }
+    }
+
+    /// What the log's entry of a detach `at` says of this session now.
+    pub(super) fn entry_since(&self, at: Instant) -> Entry {
+        let state = self.lock();
+        match state.detached_at {
+            Some(since) if since == at && state.claims > 0 => Entry::Claimed,
+            Some(since) if since == at => Entry::Idle,
+            _ => Entry::Stale,
         }
     }
 
@@ -244,7 +274,8 @@ impl Session {
     #[cfg(test)]
     pub(super) fn mark_gone(&self) {
         self.mark_attached();
-        self.lock().detached_at = Some(Instant::now());
+        let generation = self.lock().generation;
+        self.detach(generation);
     }
 
     /// Whether no connection has been attached for `ttl` by `now`.
