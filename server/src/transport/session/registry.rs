@@ -264,6 +264,15 @@ mod tests {
         session
     }
 
+    /// A table of two, full of sessions left one after the other, the first gone longer.
+    fn two_left() -> (Sessions, Arc<Session>, Arc<Session>) {
+        let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
+        let first = left(&sessions);
+        std::thread::sleep(Duration::from_millis(2));
+        let second = left(&sessions);
+        (sessions, first, second)
+    }
+
     /// Whether `id` is held (without claiming it, as `find` does).
     fn holds(sessions: &Sessions, id: &str) -> bool {
         sessions.lock().contains_key(id)
@@ -295,10 +304,7 @@ mod tests {
 
     #[test]
     fn a_full_table_drops_the_session_gone_longest_and_refuses_only_when_all_are_connected() {
-        let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
-        let first = left(&sessions);
-        std::thread::sleep(Duration::from_millis(2));
-        let second = left(&sessions);
+        let (sessions, first, second) = two_left();
         // Neither has a connection: the first, gone longer, makes room.
         let third = sessions.start("/", 0).unwrap();
         assert!(!holds(&sessions, first.id()), "the first was dropped");
@@ -339,10 +345,7 @@ mod tests {
 
     #[test]
     fn a_session_that_came_back_and_left_again_is_judged_by_its_last_departure() {
-        let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
-        let first = left(&sessions);
-        std::thread::sleep(Duration::from_millis(2));
-        let second = left(&sessions);
+        let (sessions, first, second) = two_left();
         std::thread::sleep(Duration::from_millis(2));
         // The first resumes and goes again: now the second has been gone longer.
         assert!(sessions.find(first.id(), "/").is_some());
