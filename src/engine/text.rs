@@ -79,7 +79,9 @@ pub(crate) use text;
 /// An option's name in messages, as the face that made the socket spells it: the Rust API's
 /// field path (`reconnect.min_delay_ms`) in the crate built with its browser shell (feature
 /// `web`), the JS class's property path (`reconnect.minDelayMs`) in the npm package's engine,
-/// which is built without it. Chosen at compile time: each build carries one spelling.
+/// which is built without it. Chosen at compile time: each build carries one spelling. A
+/// phrase around a name (" is greater than reconnect.maxDelayMs ") is given whole in both
+/// spellings: split into pieces around the name it measured 39 B more in the npm package.
 macro_rules! option_name {
     ($js:literal, $rust:literal) => {
         if cfg!(feature = "web") {

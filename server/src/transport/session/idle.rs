@@ -68,13 +68,9 @@ impl IdleLog {
     }
 
     /// How many entries are kept (stale ones not yet dropped included).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
         self.lock().len()
-    }
-
-    /// Whether none is.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn lock(&self) -> MutexGuard<'_, VecDeque<(Instant, String)>> {

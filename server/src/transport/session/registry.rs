@@ -3,9 +3,9 @@
 //! for the TTL (`--session-ttl`), at most `--max-sessions` at once: when they are all held, a
 //! new one takes the place of the session whose connection has been gone longest, and only
 //! when every one has a connection is a new one refused (so clients that say hello and go
-//! cannot lock others out for the TTL). Expired sessions are swept lazily (at most once a second, when a session starts or resumes) and by
-//! [`Sessions::sweep`], which the server calls every second. Transport layer (session):
-//! imports only `transport`.
+//! cannot lock others out for the TTL). Expired sessions are swept lazily (at most once a
+//! second, when a session starts or resumes) and by [`Sessions::sweep`], which the server
+//! calls every second. Transport layer (session): imports only `transport`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -162,7 +162,7 @@ impl Sessions {
                     "session dropped before its TTL to make room (--max-sessions)"
                 );
             }
-            drop_outside_locks(vec![gone]);
+            drop_outside_locks([gone]);
         }
         Ok(session)
     }
@@ -176,12 +176,7 @@ impl Sessions {
             let ttl = self.settings.ttl;
             let ids: Vec<String> = map
                 .iter()
-                // Not one being opened: its claim keeps it until it attaches or is refused.
-                .filter(|(_, session)| {
-                    session
-                        .idle_since()
-                        .is_some_and(|since| now.saturating_duration_since(since) >= ttl)
-                })
+                .filter(|(_, session)| session.expired(now, ttl))
                 .map(|(id, _)| id.clone())
                 .collect();
             let expired = ids.iter().filter_map(|id| map.remove(id)).collect();
@@ -218,8 +213,8 @@ impl Sessions {
 }
 
 /// Drops what the endpoints of `gone` sessions kept (relay seats), outside the registry's locks.
-fn drop_outside_locks(gone: Vec<Arc<Session>>) {
-    let extensions: Vec<_> = gone.iter().map(|s| s.take_extension()).collect();
+fn drop_outside_locks(gone: impl IntoIterator<Item = Arc<Session>>) {
+    let extensions: Vec<_> = gone.into_iter().map(|s| s.take_extension()).collect();
     drop(extensions);
 }
 

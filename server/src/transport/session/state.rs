@@ -254,13 +254,6 @@ impl Session {
         self.lock().claims += 1;
     }
 
-    /// Since when no connection has been attached, unless one is or an opening is under way
-    /// (then `None`: the session is not to be dropped or swept).
-    pub(super) fn idle_since(&self) -> Option<Instant> {
-        let state = self.lock();
-        state.detached_at.filter(|_| state.claims == 0)
-    }
-
     /// As if the opening under way had attached a connection (the registry's tests need no
     /// real one).
     #[cfg(test)]
@@ -278,11 +271,14 @@ impl Session {
         self.detach(generation);
     }
 
-    /// Whether no connection has been attached for `ttl` by `now`.
+    /// Whether no connection has been attached for `ttl` by `now`, and none is opening it (a
+    /// claim keeps the session until it attaches or the resume is refused).
     pub(super) fn expired(&self, now: Instant, ttl: std::time::Duration) -> bool {
-        self.lock()
-            .detached_at
-            .is_some_and(|since| now.saturating_duration_since(since) >= ttl)
+        let state = self.lock();
+        state.claims == 0
+            && state
+                .detached_at
+                .is_some_and(|since| now.saturating_duration_since(since) >= ttl)
     }
 
     /// Takes what the endpoint kept (to drop it outside the lock).
