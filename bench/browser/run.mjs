@@ -4,7 +4,12 @@
 // bench script points it at a wrapper that pins the server to core 0).
 //
 //   node bench/browser/run.mjs --runs 5 --wasm target/bench/wasm-pkg [--quick] [--clients raw,duplex-js]
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+//
+// `--compare a=DIR,b=DIR` runs the clients of several builds side by side instead (suite
+// "client-compare", subjects `a:duplex-js`, ...): each DIR holds a build's pkg/ and its bench
+// wasm in wasm-pkg/ (scripts/bench-compare.sh makes them), each build gets a frame of its own
+// in one page, all served by the same server, and the order of the subjects turns each run.
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, root } from '../../tests/node/server.mjs';
 import { launchChromium } from '../../tests/node/browser.mjs';
@@ -22,8 +27,11 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2);
 }
 
+const compare = option('compare', '');
+const builds = compare ? compare.split(',').map((entry) => entry.split('=')) : [];
 // `--clients a,b` runs only those (for a quick comparison while developing).
-const clients = option('clients', 'raw,duplex-js,duplex-js-session,duplex-rust,gloo-net').split(',');
+const clients = option('clients', compare ? 'raw,duplex-js,duplex-rust'
+  : 'raw,duplex-js,duplex-js-session,duplex-rust,gloo-net').split(',');
 // `--scale 0.2` and `--rows a,b`: shorter runs of some rows while developing.
 const scale = Number(option('scale', quick ? '0.02' : '1'));
 const only = option('rows', '');
@@ -34,38 +42,66 @@ const rows = [
 ].filter((row) => !only || only.split(',').includes(row.row))
   .map((row) => ({ ...row, count: Math.max(10, Math.round(row.count * scale)) }));
 
-// The page, its script and the bench wasm, served by duplex-server from one folder.
+// The page, its script and the bench wasm, served by duplex-server from one folder; in
+// --compare, a folder of them per build, the page importing that build's package.
 const www = path.join(root, 'target/bench/www');
 rmSync(www, { recursive: true, force: true });
-mkdirSync(www, { recursive: true });
-for (const file of ['index.html', 'bench.js']) {
-  cpSync(path.join(root, 'bench/browser', file), path.join(www, file));
+const names = compare ? builds.map(([name]) => name) : [''];
+for (const [name, dir] of compare ? builds : [['', null]]) {
+  const folder = path.join(www, name);
+  mkdirSync(folder, { recursive: true });
+  cpSync(path.join(root, 'bench/browser/index.html'), path.join(folder, 'index.html'));
+  let script = readFileSync(path.join(root, 'bench/browser/bench.js'), 'utf8');
+  if (dir) {
+    // Before 0.2 the package's entry was pkg/duplex_ws.js (wasm-bindgen's).
+    const entry = existsSync(path.join(dir, 'pkg/index.js')) ? 'index.js' : 'duplex_ws.js';
+    const own = script.replace("from '/pkg/index.js'", `from './pkg/${entry}'`);
+    if (own === script) throw new Error('bench.js no longer imports /pkg/index.js: run.mjs --compare must follow it');
+    script = own;
+    cpSync(path.join(dir, 'pkg'), path.join(folder, 'pkg'), { recursive: true });
+  }
+  writeFileSync(path.join(folder, 'bench.js'), script);
+  cpSync(dir ? path.join(dir, 'wasm-pkg') : wasm, path.join(folder, 'wasm'), { recursive: true });
 }
-cpSync(wasm, path.join(www, 'wasm'), { recursive: true });
+if (compare) {
+  const iframes = names.map((name) => `<iframe name="${name}" src="${name}/index.html"></iframe>`);
+  writeFileSync(path.join(www, 'index.html'), `<!doctype html>\n<meta charset="utf-8">\n${iframes.join('\n')}\n`);
+}
+const subjects = names.flatMap((build) => clients.map((client) => ({ build, client })));
+const named = ({ build, client }) => (build ? `${build}:${client}` : client);
 
 const server = await startServer({ www });
 const browser = await launchChromium();
 let failed = false;
 try {
+  // --compare: every build in a frame of one page, so that all run on the same renderer
+  // thread (pages of their own measured up to 25 % apart running the same raw WebSocket).
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   await page.goto(`${server.origin}/index.html`);
-  await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
+  const frames = {};
+  for (const name of names) {
+    frames[name] = name ? page.frame({ name }) : page.mainFrame();
+    await frames[name].waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
+  }
   const url = server.wsUrl('/echo');
-  const measure = (client, row, count) =>
-    page.evaluate((args) => window.bench(args), { client, url, count, size: row.size, binary: row.binary, window: row.window });
+  const measure = ({ build, client }, row, count) => frames[build].evaluate((args) => window.bench(args),
+    { client, url, count, size: row.size, binary: row.binary, window: row.window });
   for (const row of rows) {
     // One short untimed run each: the JIT and the wasm warm up outside the figures.
-    for (const client of clients) await measure(client, row, Math.min(row.count, 1000));
+    for (const subject of subjects) await measure(subject, row, Math.min(row.count, 1000));
     for (let run = 1; run <= runs; run += 1) {
-      for (const client of clients) {
+      // Each run starts one subject later, so none is always first or always after another.
+      const order = subjects.map((_, i) => subjects[(i + run - 1) % subjects.length]);
+      for (const subject of order) {
         try {
-          const elapsed = await measure(client, row, row.count);
+          const elapsed = await measure(subject, row, row.count);
           const metrics = { per_s: (row.count / elapsed) * 1000, elapsed_ms: elapsed, count: row.count };
-          console.log(JSON.stringify({ suite: 'client', row: row.row, subject: client, run, metrics }));
+          const suite = compare ? 'client-compare' : 'client';
+          console.log(JSON.stringify({ suite, row: row.row, subject: named(subject), run, metrics }));
         } catch (error) {
           failed = true;
-          console.error(`client ${client}, ${row.row}, run ${run}: ${error.message}`);
+          console.error(`client ${named(subject)}, ${row.row}, run ${run}: ${error.message}`);
         }
       }
     }
