@@ -11,7 +11,13 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
+# How long each step took, printed before the summary: the run should stay near 10 minutes
+# on 2 cores, and this says which step to look at when it does not.
+timings=()
+timed() { timings+=("$1 $(( SECONDS - $2 )) s"); }
+step_start=$SECONDS
 bash "$ROOT/scripts/setup.sh" --for-tests || die "set-up failed (see above)"
+timed set-up "$step_start"
 
 logs="$ROOT/target/test-logs"
 mkdir -p "$logs"
@@ -75,15 +81,19 @@ record_extra() {
 # Runs a suite with its output shown and kept in target/test-logs/NAME.log.
 run_suite() {
   local name=$1; shift
+  local start=$SECONDS
   say "$name: $*"
   timeout 1200 "$@" 2>&1 | tee "$logs/$name.log"
   record "$name" "${PIPESTATUS[0]}" "$logs/$name.log"
+  timed "$name" "$start"
 }
 
+step_start=$SECONDS
 if ! bash "$ROOT/scripts/build.sh" --debug; then
   echo "summary: 0 passed, 1 failed"
   die "the build failed (see above)"
 fi
+timed build "$step_start"
 
 run_suite native cargo test --workspace --manifest-path "$ROOT/Cargo.toml"
 
@@ -135,14 +145,17 @@ kill "$pair_pid" 2>/dev/null; pair_pid=""
 export DUPLEX_SERVER_BIN="$ROOT/target/debug/duplex-server"
 run_suite node node --test "$ROOT/tests/node/"
 for suite in conformance bench-smoke; do
+  step_start=$SECONDS
   say "$suite"
   timeout 1200 bash "$ROOT/scripts/$suite.sh" 2>&1 | tee "$logs/$suite.log"
   record_extra "$suite" "${PIPESTATUS[0]}" "$logs/$suite.log"
+  timed "$suite" "$step_start"
 done
 
 echo
 say "results"
 printf '    %s\n' "${summary[@]}"
+note "time: $(IFS=,; echo "${timings[*]}" | sed 's/,/, /g'); in all $SECONDS s"
 printf '%s\n' "${extra[@]}"
 echo "summary: $passed passed, $failed failed"
 (( failed == 0 ))
