@@ -74,8 +74,10 @@ const server = await startServer({ www });
 const browser = await launchChromium();
 let failed = false;
 try {
-  // --compare: every build in a frame of one page, so that all run on the same renderer
-  // thread (pages of their own measured up to 25 % apart running the same raw WebSocket).
+  // --compare: every build in a frame of one page, so that all share one renderer process
+  // and thread and a difference between builds is not one between processes. The pipelined
+  // 20 B row still moves by up to 2x run to run for the same code (its raw WebSocket did,
+  // in frames as in pages): judge it by the median of many runs, and by its raw control.
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   await page.goto(`${server.origin}/index.html`);
