@@ -68,16 +68,25 @@ async fn granted(socket: &DuplexSocket) -> String {
 /// Receives `count` messages numbered `m0..` (others, such as hook answers, are skipped)
 /// and checks each arrives once, in order.
 async fn numbered(messages: &mut UnboundedReceiver<Message>, count: usize, what: &str) {
-    let mut expected = 0;
-    while expected < count {
-        match next(messages, &format!("{what} (m{expected} of {count})")).await {
+    numbered_until(messages, &mut 0, count, what).await;
+}
+
+/// [`numbered`] from `*expected` (where an earlier call stopped) until `upto`.
+async fn numbered_until(
+    messages: &mut UnboundedReceiver<Message>,
+    expected: &mut usize,
+    upto: usize,
+    what: &str,
+) {
+    while *expected < upto {
+        match next(messages, &format!("{what} (m{expected} of {upto})")).await {
             Message::Text(t) if t.starts_with('m') => {
                 assert_eq!(
                     t,
                     format!("m{expected}"),
                     "{what}: message {expected} out of order or repeated"
                 );
-                expected += 1;
+                *expected += 1;
             }
             _ => {}
         }
@@ -128,7 +137,9 @@ fn room(name: &str) -> String {
 #[wasm_bindgen_test]
 async fn twenty_thousand_echoes_arrive_once_in_order_across_dropped_connections() {
     const COUNT: usize = 20_000;
+    const IN_FLIGHT: usize = 3_000;
     let (mut w, mut resumes) = session_socket(&hooks(), COUNT);
+    let mut echoed = 0;
     granted(&w.socket).await;
     // Drops at random points: the server cuts the TCP connection when it reads `hook:drop`.
     let mut drops: Vec<usize> = (0..4)
@@ -151,11 +162,22 @@ async fn twenty_thousand_echoes_arrive_once_in_order_across_dropped_connections(
         }
         w.socket.send_text(&format!("m{i}")).unwrap();
         if i % 500 == 0 {
-            // Let echoes stream back while sending goes on.
+            // Let echoes stream back while sending goes on, at most IN_FLIGHT unread: the
+            // server keeps what the client has not acknowledged within its replay bounds
+            // (1 MiB by default, each message counting 112 bytes besides its payload: about
+            // 8,900 of these), and a drop with more than that on the way is, rightly, a
+            // session lost (seen once in `npm test`, 9,600 unread at a drop).
             sleep(0).await;
+            numbered_until(
+                &mut w.messages,
+                &mut echoed,
+                i.saturating_sub(IN_FLIGHT),
+                "the echoes",
+            )
+            .await;
         }
     }
-    numbered(&mut w.messages, COUNT, "the echoes").await;
+    numbered_until(&mut w.messages, &mut echoed, COUNT, "the echoes").await;
     for _ in resumed..drops.len() {
         let info = next(&mut resumes, "a resume after each drop").await;
         assert!(info.recovered, "the live server kept the session: {info:?}");
