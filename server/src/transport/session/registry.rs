@@ -174,12 +174,10 @@ impl Sessions {
         let expired: Vec<Arc<Session>> = {
             let mut map = self.lock();
             let ttl = self.settings.ttl;
-            let ids: Vec<String> = map
-                .iter()
-                .filter(|(_, session)| session.expired(now, ttl))
-                .map(|(id, _)| id.clone())
+            let expired = map
+                .extract_if(|_, session| session.expired(now, ttl))
+                .map(|(_, session)| session)
                 .collect();
-            let expired = ids.iter().filter_map(|id| map.remove(id)).collect();
             self.held.set(map.len() as i64);
             self.idle.prune(&map);
             expired
