@@ -321,3 +321,28 @@ async fn a_full_table_drops_the_session_gone_longest_and_refuses_only_when_all_a
     assert_eq!(server.metric("duplex_sessions").await, 2.0);
     assert_eq!(server.metric("duplex_sessions_evicted_total").await, 2.0);
 }
+
+#[tokio::test]
+async fn a_flood_of_hellos_from_one_address_pushes_out_its_own_sessions_not_another_clients() {
+    let server = Server::start_with("page", &["--max-sessions", "8"]);
+    let url = server.ws_url("/echo");
+    // A client at another address of this machine loses its connection mid-session.
+    let elsewhere = Some(std::net::IpAddr::from([127, 0, 0, 2]));
+    let mut waiting = SessionPeer::open_from(&url, elsewhere, SessionState::default()).await;
+    waiting.send(Message::text("before the drop")).await;
+    assert_eq!(text(&waiting.recv().await), "before the drop");
+    let waiting = waiting.cut();
+    // Then 40 hellos from 127.0.0.1, each connection cut at once: five times the table.
+    for _ in 0..40 {
+        drop(SessionPeer::open(&url, SessionState::default()).await.cut());
+    }
+    server
+        .wait_for_metric("duplex_sessions_evicted_total", 33.0)
+        .await;
+    // The client that was away resumes its session: the flood only replaced its own.
+    let mut back = SessionPeer::open_from(&url, elsewhere, waiting).await;
+    assert!(back.welcome.resumed, "{:?}", back.welcome);
+    back.send(Message::text("after")).await;
+    assert_eq!(text(&back.recv().await), "after");
+    assert!(server.log().contains("peer=127.0.0.1"), "{}", server.log());
+}

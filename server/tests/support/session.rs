@@ -3,6 +3,7 @@
 //! receives, and cuts its TCP connection on demand.
 
 use std::collections::VecDeque;
+use std::net::IpAddr;
 
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -45,15 +46,36 @@ pub struct SessionPeer {
 
 /// Opens a WebSocket offering `protocols`; returns the client and the protocol selected.
 pub async fn connect_offering(url: &str, protocols: &str) -> (Client, Option<String>) {
+    connect_offering_from(url, protocols, None).await
+}
+
+/// The same from the local address `source` when given (any 127.x.y.z reaches a server on
+/// 127.0.0.1: a second peer, as the server counts them, on one machine).
+pub async fn connect_offering_from(
+    url: &str,
+    protocols: &str,
+    source: Option<IpAddr>,
+) -> (Client, Option<String>) {
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
         .insert("Sec-WebSocket-Protocol", protocols.parse().unwrap());
-    let (client, response) =
-        tokio::time::timeout(SAFETY, tokio_tungstenite::connect_async(request))
-            .await
-            .expect("an answer to the handshake")
-            .expect("the handshake succeeds");
+    let handshake = async {
+        let Some(source) = source else {
+            return tokio_tungstenite::connect_async(request).await;
+        };
+        let uri = request.uri();
+        let address = format!("{}:{}", uri.host().unwrap(), uri.port_u16().unwrap());
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((source, 0).into()).unwrap();
+        let stream = socket.connect(address.parse().unwrap()).await.unwrap();
+        let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+        tokio_tungstenite::client_async(request, stream).await
+    };
+    let (client, response) = tokio::time::timeout(SAFETY, handshake)
+        .await
+        .expect("an answer to the handshake")
+        .expect("the handshake succeeds");
     let selected = response
         .headers()
         .get("Sec-WebSocket-Protocol")
@@ -105,8 +127,17 @@ pub fn escape(message: Message) -> Message {
 impl SessionPeer {
     /// Connects, sends `hello` for `state` (a new session if it has no id), resends every
     /// unacknowledged message at once (no round trip), then reads the `welcome`.
-    pub async fn open(url: &str, mut state: SessionState) -> SessionPeer {
-        let (mut ws, selected) = connect_offering(url, "duplex.v1").await;
+    pub async fn open(url: &str, state: SessionState) -> SessionPeer {
+        SessionPeer::open_from(url, None, state).await
+    }
+
+    /// The same from the local address `source` (see [`connect_offering_from`]).
+    pub async fn open_from(
+        url: &str,
+        source: Option<IpAddr>,
+        mut state: SessionState,
+    ) -> SessionPeer {
+        let (mut ws, selected) = connect_offering_from(url, "duplex.v1", source).await;
         assert_eq!(selected.as_deref(), Some("duplex.v1"), "{url}");
         let first = state.sent - state.unacked.len() as u64;
         let hello = format!(

@@ -7,6 +7,8 @@
 //!   and, for relay rooms, by the peers that send to it;
 //! - [`registry`]: every session of this instance, with the TTL after a drop and the cap;
 //! - [`idle`]: the order in which sessions lost their connections (whom the cap drops first);
+//! - [`peers`]: how many sessions each peer holds, with its own such order (a full table
+//!   takes room from the peer holding the most);
 //! - [`opening`]: a connection entering session mode: `hello`, a resume or a new session,
 //!   `welcome`;
 //! - [`conn`]: a connection in session mode, as an endpoint uses it: application messages
@@ -20,6 +22,7 @@ pub mod conn;
 pub mod frame;
 pub mod idle;
 pub mod opening;
+pub mod peers;
 pub mod registry;
 pub mod replay;
 pub mod state;

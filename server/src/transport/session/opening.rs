@@ -69,7 +69,8 @@ impl SessionConn {
             let peer = connection.info().peer;
             tracing::info!(%peer, why = refused, "session not resumed: a new one starts");
         }
-        match sessions.start(scope, hello.next) {
+        let peer = connection.info().peer.ip();
+        match sessions.start(scope, peer, hello.next) {
             Ok(session) => Opened::Session(SessionConn::start(connection, session, hello)),
             Err(Full(most)) => {
                 let reason = format!("too many sessions: --max-sessions {most}, all connected");

@@ -1,19 +1,23 @@
 //! Every session of this instance: started on a `hello` with `-` (or one that cannot be
 //! resumed), found again by id on a resume, forgotten once no connection has been attached
 //! for the TTL (`--session-ttl`), at most `--max-sessions` at once: when they are all held, a
-//! new one takes the place of the session whose connection has been gone longest, and only
+//! new one takes the place of the session whose connection has been gone longest, among
+//! those of the peer holding the most sessions if it has one waiting ([`peers`](super::peers):
+//! so that one peer's flood of hellos pushes out its own sessions, not others'), and only
 //! when every one has a connection is a new one refused (so clients that say hello and go
 //! cannot lock others out for the TTL). Expired sessions are swept lazily (at most once a
 //! second, when a session starts or resumes) and by [`Sessions::sweep`], which the server
 //! calls every second. Transport layer (session): imports only `transport`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use prometheus::{IntCounter, IntGauge};
 
 use super::idle::IdleLog;
+use super::peers::{Departures, Holders, PeerKey};
 use super::replay::ReplayBounds;
 use super::state::Session;
 use crate::transport::{Limits, Metrics};
@@ -49,8 +53,9 @@ pub struct Full(pub usize);
 /// The sessions of one server; see the module doc.
 pub struct Sessions {
     settings: SessionSettings,
-    map: Mutex<HashMap<String, Arc<Session>>>,
-    /// The order its sessions lost their connections in (whom a full table drops first).
+    table: Mutex<Table>,
+    /// The order its sessions lost their connections in (whom a full table drops first when
+    /// the peer holding the most has none waiting).
     idle: Arc<IdleLog>,
     last_sweep: Mutex<Instant>,
     /// `duplex_sessions`: how many are held, once [`Sessions::count_in`] registered it.
@@ -64,7 +69,7 @@ impl Sessions {
     pub fn new(settings: SessionSettings) -> Sessions {
         Sessions {
             settings,
-            map: Mutex::default(),
+            table: Mutex::default(),
             idle: Arc::default(),
             last_sweep: Mutex::new(Instant::now()),
             held: IntGauge::new(
@@ -99,7 +104,7 @@ impl Sessions {
 
     /// How many sessions are held now (expired ones not yet swept included).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().sessions.len()
     }
 
     /// Whether none is held.
@@ -112,8 +117,8 @@ impl Sessions {
     /// caller must call.
     pub fn find(&self, id: &str, scope: &str) -> Option<Arc<Session>> {
         self.sweep_now_and_then();
-        let map = self.lock();
-        let session = map.get(id)?;
+        let table = self.lock();
+        let session = table.sessions.get(id)?;
         if session.scope() != scope || session.expired(Instant::now(), self.settings.ttl) {
             return None;
         }
@@ -122,13 +127,16 @@ impl Sessions {
         Some(session.clone())
     }
 
-    /// A new session of `scope` whose client numbers its next message `next`, claimed until
-    /// [`Session::start`] attaches it. When `max_sessions` are held, it takes the place of the
-    /// one whose connection has been gone longest (found in the idle log, not by a look at
-    /// every session); an error when every one has a connection (or an opening under way).
-    pub fn start(&self, scope: &str, next: u64) -> Result<Arc<Session>, Full> {
+    /// A new session of `scope`, started by `peer`, whose client numbers its next message
+    /// `next`, claimed until [`Session::start`] attaches it. When `max_sessions` are held, it
+    /// takes the place of the session gone longest of the peer holding the most sessions, or,
+    /// if none of that peer's is waiting, of the one gone longest of all (each found in a log
+    /// of departures, not by a look at every session); an error when every one has a
+    /// connection (or an opening under way).
+    pub fn start(&self, scope: &str, peer: IpAddr, next: u64) -> Result<Arc<Session>, Full> {
         self.sweep_now_and_then();
         let id = new_id();
+        let holder = PeerKey::from(peer);
         let session = Arc::new(Session::new(
             id.clone(),
             scope.to_owned(),
@@ -137,28 +145,34 @@ impl Sessions {
             0,
         ));
         session.claim();
-        session.log_detaches_in(self.idle.clone());
         let (gone, evicted) = {
-            let mut map = self.lock();
+            let mut table = self.lock();
             let mut gone = None;
             let mut evicted = false;
-            if map.len() >= self.settings.max_sessions {
+            if table.sessions.len() >= self.settings.max_sessions {
                 // Every one connected or being opened: nothing is taken out.
-                let Some((since, oldest)) = self.idle.oldest_idle(&map) else {
+                let Some((since, oldest)) = table.room(&self.idle) else {
                     return Err(Full(self.settings.max_sessions));
                 };
                 evicted = since.elapsed() < self.settings.ttl; // else it had expired anyway
-                gone = map.remove(&oldest);
+                gone = table.forget(&oldest);
             }
-            map.insert(id, session.clone());
-            self.held.set(map.len() as i64);
+            let own = table.holders.hold(holder);
+            session.log_detaches_in(Departures {
+                holder,
+                logs: [self.idle.clone(), own],
+            });
+            table.sessions.insert(id, session.clone());
+            self.held.set(table.sessions.len() as i64);
             (gone, evicted)
         };
         if let Some(gone) = gone {
             if evicted {
                 self.evicted.inc();
+                let peer = gone.holder().map(|key| key.to_string()).unwrap_or_default();
                 tracing::info!(
                     session = gone.id(),
+                    peer,
                     "session dropped before its TTL to make room (--max-sessions)"
                 );
             }
@@ -172,14 +186,21 @@ impl Sessions {
     pub fn sweep(&self, now: Instant) -> usize {
         *self.last_sweep.lock().unwrap_or_else(|e| e.into_inner()) = now;
         let expired: Vec<Arc<Session>> = {
-            let mut map = self.lock();
+            let mut table = self.lock();
+            let Table { sessions, holders } = &mut *table;
             let ttl = self.settings.ttl;
-            let expired = map
+            let expired: Vec<Arc<Session>> = sessions
                 .extract_if(|_, session| session.expired(now, ttl))
                 .map(|(_, session)| session)
                 .collect();
-            self.held.set(map.len() as i64);
-            self.idle.prune(&map);
+            for holder in expired.iter().filter_map(|session| session.holder()) {
+                holders.release(holder);
+            }
+            self.held.set(sessions.len() as i64);
+            self.idle.prune(sessions);
+            for log in holders.logs() {
+                log.prune(sessions);
+            }
             expired
         };
         let count = expired.len();
@@ -202,11 +223,38 @@ impl Sessions {
     /// Forgets session `id` at once (the tests' stand-in for time passing).
     #[cfg(test)]
     fn remove_for_test(&self, id: &str) {
-        self.lock().remove(id);
+        self.lock().forget(id);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Session>>> {
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The sessions, and how many each peer holds (kept together under one lock).
+#[derive(Default)]
+struct Table {
+    sessions: HashMap<String, Arc<Session>>,
+    holders: Holders,
+}
+
+impl Table {
+    /// The session that makes room in a full table, taken out of the logs: the one gone
+    /// longest of the peer holding the most sessions, else the one gone longest in `all`.
+    fn room(&self, all: &IdleLog) -> Option<(Instant, String)> {
+        let biggest = self.holders.biggest();
+        biggest
+            .and_then(|(_, own)| own.oldest_idle(&self.sessions))
+            .or_else(|| all.oldest_idle(&self.sessions))
+    }
+
+    /// Forgets session `id`: its peer holds one fewer.
+    fn forget(&mut self, id: &str) -> Option<Arc<Session>> {
+        let session = self.sessions.remove(id)?;
+        if let Some(holder) = session.holder() {
+            self.holders.release(holder);
+        }
+        Some(session)
     }
 }
 
@@ -225,150 +273,4 @@ pub fn new_id() -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings(ttl: Duration, max_sessions: usize) -> SessionSettings {
-        SessionSettings {
-            ttl,
-            bounds: ReplayBounds {
-                max_bytes: 1 << 20,
-                max_messages: 16,
-            },
-            max_sessions,
-        }
-    }
-
-    #[test]
-    fn ids_are_128_random_bits_in_hex() {
-        let a = new_id();
-        let b = new_id();
-        assert_eq!(a.len(), 32);
-        assert!(a
-            .bytes()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert_ne!(a, b);
-    }
-
-    /// A session started, attached and left: it waits for a resume.
-    fn left(sessions: &Sessions) -> Arc<Session> {
-        let session = sessions.start("/", 0).unwrap();
-        session.mark_gone();
-        session
-    }
-
-    /// A table of two, full of sessions left one after the other, the first gone longer.
-    fn two_left() -> (Sessions, Arc<Session>, Arc<Session>) {
-        let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
-        let first = left(&sessions);
-        std::thread::sleep(Duration::from_millis(2));
-        let second = left(&sessions);
-        (sessions, first, second)
-    }
-
-    /// Whether `id` is held (without claiming it, as `find` does).
-    fn holds(sessions: &Sessions, id: &str) -> bool {
-        sessions.lock().contains_key(id)
-    }
-
-    #[test]
-    fn a_session_is_found_by_id_in_its_scope_only() {
-        let sessions = Sessions::new(settings(Duration::from_secs(60), 10));
-        let session = sessions.start("/echo", 0).unwrap();
-        assert!(sessions.find(session.id(), "/echo").is_some());
-        assert!(sessions.find(session.id(), "/relay/red").is_none());
-        assert!(sessions.find(&new_id(), "/echo").is_none());
-    }
-
-    #[test]
-    fn a_detached_session_expires_after_the_ttl_and_is_swept() {
-        let ttl = Duration::from_millis(30);
-        let sessions = Sessions::new(settings(ttl, 10));
-        let session = left(&sessions);
-        std::thread::sleep(ttl + Duration::from_millis(10));
-        assert!(
-            sessions.find(session.id(), "/").is_none(),
-            "past the TTL a resume is refused"
-        );
-        assert_eq!(sessions.len(), 1);
-        assert_eq!(sessions.sweep(Instant::now()), 1);
-        assert!(sessions.is_empty());
-    }
-
-    #[test]
-    fn a_full_table_drops_the_session_gone_longest_and_refuses_only_when_all_are_connected() {
-        let (sessions, first, second) = two_left();
-        // Neither has a connection: the first, gone longer, makes room.
-        let third = sessions.start("/", 0).unwrap();
-        assert!(!holds(&sessions, first.id()), "the first was dropped");
-        assert!(holds(&sessions, second.id()));
-        assert_eq!((sessions.len(), sessions.evicted.get()), (2, 1));
-        // With both connected, no session can go: the hello is refused.
-        second.mark_attached();
-        third.mark_attached();
-        assert_eq!(sessions.start("/", 0).err(), Some(Full(2)));
-        assert!(holds(&sessions, second.id()) && holds(&sessions, third.id()));
-    }
-
-    #[test]
-    fn a_session_being_opened_is_never_the_one_dropped() {
-        let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
-        // A new session not attached yet, beside a connected one: nothing may go.
-        let connected = sessions.start("/", 0).unwrap();
-        connected.mark_attached();
-        let opening = sessions.start("/", 0).unwrap();
-        assert_eq!(sessions.start("/", 0).err(), Some(Full(2)));
-        assert!(holds(&sessions, opening.id()));
-        // A session found for a resume, not attached yet: another one goes in its stead.
-        opening.mark_gone();
-        sessions.remove_for_test(connected.id());
-        std::thread::sleep(Duration::from_millis(2));
-        let younger = left(&sessions);
-        let resuming = sessions.find(opening.id(), "/").unwrap();
-        let newcomer = sessions.start("/", 0).unwrap();
-        assert!(
-            holds(&sessions, resuming.id()),
-            "the resume keeps its session"
-        );
-        assert!(!holds(&sessions, younger.id()));
-        // Both openings under way: a third hello is refused.
-        assert_eq!(sessions.start("/", 0).err(), Some(Full(2)));
-        newcomer.mark_attached();
-    }
-
-    #[test]
-    fn a_session_that_came_back_and_left_again_is_judged_by_its_last_departure() {
-        let (sessions, first, second) = two_left();
-        std::thread::sleep(Duration::from_millis(2));
-        // The first resumes and goes again: now the second has been gone longer.
-        assert!(sessions.find(first.id(), "/").is_some());
-        first.mark_gone();
-        assert_eq!(sessions.idle.len(), 3, "one entry per departure");
-        sessions.start("/", 0).unwrap();
-        assert!(holds(&sessions, first.id()));
-        assert!(!holds(&sessions, second.id()));
-        // The sweep drops the entries that stand for nothing any more.
-        sessions.sweep(Instant::now());
-        assert_eq!(sessions.idle.len(), 1, "only the first's last departure");
-    }
-
-    #[test]
-    fn expired_sessions_make_room_before_any_is_dropped() {
-        let ttl = Duration::from_millis(30);
-        let sessions = Sessions::new(settings(ttl, 2));
-        left(&sessions);
-        left(&sessions);
-        std::thread::sleep(ttl + Duration::from_millis(10));
-        assert!(sessions.start("/", 0).is_ok(), "an expired one makes room");
-        assert_eq!(
-            (sessions.len(), sessions.evicted.get()),
-            (2, 0),
-            "not counted evicted"
-        );
-        assert_eq!(
-            sessions.sweep(Instant::now()),
-            1,
-            "the other goes with the sweep"
-        );
-    }
-}
+mod tests;

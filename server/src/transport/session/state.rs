@@ -12,7 +12,8 @@ use std::time::Instant;
 use axum::extract::ws::Message;
 
 use super::frame::{self, Control};
-use super::idle::{Entry, IdleLog};
+use super::idle::Entry;
+use super::peers::{Departures, PeerKey};
 use super::replay::{ReplayBounds, ReplayBuffer, ReplayError};
 use crate::transport::{Link, Outbox};
 
@@ -22,7 +23,7 @@ pub struct Session {
     scope: String,
     state: Mutex<State>,
     /// Where its detaches are written, when a registry holds it.
-    idle_log: OnceLock<Arc<IdleLog>>,
+    departures: OnceLock<Departures>,
 }
 
 pub(super) struct State {
@@ -78,14 +79,19 @@ impl Session {
                 claims: 0,
                 extension: None,
             }),
-            idle_log: OnceLock::new(),
+            departures: OnceLock::new(),
         }
     }
 
-    /// Writes each later detach in `log` (the registry's, which drops the session gone
-    /// longest first).
-    pub(super) fn log_detaches_in(&self, log: Arc<IdleLog>) {
-        let _ = self.idle_log.set(log);
+    /// Writes each later detach in the registry's logs (whom a full table drops first), and
+    /// counts the session for its peer.
+    pub(super) fn log_detaches_in(&self, departures: Departures) {
+        let _ = self.departures.set(departures);
+    }
+
+    /// The peer a registry counts it for (none when no registry holds it).
+    pub(super) fn holder(&self) -> Option<PeerKey> {
+        self.departures.get().map(|departures| departures.holder)
     }
 
     /// The session id (32 hex digits, 128 random bits).
@@ -233,7 +239,7 @@ impl Session {
         };
         // Written with the session's lock released: the registry takes the log's lock and
         // then sessions' locks.
-        if let Some(log) = self.idle_log.get() {
+        for log in self.departures.get().into_iter().flat_map(|d| &d.logs) {
             log.push(detached, self.id.clone());
         }
     }
