@@ -21,20 +21,23 @@ function answer(driver, later, tag, id, ...texts) {
   return null;
 }
 
-/** `url` resolved against the page's (or worker's) base URL when it is not an absolute URL
- * (`/echo`), as a `WebSocket` resolves it; as given where there is no base (Node.js), it does
- * not parse even so, or it is empty or blank (the engine then says why: an empty URL is more
- * likely a mistake than the page's own address, and Firefox refuses it too). */
+/** `url` resolved against the page's (or worker's) base URL, as a `WebSocket` resolves it,
+ * where that gives another URL than reading it alone: a relative one (`/echo`), or one naming
+ * the page's own scheme without slashes (`http:echo` on an http page is its `/echo`). As given
+ * otherwise (for the engine's checks to see it unchanged), where there is no base (Node.js),
+ * it does not parse even so, or it is empty or blank (the engine then says why: an empty URL
+ * is more likely a mistake than the page's own address, and Firefox refuses it too). */
 export function absolute(url) {
+  let alone;
   try {
-    new URL(url);
-  } catch {
-    try {
-      // The base is read in here: where there is no `location` (Node.js), or reading it
-      // throws, the URL stays as given.
-      if (url.trim()) url = new URL(url, globalThis.document?.baseURI ?? location.href).href;
-    } catch {}
-  }
+    alone = new URL(url).href;
+  } catch {}
+  try {
+    // The base is read in here: where there is no `location` (Node.js), or reading it
+    // throws, the URL stays as given.
+    const resolved = new URL(url, globalThis.document?.baseURI ?? location.href).href;
+    if (url.trim() && resolved !== alone) url = resolved;
+  } catch {}
   return url;
 }
 

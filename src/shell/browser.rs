@@ -59,17 +59,27 @@ impl Listeners {
     }
 }
 
-/// `url` resolved against the page's (or worker's) base URL when it is not an absolute URL
-/// (`/echo`), as the browser's `WebSocket` resolves it; as given where there is no base, it
-/// does not parse even so, or it is empty or blank (the engine's rules then say why: an empty
-/// URL is more likely a mistake than the page's own address, and Firefox refuses it too).
+/// `url` resolved against the page's (or worker's) base URL, as the browser's `WebSocket`
+/// resolves it, where that gives another URL than reading it alone: a relative one (`/echo`),
+/// or one naming the page's own scheme without slashes (`http:echo` on an http page is its
+/// `/echo`). As given otherwise (for the engine's rules to see it unchanged), where there is no
+/// base, it does not parse even so, or it is empty or blank (the engine's rules then say why:
+/// an empty URL is more likely a mistake than the page's own address, and Firefox refuses it
+/// too).
 pub(crate) fn absolute(url: &str) -> String {
-    if !url.trim().is_empty() && Url::new(url).is_err() {
-        if let Some(resolved) = base_url().and_then(|base| Url::new_with_base(url, &base).ok()) {
-            return resolved.href();
-        }
+    if url.trim().is_empty() {
+        return url.to_owned();
     }
-    url.to_owned()
+    let Some(resolved) = base_url().and_then(|base| Url::new_with_base(url, &base).ok()) else {
+        return url.to_owned();
+    };
+    let resolved = resolved.href();
+    let alone = Url::new(url).ok().map(|alone| alone.href());
+    if alone.as_deref() == Some(resolved.as_str()) {
+        url.to_owned()
+    } else {
+        resolved
+    }
 }
 
 /// The page's `document.baseURI`, or a worker's `location.href`.

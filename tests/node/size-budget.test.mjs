@@ -10,10 +10,12 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // Issue 16's target is 13,000 B. The package is not there yet (see README, Download size):
-// this budget is where it stands (21,960 B), so that no change adds bytes unseen. It goes down,
+// this budget is where it stands (21,973 B), so that no change adds bytes unseen. It goes down,
 // but for a measured trade: +42 B on 2026-12-03 for a session's pipelined 20 B text rate
 // (+27 %: a queued or unacknowledged text's UTF-8 size counted without a new array).
-const BUDGET_BYTES = 21_960;
+// +14 B on 2026-12-03 (fifth session) for `http:echo` on an http page resolved against the page
+// as the browser's own WebSocket resolves it (js/attempts.js, `absolute`).
+const BUDGET_BYTES = 21_973;
 
 test(`the package downloads at most ${BUDGET_BYTES} bytes (min+gzip, JS and wasm)`, () => {
   const lines = execFileSync('node', [path.join(root, 'bench/size/measure.mjs'), '--only', 'duplex-ws'],
