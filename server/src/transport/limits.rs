@@ -109,8 +109,10 @@ pub struct Limits {
     pub session_replay_messages: usize,
 
     /// Sessions: how many this instance holds at once, connected or waiting for a resume. When
-    /// all are held, a new one takes the place of the one whose connection has been gone
-    /// longest; only when every one has a connection is a hello answered with close 1013.
+    /// all are held, a new one takes the place of one past its TTL, else of the one whose
+    /// connection has been gone longest among those of the address holding the most sessions
+    /// (IPv4, or IPv6 /64) that has one waiting, else of all; only when every one has a
+    /// connection is a hello answered with close 1013.
     #[arg(long, env = "DUPLEX_MAX_SESSIONS", value_name = "N",
           default_value_t = 10_000, value_parser = positive_usize)]
     pub max_sessions: usize,

@@ -49,8 +49,8 @@ pub async fn connect_offering(url: &str, protocols: &str) -> (Client, Option<Str
     connect_offering_from(url, protocols, None).await
 }
 
-/// The same from the local address `source` when given (any 127.x.y.z reaches a server on
-/// 127.0.0.1: a second peer, as the server counts them, on one machine).
+/// The same from the local address `source` when given (on Linux any 127.x.y.z reaches a
+/// server on 127.0.0.1: a second peer, as the server counts them, on one machine).
 pub async fn connect_offering_from(
     url: &str,
     protocols: &str,

@@ -33,27 +33,33 @@ impl IdleLog {
         self.lock().push_back((at, id));
     }
 
-    /// Takes the oldest entry whose session in `map` is idle: its time and id. Stale entries
-    /// met on the way go; those of sessions being opened stay (a refused resume leaves the
-    /// session idle as it was).
+    /// Takes the oldest entry whose session in `map` is idle, if it left at or before `by`
+    /// (when given): its time and id. Stale entries met on the way go; those of sessions being
+    /// opened stay (a refused resume leaves the session idle as it was), and so does an idle
+    /// one that left after `by`.
     pub(super) fn oldest_idle(
         &self,
         map: &HashMap<String, Arc<Session>>,
+        by: Option<Instant>,
     ) -> Option<(Instant, String)> {
         let mut entries = self.lock();
-        let mut claimed = Vec::new();
+        let mut kept = Vec::new();
         let mut found = None;
         while let Some((at, id)) = entries.pop_front() {
             match map.get(&id).map_or(Entry::Stale, |s| s.entry_since(at)) {
+                Entry::Idle if by.is_some_and(|by| at > by) => {
+                    kept.push((at, id));
+                    break;
+                }
                 Entry::Idle => {
                     found = Some((at, id));
                     break;
                 }
-                Entry::Claimed => claimed.push((at, id)),
+                Entry::Claimed => kept.push((at, id)),
                 Entry::Stale => {}
             }
         }
-        for entry in claimed.into_iter().rev() {
+        for entry in kept.into_iter().rev() {
             entries.push_front(entry);
         }
         found

@@ -4,9 +4,10 @@
 //! out their own sessions, not the ones other peers' clients are coming back to.
 //!
 //! A peer is an address as the server sees it: an IPv4 address, or an IPv6 /64 (the block a
-//! single host is usually given, so that one machine cannot pass for many). Behind a reverse
-//! proxy every client is the proxy: the rule then drops the session gone longest, as a table
-//! without peers would. Transport layer (session): imports only `transport`.
+//! single host is usually given, so that a host's many IPv6 addresses count as one; a network
+//! holding many /64s can still pass for many peers). Behind a reverse proxy every client is
+//! the proxy: the rule then drops the session gone longest, as a table without peers would.
+//! Transport layer (session): imports only `transport`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -93,10 +94,14 @@ impl Holders {
         }
     }
 
-    /// The peer holding the most sessions, with the log of its departures.
-    pub fn biggest(&self) -> Option<(PeerKey, &IdleLog)> {
-        let (_, peer) = self.by_count.last()?;
-        Some((*peer, &self.peers.get(peer)?.departures))
+    /// Every peer with how many sessions it holds and the log of its departures, the one
+    /// holding the most first.
+    pub fn biggest_first(&self) -> impl Iterator<Item = (usize, PeerKey, &IdleLog)> {
+        let log = |peer: &PeerKey| Some(&*self.peers.get(peer)?.departures);
+        self.by_count
+            .iter()
+            .rev()
+            .filter_map(move |(held, peer)| Some((*held, *peer, log(peer)?)))
     }
 
     /// How many sessions `peer` holds.
@@ -129,21 +134,31 @@ mod tests {
     }
 
     #[test]
-    fn the_biggest_holder_follows_the_counts_and_a_peer_holding_none_is_forgotten() {
+    fn the_biggest_holders_come_first_and_a_peer_holding_none_is_forgotten() {
         let mut holders = Holders::default();
-        let (a, b) = (key("192.0.2.1"), key("192.0.2.2"));
-        assert!(holders.biggest().is_none());
+        let (a, b, c) = (key("192.0.2.1"), key("192.0.2.2"), key("192.0.2.3"));
+        let order = |holders: &Holders| -> Vec<PeerKey> {
+            holders.biggest_first().map(|(_, peer, _)| peer).collect()
+        };
+        assert!(order(&holders).is_empty());
         holders.hold(a);
         holders.hold(b);
         holders.hold(b);
-        assert_eq!(holders.biggest().map(|(peer, _)| peer), Some(b));
+        holders.hold(c);
+        holders.hold(c);
+        holders.hold(c);
+        assert_eq!(order(&holders), [c, b, a]);
+        holders.release(c);
+        holders.release(c);
         holders.release(b);
         holders.release(b);
-        assert_eq!(holders.biggest().map(|(peer, _)| peer), Some(a));
+        // A tie: the greater address first (any fixed order would do).
+        assert_eq!(order(&holders), [c, a]);
         assert_eq!((holders.held_by(a), holders.held_by(b)), (1, 0));
-        assert_eq!(holders.peers.len(), 1);
+        assert_eq!(holders.peers.len(), 2);
         holders.release(a);
-        assert!(holders.biggest().is_none() && holders.by_count.is_empty());
+        holders.release(c);
+        assert!(order(&holders).is_empty() && holders.by_count.is_empty());
     }
 
     #[test]

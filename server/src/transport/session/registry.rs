@@ -1,9 +1,11 @@
 //! Every session of this instance: started on a `hello` with `-` (or one that cannot be
 //! resumed), found again by id on a resume, forgotten once no connection has been attached
 //! for the TTL (`--session-ttl`), at most `--max-sessions` at once: when they are all held, a
-//! new one takes the place of the session whose connection has been gone longest, among
-//! those of the peer holding the most sessions if it has one waiting ([`peers`](super::peers):
-//! so that one peer's flood of hellos pushes out its own sessions, not others'), and only
+//! new one takes the place of one past the TTL not swept yet, else of the session whose
+//! connection has been gone longest among those of the peer holding the most sessions that
+//! has one waiting ([`peers`](super::peers): so that one peer's flood of hellos pushes out its
+//! own sessions, not others'; of all, when no peer holding more than one has one waiting),
+//! and only
 //! when every one has a connection is a new one refused (so clients that say hello and go
 //! cannot lock others out for the TTL). Expired sessions are swept lazily (at most once a
 //! second, when a session starts or resumes) and by [`Sessions::sweep`], which the server
@@ -129,10 +131,10 @@ impl Sessions {
 
     /// A new session of `scope`, started by `peer`, whose client numbers its next message
     /// `next`, claimed until [`Session::start`] attaches it. When `max_sessions` are held, it
-    /// takes the place of the session gone longest of the peer holding the most sessions, or,
-    /// if none of that peer's is waiting, of the one gone longest of all (each found in a log
-    /// of departures, not by a look at every session); an error when every one has a
-    /// connection (or an opening under way).
+    /// takes the place of an expired one not swept yet, else of the session gone longest of the
+    /// peer holding the most sessions that has one waiting, else of the one gone longest of all
+    /// (see `Table::room`; found in logs of departures, not by a look at every session); an
+    /// error when every one has a connection (or an opening under way).
     pub fn start(&self, scope: &str, peer: IpAddr, next: u64) -> Result<Arc<Session>, Full> {
         self.sweep_now_and_then();
         let id = new_id();
@@ -151,7 +153,7 @@ impl Sessions {
             let mut evicted = false;
             if table.sessions.len() >= self.settings.max_sessions {
                 // Every one connected or being opened: nothing is taken out.
-                let Some((since, oldest)) = table.room(&self.idle) else {
+                let Some((since, oldest)) = table.room(&self.idle, self.settings.ttl) else {
                     return Err(Full(self.settings.max_sessions));
                 };
                 evicted = since.elapsed() < self.settings.ttl; // else it had expired anyway
@@ -172,7 +174,7 @@ impl Sessions {
                 let peer = gone.holder().map(|key| key.to_string()).unwrap_or_default();
                 tracing::info!(
                     session = gone.id(),
-                    peer,
+                    peer = %peer,
                     "session dropped before its TTL to make room (--max-sessions)"
                 );
             }
@@ -239,13 +241,23 @@ struct Table {
 }
 
 impl Table {
-    /// The session that makes room in a full table, taken out of the logs: the one gone
-    /// longest of the peer holding the most sessions, else the one gone longest in `all`.
-    fn room(&self, all: &IdleLog) -> Option<(Instant, String)> {
-        let biggest = self.holders.biggest();
-        biggest
-            .and_then(|(_, own)| own.oldest_idle(&self.sessions))
-            .or_else(|| all.oldest_idle(&self.sessions))
+    /// The session that makes room in a full table, taken out of the logs: one past the `ttl`
+    /// not swept yet (the one gone longest of all, in `all`); else the one gone longest of the
+    /// peer holding the most sessions (two or more) that has one waiting; else the one gone
+    /// longest of all. (The peers passed over have every session connected or opening: a few
+    /// at most, bounded by `--max-connections`. Among peers holding one session each, which
+    /// peer goes would say nothing: the one gone longest does.)
+    fn room(&self, all: &IdleLog, ttl: Duration) -> Option<(Instant, String)> {
+        let expired_by = Instant::now().checked_sub(ttl);
+        expired_by
+            .and_then(|by| all.oldest_idle(&self.sessions, Some(by)))
+            .or_else(|| {
+                self.holders
+                    .biggest_first()
+                    .take_while(|(held, _, _)| *held > 1)
+                    .find_map(|(_, _, own)| own.oldest_idle(&self.sessions, None))
+            })
+            .or_else(|| all.oldest_idle(&self.sessions, None))
     }
 
     /// Forgets session `id`: its peer holds one fewer.

@@ -202,17 +202,54 @@ fn when_the_biggest_holder_has_none_waiting_the_session_gone_longest_of_all_goes
 }
 
 #[test]
-fn the_sweep_forgets_the_peers_whose_sessions_expired() {
+fn the_next_biggest_holder_with_one_waiting_makes_room_when_the_biggest_has_none() {
+    let sessions = Sessions::new(settings(Duration::from_secs(60), 6));
+    let alone = left_by(&sessions, peer(7));
+    let second: Vec<_> = (0..2).map(|_| left_by(&sessions, peer(8))).collect();
+    for _ in 0..3 {
+        sessions.start("/", PEER, 0).unwrap().mark_attached();
+    }
+    sessions.start("/", peer(9), 0).unwrap();
+    assert!(
+        holds(&sessions, alone.id()),
+        "gone longest, but its peer holds one"
+    );
+    assert!(!holds(&sessions, second[0].id()) && holds(&sessions, second[1].id()));
+}
+
+#[test]
+fn an_expired_session_not_swept_yet_makes_room_before_any_peers_waiting_one() {
+    let ttl = Duration::from_millis(30);
+    let sessions = Sessions::new(settings(ttl, 3));
+    let expired = left_by(&sessions, peer(7));
+    std::thread::sleep(ttl + Duration::from_millis(10));
+    // Within a second of the last sweep: the expired one is still held.
+    let biggest: Vec<_> = (0..2).map(|_| left_by(&sessions, PEER)).collect();
+    sessions.start("/", PEER, 0).unwrap();
+    assert!(!holds(&sessions, expired.id()));
+    assert!(biggest.iter().all(|s| holds(&sessions, s.id())));
+    assert_eq!(
+        sessions.evicted.get(),
+        0,
+        "an expired one is not counted evicted"
+    );
+}
+
+#[test]
+fn the_sweep_forgets_the_peers_whose_sessions_expired_and_prunes_their_logs() {
     let ttl = Duration::from_millis(30);
     let sessions = Sessions::new(settings(ttl, 10));
     left_by(&sessions, PEER);
     left_by(&sessions, PEER);
-    let kept = sessions.start("/", peer(7), 0).unwrap();
-    kept.mark_attached();
+    // Peer 7's session left and came back: its log's entry stands for nothing any more.
+    let back = left_by(&sessions, peer(7));
+    sessions.find(back.id(), "/").unwrap();
+    back.mark_attached();
     std::thread::sleep(ttl + Duration::from_millis(10));
     assert_eq!(sessions.sweep(Instant::now()), 2);
     let table = sessions.lock();
     assert_eq!(table.holders.held_by(PeerKey::from(PEER)), 0);
     assert_eq!(table.holders.held_by(PeerKey::from(peer(7))), 1);
-    assert_eq!(table.holders.logs().count(), 1);
+    let logs: Vec<usize> = table.holders.logs().map(IdleLog::len).collect();
+    assert_eq!(logs, [0], "one peer left, its stale entry dropped");
 }
