@@ -23,7 +23,7 @@ function answer(driver, later, tag, id, ...texts) {
 
 /** `url` resolved against the page's (or worker's) base URL, as a `WebSocket` resolves it,
  * where that gives another URL than reading it alone: a relative one (`/echo`), or one naming
- * the page's own scheme without slashes (`http:echo` on an http page is its `/echo`). As given
+ * the page's own scheme without `//` (`http:echo` on an http page is its `/echo`). As given
  * otherwise (for the engine's checks to see it unchanged), where there is no base (Node.js),
  * it does not parse even so, or it is empty or blank (the engine then says why: an empty URL
  * is more likely a mistake than the page's own address, and Firefox refuses it too). */

@@ -61,13 +61,16 @@ impl Listeners {
 
 /// `url` resolved against the page's (or worker's) base URL, as the browser's `WebSocket`
 /// resolves it, where that gives another URL than reading it alone: a relative one (`/echo`),
-/// or one naming the page's own scheme without slashes (`http:echo` on an http page is its
+/// or one naming the page's own scheme without `//` (`http:echo` on an http page is its
 /// `/echo`). As given otherwise (for the engine's rules to see it unchanged), where there is no
 /// base, it does not parse even so, or it is empty or blank (the engine's rules then say why:
 /// an empty URL is more likely a mistake than the page's own address, and Firefox refuses it
 /// too).
 pub(crate) fn absolute(url: &str) -> String {
-    if url.trim().is_empty() {
+    // Blank as JS's `trim()` says, as in the JS class (Rust's `trim` differs on U+0085 and
+    // U+FEFF).
+    let js_space = |c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}';
+    if url.trim_matches(js_space).is_empty() {
         return url.to_owned();
     }
     let Some(resolved) = base_url().and_then(|base| Url::new_with_base(url, &base).ok()) else {
