@@ -124,6 +124,25 @@ fn environment_twins_set_the_flags() {
     assert!(stderr(&output).contains("nope"), "{}", stderr(&output));
 }
 
+/// 0.1's DUPLEX_SEND_QUEUE would be ignored without a word: it stops the start, naming the
+/// byte budget that replaced it.
+#[test]
+fn the_retired_send_queue_variable_stops_the_start_naming_its_replacement() {
+    // (A missing --www folder ends a start that got past the flags: no server is left running
+    // if the variable were ignored.)
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_duplex-server"))
+        .args(["--port", "0", "--www", "/no/such/folder"])
+        .env("DUPLEX_SEND_QUEUE", "64")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("DUPLEX_SEND_QUEUE") && message.contains("--send-buffer"),
+        "{message}"
+    );
+}
+
 #[test]
 fn help_never_shows_the_redis_password() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_duplex-server"))

@@ -96,6 +96,23 @@ pub struct Args {
     #[arg(long, env = "DUPLEX_TEST_HOOKS", action = ArgAction::SetTrue,
           value_parser = FalseyValueParser::new())]
     pub test_hooks: bool,
+
+    /// Retired in 0.2: 0.1's `--send-queue` (`DUPLEX_SEND_QUEUE`), the messages that may wait
+    /// for one peer, is refused with a message naming its replacement (`--send-buffer`, bytes),
+    /// never set: a deployment that still sets the environment variable would otherwise run
+    /// on the default budget without a word. Hidden from --help.
+    #[arg(long = "send-queue", env = "DUPLEX_SEND_QUEUE", value_name = "MESSAGES", hide = true,
+          value_parser = retired_send_queue)]
+    pub retired_send_queue: Option<u64>,
+}
+
+/// Refuses 0.1's `--send-queue`; see [`Args::retired_send_queue`].
+fn retired_send_queue(value: &str) -> Result<u64, String> {
+    Err(format!(
+        "--send-queue (DUPLEX_SEND_QUEUE, {value} messages) was the per-peer bound of 0.1; since \
+         0.2 the bound is bytes: --send-buffer (DUPLEX_SEND_BUFFER, default 1048576 = 1 MiB). \
+         Remove --send-queue, or give --send-buffer instead"
+    ))
 }
 
 #[cfg(test)]
@@ -118,5 +135,15 @@ mod tests {
         assert!(error.to_string().contains("soon"), "{error}");
         let error = Args::try_parse_from(["s", "--send-buffer", "0"]).unwrap_err();
         assert!(error.to_string().contains("1 or more"), "{error}");
+    }
+
+    #[test]
+    fn the_retired_send_queue_is_refused_naming_its_replacement() {
+        let error = Args::try_parse_from(["s", "--send-queue", "64"]).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("64 messages") && message.contains("--send-buffer"),
+            "{message}"
+        );
     }
 }
