@@ -46,8 +46,9 @@ pub(crate) struct Driver<F: Face> {
     armed: Cell<Option<f64>>,
     pub(crate) face: F,
     /// A reference to itself while the socket must outlive its handles (until closed for
-    /// good): always for the JS face, as a browser `WebSocket` does; for the Rust face once
-    /// the last handle is gone, so what it queued is still sent and the close completes.
+    /// good): from the start for a face that lingers (`Face::LINGERS`, as a browser
+    /// `WebSocket` does); for the Rust face once the last handle is gone, so what it queued is
+    /// still sent and the close completes.
     linger: RefCell<Option<Rc<Driver<F>>>>,
     _live: Counted<()>,
 }

@@ -1,6 +1,7 @@
-//! What a socket delivers to its user, and through what: its one [`Face`], the JS class or
-//! the Rust API, chosen when the socket is made. The driver decides nothing here; it hands
-//! each engine event to the face, which knows its own handlers and waiters.
+//! What a socket delivers to its user, and through what: its [`Face`], the Rust API
+//! (`RustFace`; the npm package's JS class has a driver of its own in js/, over the engine
+//! compiled alone). The driver decides nothing here; it hands each engine event to the face,
+//! which knows its own handlers and waiters.
 
 use std::future::Future;
 use std::pin::Pin;

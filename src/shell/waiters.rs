@@ -1,5 +1,5 @@
-//! Those who wait for the socket, kept by each face in its own kind: JS promise settle
-//! functions for the JS face, task wakers for the Rust face.
+//! Those who wait for the socket, kept by the face in its own kind (task wakers for the Rust
+//! face).
 
 use std::cell::RefCell;
 

@@ -1,4 +1,5 @@
-//! Browser tests: the Rust and the JS face of `DuplexSocket` against a real `duplex-server`,
+//! Browser tests: the Rust API and the npm package's JS class (bundled, js_class.rs) of
+//! `DuplexSocket` against a real `duplex-server`,
 //! in headless Chromium and Firefox. `scripts/test.sh` starts the server on a free port
 //! (with `--test-hooks`) and passes its address at compile time as `DUPLEX_SERVER_URL`.
 #![cfg(target_arch = "wasm32")]
