@@ -16,6 +16,7 @@ const bin = (name) => path.join(root, 'node_modules/.bin', name);
 
 /** What the tarball must hold: what a user needs, nothing else. */
 const EXPECTED_FILES = [
+  'CHANGELOG.md',
   'LICENSE-APACHE',
   'LICENSE-MIT',
   'README.md',
