@@ -5,9 +5,8 @@
 //! connection has been gone longest among those of the peer holding the most sessions that
 //! has one waiting ([`peers`](super::peers): so that one peer's flood of hellos pushes out its
 //! own sessions, not others'; of all, when no peer holding more than one has one waiting),
-//! and only
-//! when every one has a connection is a new one refused (so clients that say hello and go
-//! cannot lock others out for the TTL). Expired sessions are swept lazily (at most once a
+//! and only when every one has a connection is a new one refused (so clients that say hello
+//! and go cannot lock others out for the TTL). Expired sessions are swept lazily (at most once a
 //! second, when a session starts or resumes) and by [`Sessions::sweep`], which the server
 //! calls every second. Transport layer (session): imports only `transport`.
 
