@@ -106,3 +106,67 @@ async fn plain_and_session_peers_on_two_instances_hear_each_message_once() {
     assert_eq!(text(&support::next(&mut p1).await), "end");
     assert_eq!(text(&support::next(&mut p2).await), "end");
 }
+
+/// Whether `key` exists in Redis, and its time to live in milliseconds (-1: none).
+async fn key_state(store: &mut redis::aio::MultiplexedConnection, key: &str) -> (bool, i64) {
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(key)
+        .query_async(store)
+        .await
+        .unwrap();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(key)
+        .query_async(store)
+        .await
+        .unwrap();
+    (exists, ttl)
+}
+
+/// A room's Stream expires a session TTL after its last message, unless a session of the room
+/// is still connected (its refresh keeps the Stream): rooms no longer used leave nothing in
+/// Redis, where any client could otherwise add one room's Stream after another for good.
+#[tokio::test]
+async fn a_rooms_stream_expires_after_the_session_ttl_unless_a_session_keeps_it() {
+    use futures_util::SinkExt;
+    let redis = Redis::start();
+    let args = ["--redis", &redis.url(), "--session-ttl", "2s"];
+    let server = Server::start_with("page", &args);
+    server.wait_for_metric("duplex_backplane_up", 1.0).await;
+    let mut store = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    // A plain peer says one thing in a room nobody comes back to.
+    let mut plain = support::connect(&server.ws_url("/relay/gone")).await;
+    server.wait_for_metric("duplex_backplane_rooms", 1.0).await;
+    plain.send(Message::text("once")).await.unwrap();
+    let gone = "duplex:stream:gone";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !key_state(&mut store, gone).await.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no Stream for the room"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (_, ttl) = key_state(&mut store, gone).await;
+    assert!((1..=2000).contains(&ttl), "the Stream's TTL: {ttl} ms");
+    drop(plain);
+    // A session peer stays connected in a room that then falls silent.
+    let mut kept = SessionPeer::open(&server.ws_url("/relay/kept"), SessionState::default()).await;
+    kept.send(Message::text("hello")).await;
+    let kept_key = "duplex:stream:kept";
+    while !key_state(&mut store, kept_key).await.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no Stream for the kept room"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    assert_eq!(key_state(&mut store, gone).await, (false, -2), "expired");
+    let (exists, ttl) = key_state(&mut store, kept_key).await;
+    assert!(exists && ttl > 0, "kept by the connected session: {ttl} ms");
+    drop(kept);
+}

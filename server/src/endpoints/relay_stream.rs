@@ -142,7 +142,7 @@ pub async fn relay_stream(
                         None => Buffered::Ended,
                     },
                     _ = refresh.tick() => {
-                        let _ = stream::save_ack(&mut store, &id, 0, None, ttl).await;
+                        let _ = stream::save_ack(&mut store, (&id, &room), 0, None, ttl).await;
                         continue;
                     }
                 }
@@ -159,7 +159,7 @@ pub async fn relay_stream(
         }
     }
     let acked = session.session().acked();
-    let _ = stream::save_ack(&mut store, &id, acked, seat.position(acked), ttl).await;
+    let _ = stream::save_ack(&mut store, (&id, &room), acked, seat.position(acked), ttl).await;
     drop(membership);
     session.finish().await;
 }

@@ -4,7 +4,9 @@
 //! instance hears them in Stream order; a session's counters are a Redis hash
 //! (`duplex:session:<id>`: `room`, `in` = client messages accepted, and `acked`/`at` = how many
 //! server messages the client acknowledged and the Stream entry of the last of them), which
-//! expires after the session TTL. A session's server-to-client numbering is the room's
+//! expires after the session TTL. Each time a session's TTL starts again, so does its room's
+//! Stream's (as each message does): the Stream outlives every session that may resume from
+//! it, and a room no longer used leaves nothing in Redis. A session's server-to-client numbering is the room's
 //! entries after its start, its own left out: a resume on any instance walks the Stream from
 //! `at` and replays what the client had not received, in the order every live peer got it.
 //!
@@ -186,7 +188,7 @@ pub async fn create(
         .unwrap_or_default();
     save(
         store,
-        id,
+        (id, room),
         &[
             ("room", room.to_owned()),
             ("in", next.to_string()),
@@ -199,11 +201,11 @@ pub async fn create(
     Ok(at)
 }
 
-/// Records that the client acknowledged `acked` messages, the last of them at `at`, and
-/// restarts the TTL.
+/// Records that the client of session `id` (of `room`) acknowledged `acked` messages, the
+/// last of them at `at`, and restarts the TTL (the session's and its room's Stream's).
 pub async fn save_ack(
     store: &mut MultiplexedConnection,
-    id: &str,
+    (id, room): (&str, &str),
     acked: u64,
     at: Option<StreamId>,
     ttl: std::time::Duration,
@@ -212,30 +214,34 @@ pub async fn save_ack(
         Some(at) => {
             save(
                 store,
-                id,
+                (id, room),
                 &[("acked", acked.to_string()), ("at", at.to_string())],
                 ttl,
             )
             .await
         }
-        None => save(store, id, &[], ttl).await,
+        None => save(store, (id, room), &[], ttl).await,
     }
 }
 
 async fn save(
     store: &mut MultiplexedConnection,
-    id: &str,
+    (id, room): (&str, &str),
     fields: &[(&str, String)],
     ttl: std::time::Duration,
 ) -> Result<(), String> {
     let key = session_key(id);
+    let ttl_ms = ttl.as_millis() as u64;
     let mut pipe = redis::pipe();
     if !fields.is_empty() {
         pipe.cmd("HSET").arg(&key).arg(fields).ignore();
     }
+    pipe.cmd("PEXPIRE").arg(&key).arg(ttl_ms).ignore();
+    // The room's Stream lives at least as long as the session (a no-op before its first
+    // message: the script sets it then).
     pipe.cmd("PEXPIRE")
-        .arg(&key)
-        .arg(ttl.as_millis() as u64)
+        .arg(frame::stream(room))
+        .arg(ttl_ms)
         .ignore();
     pipe.query_async::<()>(store).await.map_err(failed("HSET"))
 }

@@ -74,6 +74,9 @@ pub const STREAM_VERSION: u8 = 2;
 
 /// The Lua script that adds a relayed message to its room's Stream and publishes it on the
 /// room's channel, atomically, so that every subscriber hears the messages in Stream order.
+/// The Stream expires a session TTL after its last message (or the last refresh of a session
+/// of the room, `rooms::stream`): no session can resume from it any more by then, and a room
+/// no longer used leaves nothing in Redis.
 /// For a session's message it first checks the session's count of accepted messages
 /// (`in`): a message numbered below it is a duplicate (0), above it a gap (-2), a session
 /// gone is -1; else it counts it and returns 1.
@@ -93,6 +96,7 @@ if ARGV[6] ~= '' then
   redis.call('PEXPIRE', KEYS[3], ARGV[7])
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 's', ARGV[4], 'k', ARGV[3], 'd', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
 redis.call('PUBLISH', KEYS[2], ARGV[2] .. ARGV[3] .. string.char(#id) .. id .. string.char(#ARGV[4]) .. ARGV[4] .. ARGV[5])
 return 1
 "#;
