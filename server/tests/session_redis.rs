@@ -170,3 +170,84 @@ async fn a_rooms_stream_expires_after_the_session_ttl_unless_a_session_keeps_it(
     assert!(exists && ttl > 0, "kept by the connected session: {ttl} ms");
     drop(kept);
 }
+
+/// Stream entries as XRANGE answers them: id, then field names and values.
+type StreamEntries = Vec<(String, Vec<(String, Vec<u8>)>)>;
+
+/// Big messages trim a room's Stream to what `--session-replay-bytes` holds of them (Redis
+/// trims by count only): ten of 30,000 bytes against a 100,000-byte bound leave three.
+#[tokio::test]
+async fn big_messages_trim_a_rooms_stream_to_the_byte_bound() {
+    use futures_util::SinkExt;
+    let redis = Redis::start();
+    let args = ["--redis", &redis.url(), "--session-replay-bytes", "100000"];
+    let server = Server::start_with("page", &args);
+    server.wait_for_metric("duplex_backplane_up", 1.0).await;
+    let mut store = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let mut sender = support::connect(&server.ws_url("/relay/big")).await;
+    let mut listener = support::connect(&server.ws_url("/relay/big")).await;
+    server.wait_for_metric("duplex_backplane_rooms", 1.0).await;
+    for n in 0..10u8 {
+        sender.send(Message::binary(vec![n; 30_000])).await.unwrap();
+    }
+    for n in 0..10u8 {
+        let got = support::next(&mut listener).await;
+        assert_eq!(got.into_data().first(), Some(&n));
+    }
+    let key = "duplex:stream:big";
+    // Once the last message is in the Stream (its payload starts with 9), count the entries.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let last: StreamEntries = redis::cmd("XREVRANGE")
+            .arg(key)
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .query_async(&mut store)
+            .await
+            .unwrap();
+        let payload = last.first().and_then(|(_, fields)| {
+            fields
+                .iter()
+                .find(|(name, _)| name == "d")
+                .map(|(_, d)| d.clone())
+        });
+        if payload.as_ref().and_then(|d| d.first()) == Some(&9) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the 10th message never reached the Stream"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let length = |store: &mut redis::aio::MultiplexedConnection| {
+        let mut store = store.clone();
+        async move {
+            redis::cmd("XLEN")
+                .arg(key)
+                .query_async::<usize>(&mut store)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        length(&mut store).await,
+        3,
+        "three of 30,000 bytes fit 100,000"
+    );
+    // Small ones are kept by the count bound again.
+    for _ in 0..20 {
+        sender.send(Message::text("small")).await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while length(&mut store).await < 23 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(length(&mut store).await, 23);
+}

@@ -15,6 +15,7 @@ use super::origin::{AllowedHost, AllowedOrigin, OriginPolicy};
 use crate::endpoints::hooks::RefusalBook;
 use crate::rooms::backplane::{self, url::RedisUrl, Backplane};
 use crate::rooms::Rooms;
+use crate::transport::session::replay::ReplayBounds;
 use crate::transport::session::{SessionSettings, Sessions};
 use crate::transport::{ConnContext, Limits, Metrics};
 
@@ -131,12 +132,11 @@ impl DuplexServer {
         let (backplane, inbox) = match config.redis {
             Some(url) => {
                 let limits = &connections.limits;
-                let (backplane, inbox) = Backplane::new(
-                    url,
-                    &metrics,
-                    limits.session_replay_messages,
-                    limits.session_ttl,
-                );
+                let bounds = ReplayBounds {
+                    max_bytes: limits.session_replay_bytes,
+                    max_messages: limits.session_replay_messages,
+                };
+                let (backplane, inbox) = Backplane::new(url, &metrics, bounds, limits.session_ttl);
                 (Some(backplane), Some(inbox))
             }
             None => (None, None),

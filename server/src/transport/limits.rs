@@ -97,7 +97,8 @@ pub struct Limits {
 
     /// Sessions: the most bytes of a session's replay buffer (the server's messages not yet
     /// acknowledged; each counts its payload and 112 bytes of bookkeeping); past it the
-    /// oldest go, and a resume that needs them is refused.
+    /// oldest go, and a resume that needs them is refused. With --redis, a relay room's
+    /// Stream is trimmed by it too: as a message joins, to as many of its size as this holds.
     #[arg(long, env = "DUPLEX_SESSION_REPLAY_BYTES", value_name = "BYTES",
           default_value_t = DEFAULT_MAX_SIZE, value_parser = positive_usize)]
     pub session_replay_bytes: usize,

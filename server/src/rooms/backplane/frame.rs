@@ -19,6 +19,8 @@
 use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes};
 
+use crate::transport::session::replay::{ReplayBounds, ENTRY_OVERHEAD};
+
 /// What every room's channel name starts with.
 pub const CHANNEL_PREFIX: &str = "duplex:relay:";
 /// The frame format this build writes and reads.
@@ -109,6 +111,19 @@ pub fn stream(room: &str) -> String {
     format!("{STREAM_PREFIX}{room}")
 }
 
+/// The length a room's Stream is trimmed to as a message of `payload` bytes joins it: the
+/// count bound (`--session-replay-messages`), or fewer for big messages: as many of its cost
+/// (payload and [`ENTRY_OVERHEAD`], as a session's replay buffer counts) as the byte bound
+/// (`--session-replay-bytes`) holds, at least 1. Redis trims Streams by count only; this way
+/// the i-th oldest entry costs at most bytes / i (it was trimmed to at most i then), so a
+/// Stream holds at most bytes × H(count) of counted bytes (10.3 × at 16,384), however big
+/// its messages, where the count alone allowed count × `--max-message-size` (16 GiB).
+pub fn trim_length(bounds: ReplayBounds, payload: usize) -> usize {
+    (bounds.max_bytes / (payload + ENTRY_OVERHEAD))
+        .min(bounds.max_messages)
+        .max(1)
+}
+
 /// A Stream entry id, `ms-seq`, ordered as Redis orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct StreamId(pub u64, pub u64);
@@ -193,6 +208,42 @@ pub fn decode(frame: &[u8]) -> Result<Decoded, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_streams_counted_bytes_stay_under_bytes_times_the_harmonic_number() {
+        let bounds = ReplayBounds {
+            max_bytes: 100_000,
+            max_messages: 64,
+        };
+        let cost = |payload: usize| payload + ENTRY_OVERHEAD;
+        // Sizes that try to keep as much as possible: a run of big ones (the count bound
+        // alone would keep 64 of them), halving, then a burst of small ones, then big ones
+        // again; and one over the byte bound, which is kept alone.
+        let mut sizes: Vec<usize> = std::iter::repeat_n(40_000, 64).collect();
+        sizes.extend((0..12).map(|k| 200_000 >> k));
+        sizes.extend(std::iter::repeat_n(20, 100));
+        sizes.extend([60_000, 30_000, 15_000, 7_000, 20, 20]);
+        let mut stream: std::collections::VecDeque<usize> = Default::default();
+        let harmonic: f64 = (1..=64).map(|i| 1.0 / i as f64).sum();
+        for size in sizes {
+            stream.push_back(size);
+            let keep = trim_length(bounds, size);
+            while stream.len() > keep {
+                stream.pop_front();
+            }
+            let held: usize = stream.iter().map(|&s| cost(s)).sum();
+            let bound = (100_000.0 * harmonic) as usize + cost(200_000);
+            assert!(held <= bound, "{held} > {bound}: {stream:?}");
+            assert!(stream.len() <= 64);
+        }
+        assert_eq!(
+            trim_length(bounds, 200_000),
+            1,
+            "one over the bound stays alone"
+        );
+        assert_eq!(trim_length(bounds, 30_000), 3);
+        assert_eq!(trim_length(bounds, 0), 64, "the count bound");
+    }
 
     #[test]
     fn text_and_binary_come_back_as_they_went() {

@@ -29,6 +29,7 @@ use tokio::sync::{oneshot, Notify};
 
 pub use self::metrics::{BackplaneMetrics, Dropped};
 pub use self::url::RedisUrl;
+use crate::transport::session::replay::ReplayBounds;
 use crate::transport::Metrics;
 
 /// How many publications may wait for the backplane task; past it a plain peer's are dropped
@@ -77,8 +78,9 @@ struct BackplaneInner {
     /// The rooms whose channels are subscribed now, for sessions that wait for it.
     subscribed: Mutex<HashSet<String>>,
     subscribed_changed: Notify,
-    /// The length each room's Stream is trimmed to (`--session-replay-messages`).
-    stream_length: usize,
+    /// What each room's Stream is trimmed to (`--session-replay-messages` and
+    /// `--session-replay-bytes`, see [`frame::trim_length`]).
+    stream_bounds: ReplayBounds,
     /// The session TTL, for the sessions' keys in Redis.
     session_ttl: std::time::Duration,
     /// A connection for the sessions' reads and writes, made on first use.
@@ -96,7 +98,7 @@ impl Backplane {
     pub fn new(
         url: RedisUrl,
         metrics: &Metrics,
-        stream_length: usize,
+        stream_bounds: ReplayBounds,
         session_ttl: std::time::Duration,
     ) -> (Backplane, Inbox) {
         let (publications, inbox) = mpsc::channel(PUBLISH_QUEUE);
@@ -113,7 +115,7 @@ impl Backplane {
             metrics,
             subscribed: Mutex::default(),
             subscribed_changed: Notify::new(),
-            stream_length,
+            stream_bounds,
             session_ttl,
             store: tokio::sync::Mutex::new(None),
         };
@@ -239,9 +241,9 @@ impl Backplane {
         self.0.subscribed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The length each room's Stream is trimmed to.
-    pub fn stream_length(&self) -> usize {
-        self.0.stream_length
+    /// The length a room's Stream is trimmed to as a message of `payload` bytes joins it.
+    pub fn stream_trim(&self, payload: usize) -> usize {
+        frame::trim_length(self.0.stream_bounds, payload)
     }
 
     /// The session TTL.

@@ -198,7 +198,7 @@ impl Session {
                 .arg(frame::stream(&publication.room))
                 .arg(frame::channel(&publication.room))
                 .arg(hash)
-                .arg(backplane.stream_length())
+                .arg(backplane.stream_trim(publication.payload.len()))
                 .arg(&header[..])
                 .arg(&[publication.kind][..])
                 .arg(sender)
