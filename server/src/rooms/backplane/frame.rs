@@ -115,9 +115,10 @@ pub fn stream(room: &str) -> String {
 /// count bound (`--session-replay-messages`), or fewer for big messages: as many of its cost
 /// (payload and [`ENTRY_OVERHEAD`], as a session's replay buffer counts) as the byte bound
 /// (`--session-replay-bytes`) holds, at least 1. Redis trims Streams by count only; this way
-/// the i-th oldest entry costs at most bytes / i (it was trimmed to at most i then), so a
-/// Stream holds at most bytes × H(count) of counted bytes (10.3 × at 16,384), however big
-/// its messages, where the count alone allowed count × `--max-message-size` (16 GiB).
+/// the i-th oldest entry costs at most bytes / i (it was trimmed to at most i then; only an
+/// oldest entry over the bound itself is more), so a Stream holds at most bytes × H(count)
+/// of counted bytes (10.3 × at 16,384), plus at most one message over the bound, where the
+/// count alone allowed count × `--max-message-size` (16 GiB).
 pub fn trim_length(bounds: ReplayBounds, payload: usize) -> usize {
     (bounds.max_bytes / (payload + ENTRY_OVERHEAD))
         .min(bounds.max_messages)
