@@ -107,6 +107,25 @@ async fn plain_and_session_peers_on_two_instances_hear_each_message_once() {
     assert_eq!(text(&support::next(&mut p2).await), "end");
 }
 
+/// One instance on `redis` with `args` besides `--redis`, its backplane up, and a connection
+/// of the test's own to look at what it keeps in Redis.
+async fn instance_and_store(
+    redis: &Redis,
+    args: &[&str],
+) -> (Server, redis::aio::MultiplexedConnection) {
+    let url = redis.url();
+    let mut all = vec!["--redis", &url];
+    all.extend_from_slice(args);
+    let server = Server::start_with("page", &all);
+    server.wait_for_metric("duplex_backplane_up", 1.0).await;
+    let store = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    (server, store)
+}
+
 /// Whether `key` exists in Redis, and its time to live in milliseconds (-1: none).
 async fn key_state(store: &mut redis::aio::MultiplexedConnection, key: &str) -> (bool, i64) {
     let exists: bool = redis::cmd("EXISTS")
@@ -129,14 +148,7 @@ async fn key_state(store: &mut redis::aio::MultiplexedConnection, key: &str) -> 
 async fn a_rooms_stream_expires_after_the_session_ttl_unless_a_session_keeps_it() {
     use futures_util::SinkExt;
     let redis = Redis::start();
-    let args = ["--redis", &redis.url(), "--session-ttl", "2s"];
-    let server = Server::start_with("page", &args);
-    server.wait_for_metric("duplex_backplane_up", 1.0).await;
-    let mut store = redis::Client::open(redis.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let (server, mut store) = instance_and_store(&redis, &["--session-ttl", "2s"]).await;
     // A plain peer says one thing in a room nobody comes back to.
     let mut plain = support::connect(&server.ws_url("/relay/gone")).await;
     server.wait_for_metric("duplex_backplane_rooms", 1.0).await;
@@ -180,14 +192,8 @@ type StreamEntries = Vec<(String, Vec<(String, Vec<u8>)>)>;
 async fn big_messages_trim_a_rooms_stream_to_the_byte_bound() {
     use futures_util::SinkExt;
     let redis = Redis::start();
-    let args = ["--redis", &redis.url(), "--session-replay-bytes", "100000"];
-    let server = Server::start_with("page", &args);
-    server.wait_for_metric("duplex_backplane_up", 1.0).await;
-    let mut store = redis::Client::open(redis.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let (server, mut store) =
+        instance_and_store(&redis, &["--session-replay-bytes", "100000"]).await;
     let mut sender = support::connect(&server.ws_url("/relay/big")).await;
     let mut listener = support::connect(&server.ws_url("/relay/big")).await;
     server.wait_for_metric("duplex_backplane_rooms", 1.0).await;
