@@ -126,6 +126,9 @@ async fn instance_and_store(
     (server, store)
 }
 
+/// How often the tests look at Redis while they wait for something to be there.
+const POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// Whether `key` exists in Redis, and its time to live in milliseconds (-1: none).
 async fn key_state(store: &mut redis::aio::MultiplexedConnection, key: &str) -> (bool, i64) {
     let exists: bool = redis::cmd("EXISTS")
@@ -154,14 +157,12 @@ async fn a_rooms_stream_expires_after_the_session_ttl_unless_a_session_keeps_it(
     server.wait_for_metric("duplex_backplane_rooms", 1.0).await;
     plain.send(Message::text("once")).await.unwrap();
     let gone = "duplex:stream:gone";
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !key_state(&mut store, gone).await.0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no Stream for the room"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    within("the room's Stream", async {
+        while !key_state(&mut store, gone).await.0 {
+            tokio::time::sleep(POLL).await;
+        }
+    })
+    .await;
     let (_, ttl) = key_state(&mut store, gone).await;
     assert!((1..=2000).contains(&ttl), "the Stream's TTL: {ttl} ms");
     drop(plain);
@@ -169,13 +170,12 @@ async fn a_rooms_stream_expires_after_the_session_ttl_unless_a_session_keeps_it(
     let mut kept = SessionPeer::open(&server.ws_url("/relay/kept"), SessionState::default()).await;
     kept.send(Message::text("hello")).await;
     let kept_key = "duplex:stream:kept";
-    while !key_state(&mut store, kept_key).await.0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no Stream for the kept room"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    within("the kept room's Stream", async {
+        while !key_state(&mut store, kept_key).await.0 {
+            tokio::time::sleep(POLL).await;
+        }
+    })
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
     assert_eq!(key_state(&mut store, gone).await, (false, -2), "expired");
     let (exists, ttl) = key_state(&mut store, kept_key).await;
@@ -206,44 +206,14 @@ async fn big_messages_trim_a_rooms_stream_to_the_byte_bound() {
     }
     let key = "duplex:stream:big";
     // Once the last message is in the Stream (its payload starts with 9), count the entries.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let last: StreamEntries = redis::cmd("XREVRANGE")
-            .arg(key)
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(&mut store)
-            .await
-            .unwrap();
-        let payload = last.first().and_then(|(_, fields)| {
-            fields
-                .iter()
-                .find(|(name, _)| name == "d")
-                .map(|(_, d)| d.clone())
-        });
-        if payload.as_ref().and_then(|d| d.first()) == Some(&9) {
-            break;
+    within("the 10th message in the Stream", async {
+        while last_payload(&mut store, key).await.first() != Some(&9) {
+            tokio::time::sleep(POLL).await;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the 10th message never reached the Stream"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let length = |store: &mut redis::aio::MultiplexedConnection| {
-        let mut store = store.clone();
-        async move {
-            redis::cmd("XLEN")
-                .arg(key)
-                .query_async::<usize>(&mut store)
-                .await
-                .unwrap()
-        }
-    };
+    })
+    .await;
     assert_eq!(
-        length(&mut store).await,
+        xlen(&mut store, key).await,
         3,
         "three of 30,000 bytes fit 100,000"
     );
@@ -251,9 +221,37 @@ async fn big_messages_trim_a_rooms_stream_to_the_byte_bound() {
     for _ in 0..20 {
         sender.send(Message::text("small")).await.unwrap();
     }
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while length(&mut store).await < 23 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(length(&mut store).await, 23);
+    within("20 more entries", async {
+        while xlen(&mut store, key).await < 23 {
+            tokio::time::sleep(POLL).await;
+        }
+    })
+    .await;
+    assert_eq!(xlen(&mut store, key).await, 23);
+}
+
+/// The entries of Stream `key`.
+async fn xlen(store: &mut redis::aio::MultiplexedConnection, key: &str) -> usize {
+    redis::cmd("XLEN")
+        .arg(key)
+        .query_async(store)
+        .await
+        .unwrap()
+}
+
+/// The payload (field `d`) of the last entry of Stream `key` (empty when there is none).
+async fn last_payload(store: &mut redis::aio::MultiplexedConnection, key: &str) -> Vec<u8> {
+    let last: StreamEntries = redis::cmd("XREVRANGE")
+        .arg(key)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(store)
+        .await
+        .unwrap();
+    last.into_iter()
+        .flat_map(|(_, fields)| fields)
+        .find_map(|(name, value)| (name == "d").then_some(value))
+        .unwrap_or_default()
 }

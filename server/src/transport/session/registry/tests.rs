@@ -32,18 +32,24 @@ fn ids_are_128_random_bits_in_hex() {
     assert_ne!(a, b);
 }
 
-/// A session started, attached and left: it waits for a resume.
-fn left(sessions: &Sessions) -> Arc<Session> {
-    let session = sessions.start("/", PEER, 0).unwrap();
+/// A session of `from` started, attached and left: it waits for a resume (and the next one
+/// left after it).
+fn left_by(sessions: &Sessions, from: IpAddr) -> Arc<Session> {
+    let session = sessions.start("/", from, 0).unwrap();
     session.mark_gone();
+    std::thread::sleep(Duration::from_millis(2));
     session
+}
+
+/// A session of [`PEER`] left.
+fn left(sessions: &Sessions) -> Arc<Session> {
+    left_by(sessions, PEER)
 }
 
 /// A table of two, full of sessions left one after the other, the first gone longer.
 fn two_left() -> (Sessions, Arc<Session>, Arc<Session>) {
     let sessions = Sessions::new(settings(Duration::from_secs(60), 2));
     let first = left(&sessions);
-    std::thread::sleep(Duration::from_millis(2));
     let second = left(&sessions);
     (sessions, first, second)
 }
@@ -155,14 +161,6 @@ fn expired_sessions_make_room_before_any_is_dropped() {
         1,
         "the other goes with the sweep"
     );
-}
-
-/// A session of `from` started, attached and left.
-fn left_by(sessions: &Sessions, from: IpAddr) -> Arc<Session> {
-    let session = sessions.start("/", from, 0).unwrap();
-    session.mark_gone();
-    std::thread::sleep(Duration::from_millis(2));
-    session
 }
 
 #[test]
