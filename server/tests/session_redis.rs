@@ -242,11 +242,7 @@ async fn xlen(store: &mut redis::aio::MultiplexedConnection, key: &str) -> usize
 /// The payload (field `d`) of the last entry of Stream `key` (empty when there is none).
 async fn last_payload(store: &mut redis::aio::MultiplexedConnection, key: &str) -> Vec<u8> {
     let last: StreamEntries = redis::cmd("XREVRANGE")
-        .arg(key)
-        .arg("+")
-        .arg("-")
-        .arg("COUNT")
-        .arg(1)
+        .arg(&[key, "+", "-", "COUNT", "1"])
         .query_async(store)
         .await
         .unwrap();
