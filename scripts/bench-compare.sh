@@ -5,7 +5,9 @@
 # duplex-server of the working tree (core 0) echoes for all, and the subjects take turns.
 #   scripts/bench-compare.sh [REV ...]     default: HEAD~1 HEAD (commits, not the working tree)
 # Environment: COMPARE_RUNS (default 9), COMPARE_SCALE (the rows' message counts, default 0.2
-# of the bench's), COMPARE_ROWS and COMPARE_CLIENTS (run.mjs's --rows and --clients).
+# of the bench's), COMPARE_ROWS and COMPARE_CLIENTS (run.mjs's --rows and --clients),
+# COMPARE_COST=1 (run.mjs's --cost: each run profiled, and what the client cost the page's
+# main thread per message reported beside its rate; bench/browser/cost.mjs).
 # Builds are kept in target/compare/<commit> (delete one to build it again); the records go to
 # target/compare/results.jsonl, and bench/browser/compare-report.mjs prints the ratios.
 set -euo pipefail
@@ -51,8 +53,12 @@ say "building duplex-server (profile server-speed) from the working tree"
 args=(--runs "$runs" --scale "$scale" --compare "$(IFS=,; echo "${builds[*]}")")
 [[ -n "${COMPARE_ROWS:-}" ]] && args+=(--rows "$COMPARE_ROWS")
 [[ -n "${COMPARE_CLIENTS:-}" ]] && args+=(--clients "$COMPARE_CLIENTS")
+# Chromium on core 1, but for --cost: a profile samples wall time, and on one core the main
+# thread is preempted by Chromium's other processes mid-function, which would count as its own.
+browser_cpus=1
+[[ "${COMPARE_COST:-0}" == 1 ]] && args+=(--cost) && browser_cpus=0,1
 say "running ${revs[*]} side by side ($runs runs, scale $scale)"
 DUPLEX_SERVER_BIN="$ROOT/scripts/bench-pinned-server.sh" \
   BENCH_SERVER_BIN="$ROOT/target/server-speed/duplex-server" \
-  taskset -c 1 node "$ROOT/bench/browser/run.mjs" "${args[@]}" | tee "$out/results.jsonl"
+  taskset -c "$browser_cpus" node "$ROOT/bench/browser/run.mjs" "${args[@]}" | tee "$out/results.jsonl"
 node "$ROOT/bench/browser/compare-report.mjs" "$out/results.jsonl"

@@ -2,7 +2,9 @@
 // subject's median msg/s and runs, then each later build against the first, client by client:
 // the median of the per-run ratios (later / first) and their range. A ratio from one run
 // compares two measurements taken minutes apart at most, which is what makes it worth more
-// than a ratio of medians on a machine whose speed drifts.
+// than a ratio of medians on a machine whose speed drifts. Records made with --cost also get
+// what each subject cost the page's main thread per message (cost.mjs): the medians of its
+// script, the built-ins it calls and send, in microseconds.
 //
 //   node bench/browser/compare-report.mjs target/compare/results.jsonl
 import { readFileSync } from 'node:fs';
@@ -28,6 +30,14 @@ for (const row of unique(records.map((record) => record.row))) {
   for (const subject of unique(ofRow.map((record) => record.subject))) {
     const rates = runsOf(subject).map((record) => record.metrics.per_s);
     console.log(`  ${subject.padEnd(24)} ${median(rates).toFixed(0).padStart(6)}   ${rates.map((rate) => rate.toFixed(0)).join(' ')}`);
+  }
+  if (ofRow.every((record) => record.metrics.script_us !== undefined)) {
+    console.log(`${row}, main thread per message (us; median script + calls, then script, calls, send)`);
+    for (const subject of unique(ofRow.map((record) => record.subject))) {
+      const of = (kind) => median(runsOf(subject).map((record) => record.metrics[kind]));
+      const own = median(runsOf(subject).map(({ metrics }) => metrics.script_us + metrics.calls_us));
+      console.log(`  ${subject.padEnd(24)} ${own.toFixed(1).padStart(6)}   ${['script_us', 'calls_us', 'send_us'].map((kind) => of(kind).toFixed(1)).join(' ')}`);
+    }
   }
   const builds = unique(ofRow.map((record) => record.subject.split(':')[0]));
   const clients = unique(ofRow.map((record) => record.subject.split(':')[1]));

@@ -9,10 +9,13 @@
 // "client-compare", subjects `a:duplex-js`, ...): each DIR holds a build's pkg/ and its bench
 // wasm in wasm-pkg/ (scripts/bench-compare.sh makes them), each build gets a frame of its own
 // in one page, all served by the same server, and the order of the subjects turns each run.
+// `--cost` profiles every measured run and adds what the client cost the page's main thread
+// per message (cost.mjs) to its record.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, root } from '../../tests/node/server.mjs';
 import { launchChromium } from '../../tests/node/browser.mjs';
+import { costMeter } from './cost.mjs';
 
 function option(name, fallback) {
   const index = process.argv.indexOf(`--${name}`);
@@ -21,6 +24,7 @@ function option(name, fallback) {
 
 const runs = Number(option('runs', '5'));
 const quick = process.argv.includes('--quick');
+const cost = process.argv.includes('--cost');
 const wasm = path.resolve(root, option('wasm', 'target/bench/wasm-pkg'));
 if (!Number.isInteger(runs) || runs < 1) {
   console.error(`run.mjs: --runs must be a whole number of at least 1, not ${option('runs')}`);
@@ -86,6 +90,7 @@ try {
     frames[name] = name ? page.frame({ name }) : page.mainFrame();
     await frames[name].waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
   }
+  const meter = cost ? await costMeter(page) : null;
   const url = server.wsUrl('/echo');
   const measure = ({ build, client }, row, count) => frames[build].evaluate((args) => window.bench(args),
     { client, url, count, size: row.size, binary: row.binary, window: row.window });
@@ -97,8 +102,10 @@ try {
       const order = subjects.map((_, i) => subjects[(i + run - 1) % subjects.length]);
       for (const subject of order) {
         try {
+          await meter?.start();
           const elapsed = await measure(subject, row, row.count);
-          const metrics = { per_s: (row.count / elapsed) * 1000, elapsed_ms: elapsed, count: row.count };
+          const spent = await meter?.stop(row.count);
+          const metrics = { per_s: (row.count / elapsed) * 1000, elapsed_ms: elapsed, count: row.count, ...spent };
           const suite = compare ? 'client-compare' : 'client';
           console.log(JSON.stringify({ suite, row: row.row, subject: named(subject), run, metrics }));
         } catch (error) {
