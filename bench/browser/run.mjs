@@ -109,6 +109,7 @@ try {
           const suite = compare ? 'client-compare' : 'client';
           console.log(JSON.stringify({ suite, row: row.row, subject: named(subject), run, metrics }));
         } catch (error) {
+          await meter?.stop(1).catch(() => {}); // the next run starts a profile of its own
           failed = true;
           console.error(`client ${named(subject)}, ${row.row}, run ${run}: ${error.message}`);
         }
