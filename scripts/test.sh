@@ -130,6 +130,10 @@ else
   # The runner gives a whole browser's run 20 s by default; the session tests alone take
   # about 10 s of it.
   export WASM_BINDGEN_TEST_TIMEOUT=180
+  # And chromedriver or geckodriver 5 s to listen on its port, after which the whole browser
+  # run fails ("driver failed to bind port during startup"): a 2-core machine busy for a
+  # moment took longer once. Waiting longer costs nothing when the driver is quick.
+  export WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60
   run_suite browsers bash -c 'cd "$ROOT" && wasm-pack test --headless --chrome --firefox -- --test web'
   # Both browsers must have run: a skipped one must not pass for a green one.
   for browser in Chrome Firefox; do
