@@ -26,14 +26,15 @@ const unique = (values) => [...new Set(values)];
 for (const row of unique(records.map((record) => record.row))) {
   const ofRow = records.filter((record) => record.row === row);
   const runsOf = (subject) => ofRow.filter((record) => record.subject === subject);
+  const subjects = unique(ofRow.map((record) => record.subject));
   console.log(`\n${row} (msg/s; median, then each run)`);
-  for (const subject of unique(ofRow.map((record) => record.subject))) {
+  for (const subject of subjects) {
     const rates = runsOf(subject).map((record) => record.metrics.per_s);
     console.log(`  ${subject.padEnd(24)} ${median(rates).toFixed(0).padStart(6)}   ${rates.map((rate) => rate.toFixed(0)).join(' ')}`);
   }
   if (ofRow.every((record) => record.metrics.script_us !== undefined)) {
     console.log(`${row}, main thread per message (us; median script + calls, then script, calls, send)`);
-    for (const subject of unique(ofRow.map((record) => record.subject))) {
+    for (const subject of subjects) {
       const of = (kind) => median(runsOf(subject).map((record) => record.metrics[kind]));
       const own = median(runsOf(subject).map(({ metrics }) => metrics.script_us + metrics.calls_us));
       console.log(`  ${subject.padEnd(24)} ${own.toFixed(1).padStart(6)}   ${['script_us', 'calls_us', 'send_us'].map((kind) => of(kind).toFixed(1)).join(' ')}`);

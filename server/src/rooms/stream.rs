@@ -1,14 +1,15 @@
 //! Relay sessions with `--redis`: a peer resumes on any instance. A room's messages are
-//! entries of its Redis Stream (`duplex:stream:<room>`, trimmed to
-//! `--session-replay-messages`), added and published together by one script, so every
-//! instance hears them in Stream order; a session's counters are a Redis hash
+//! entries of its Redis Stream (`duplex:stream:<room>`, trimmed by `--session-replay-messages`
+//! and `--session-replay-bytes`: `frame::trim_length`), added and published together by one
+//! script, so every instance hears them in Stream order; a session's counters are a Redis hash
 //! (`duplex:session:<id>`: `room`, `in` = client messages accepted, and `acked`/`at` = how many
 //! server messages the client acknowledged and the Stream entry of the last of them), which
 //! expires after the session TTL. Each time a session's TTL starts again, so does its room's
 //! Stream's (as each message does): the Stream outlives every session that may resume from
-//! it, and a room no longer used leaves nothing in Redis. A session's server-to-client numbering is the room's
-//! entries after its start, its own left out: a resume on any instance walks the Stream from
-//! `at` and replays what the client had not received, in the order every live peer got it.
+//! it, and a room no longer used leaves nothing in Redis. A session's server-to-client
+//! numbering is the room's entries after its start, its own left out: a resume on any
+//! instance walks the Stream from `at` and replays what the client had not received, in the
+//! order every live peer got it.
 //!
 //! [`StreamSeat`] is such a session's place in the room on this instance: while the resume
 //! reads the Stream, the entries the backplane delivers wait; then only entries past the last
